@@ -1,0 +1,88 @@
+// The flat parameter layout and the optimizer-state layout, computed once here for both engines
+// (native/core/layout.cc mirrors it; SPEC.md "Parameter layout").
+import type { LayerSpec, NetSpec, OptimizerSpec, ParamSlot } from './types';
+
+export function layerOutputDim(layer: LayerSpec): number {
+  return layer.kind === 'dense' ? layer.units : layer.dim;
+}
+
+export function layerParamSlots(layer: LayerSpec, layerIndex: number, inputDim: number, offset: number): ParamSlot[] {
+  const slots: ParamSlot[] = [];
+  const add = (name: string, shape: number[], trainable: boolean): void => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    slots.push({ layer: layerIndex, name, shape, offset, size, trainable });
+    offset += size;
+  };
+  switch (layer.kind) {
+    case 'dense':
+      add('kernel', [inputDim, layer.units], layer.trainable);
+      if (layer.useBias) add('bias', [layer.units], layer.trainable);
+      break;
+    case 'batchNormalization':
+      if (layer.scale) add('gamma', [layer.dim], layer.trainable);
+      if (layer.center) add('beta', [layer.dim], layer.trainable);
+      add('moving_mean', [layer.dim], false);
+      add('moving_variance', [layer.dim], false);
+      break;
+    case 'layerNormalization':
+      if (layer.scale) add('gamma', [layer.dim], layer.trainable);
+      if (layer.center) add('beta', [layer.dim], layer.trainable);
+      break;
+    case 'activation':
+    case 'dropout':
+      break;
+  }
+  return slots;
+}
+
+/** All parameter tensors of a net, in layer order, with their offsets into the flat buffer. */
+export function paramLayout(spec: NetSpec): ParamSlot[] {
+  const slots: ParamSlot[] = [];
+  let dim = spec.inputDim;
+  let offset = 0;
+  spec.layers.forEach((layer, i) => {
+    const own = layerParamSlots(layer, i, dim, offset);
+    for (const s of own) offset += s.size;
+    slots.push(...own);
+    dim = layerOutputDim(layer);
+  });
+  return slots;
+}
+
+export function paramCount(spec: NetSpec): number {
+  return paramLayout(spec).reduce((n, s) => n + s.size, 0);
+}
+
+/** Number of per-parameter state vectors the optimizer keeps (each of length paramCount). */
+export function optimizerSlotCount(opt: OptimizerSpec): number {
+  switch (opt.id) {
+    case 'sgd': return opt.momentum > 0 ? 1 : 0;
+    case 'adam':
+    case 'adamw': return opt.amsgrad ? 3 : 2;
+    case 'rmsprop': return 1 + (opt.momentum > 0 ? 1 : 0) + (opt.centered ? 1 : 0);
+    case 'adagrad': return 1;
+  }
+}
+
+/** Length of the flat optimizer state: [iterations, slot0 (P), slot1 (P), ...]. */
+export function optimizerStateLength(spec: NetSpec): number {
+  return 1 + optimizerSlotCount(spec.optimizer) * paramCount(spec);
+}
+
+/** Names of the optimizer's slots, in state order (used when saving the state as tfjs weights). */
+export function optimizerSlotNames(opt: OptimizerSpec): string[] {
+  switch (opt.id) {
+    case 'sgd': return opt.momentum > 0 ? ['momentum'] : [];
+    case 'adam':
+    case 'adamw': return opt.amsgrad ? ['m', 'v', 'vhat'] : ['m', 'v'];
+    case 'rmsprop': return ['velocity', ...(opt.momentum > 0 ? ['momentum'] : []), ...(opt.centered ? ['average_gradient'] : [])];
+    case 'adagrad': return ['accumulator'];
+  }
+}
+
+/** The fresh optimizer state (iterations 0; adagrad accumulators at initialAccumulatorValue). */
+export function initialOptimizerState(spec: NetSpec): Float32Array {
+  const state = new Float32Array(optimizerStateLength(spec));
+  if (spec.optimizer.id === 'adagrad') state.fill(spec.optimizer.initialAccumulatorValue, 1);
+  return state;
+}
