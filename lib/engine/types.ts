@@ -181,6 +181,12 @@ export interface Net {
   evaluate(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
     predictionsOut: Float32Array | null): Promise<EvaluateResult>;
   predict(x: Matrix, batchSize: number): Promise<Float32Array>;
+  /**
+   * Loss and gradient (flat, param layout) of one batch made of all rows of x, in training mode
+   * (dropout at step = iterations), including the regularization terms, without clipping or update.
+   * For gradient checks and debugging; synchronous.
+   */
+  computeGradients(x: Matrix, y: Matrix, sampleWeight: Float32Array | null): { loss: number; grads: Float32Array };
   predictSync(x: Matrix): Float32Array;
   /** Copy of the flat parameter buffer (layout in SPEC.md). */
   getParams(): Float32Array;
