@@ -1,0 +1,141 @@
+// Row-major single-precision GEMM for the TypeScript engine, mirroring cblas_sgemm:
+//   C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C
+// Blocked for the caches (KC x NC panels of B, MC x KC blocks of A, packed contiguously) with a 4x4
+// register tile of local accumulators: the packing turns every transpose case into the same unit-stride
+// inner loop, and the 16 locals keep the products in registers instead of memory.
+
+const MR = 4;
+const NR = 4;
+const KC = 256;
+const MC = 96;
+const NC = 512;
+
+let packA = new Float32Array(MC * KC);
+let packB = new Float32Array(KC * NC);
+
+/** Packs op(A)[i0:i0+mc, p0:p0+kc] into row panels of MR rows (zero padded), k-major inside a panel. */
+function packBlockA(transA: boolean, A: Float32Array, lda: number, i0: number, mc: number, p0: number, kc: number): void {
+  let dst = 0;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = Math.min(MR, mc - ir);
+    for (let p = 0; p < kc; p++) {
+      for (let r = 0; r < MR; r++) {
+        if (r < rows) {
+          const i = i0 + ir + r;
+          const k = p0 + p;
+          packA[dst++] = transA ? A[k * lda + i]! : A[i * lda + k]!;
+        } else {
+          packA[dst++] = 0;
+        }
+      }
+    }
+  }
+}
+
+/** Packs op(B)[p0:p0+kc, j0:j0+nc] into column panels of NR columns (zero padded), k-major inside a panel. */
+function packBlockB(transB: boolean, B: Float32Array, ldb: number, p0: number, kc: number, j0: number, nc: number): void {
+  let dst = 0;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const cols = Math.min(NR, nc - jr);
+    for (let p = 0; p < kc; p++) {
+      const k = p0 + p;
+      for (let c = 0; c < NR; c++) {
+        if (c < cols) {
+          const j = j0 + jr + c;
+          packB[dst++] = transB ? B[j * ldb + k]! : B[k * ldb + j]!;
+        } else {
+          packB[dst++] = 0;
+        }
+      }
+    }
+  }
+}
+
+/** C[i0.., j0..] = C[i0.., j0..]! + alpha * (packed A panel) x (packed B panel) for one MR x NR tile. */
+function microKernel(kc: number, aOff: number, bOff: number, alpha: number,
+  C: Float32Array, ldc: number, i: number, j: number, rows: number, cols: number): void {
+  const a = packA;
+  const b = packB;
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let ai = aOff;
+  let bi = bOff;
+  for (let p = 0; p < kc; p++) {
+    const a0 = a[ai]!, a1 = a[ai + 1]!, a2 = a[ai + 2]!, a3 = a[ai + 3]!;
+    const b0 = b[bi]!, b1 = b[bi + 1]!, b2 = b[bi + 2]!, b3 = b[bi + 3]!;
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    ai += 4;
+    bi += 4;
+  }
+  if (rows === MR && cols === NR) {
+    let o = i * ldc + j;
+    C[o] = C[o]! + alpha * c00; C[o + 1] = C[o + 1]! + alpha * c01; C[o + 2] = C[o + 2]! + alpha * c02; C[o + 3] = C[o + 3]! + alpha * c03; o += ldc;
+    C[o] = C[o]! + alpha * c10; C[o + 1] = C[o + 1]! + alpha * c11; C[o + 2] = C[o + 2]! + alpha * c12; C[o + 3] = C[o + 3]! + alpha * c13; o += ldc;
+    C[o] = C[o]! + alpha * c20; C[o + 1] = C[o + 1]! + alpha * c21; C[o + 2] = C[o + 2]! + alpha * c22; C[o + 3] = C[o + 3]! + alpha * c23; o += ldc;
+    C[o] = C[o]! + alpha * c30; C[o + 1] = C[o + 1]! + alpha * c31; C[o + 2] = C[o + 2]! + alpha * c32; C[o + 3] = C[o + 3]! + alpha * c33;
+    return;
+  }
+  const tile = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) C[(i + r) * ldc + j + c] = C[(i + r) * ldc + j + c]! + alpha * tile[r * 4 + c]!;
+  }
+}
+
+/**
+ * C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or X^T as cblas_sgemm with CblasRowMajor.
+ * lda/ldb/ldc are the row strides of A, B and C as stored.
+ */
+export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
+  if (M === 0 || N === 0) return;
+  if (beta !== 1) {
+    for (let i = 0; i < M; i++) {
+      const row = i * ldc;
+      if (beta === 0) C.fill(0, row, row + N);
+      else for (let j = 0; j < N; j++) C[row + j] = C[row + j]! * beta;
+    }
+  }
+  if (K === 0 || alpha === 0) return;
+  if (packA.length < MC * KC) packA = new Float32Array(MC * KC);
+  if (packB.length < KC * NC) packB = new Float32Array(KC * NC);
+  for (let j0 = 0; j0 < N; j0 += NC) {
+    const nc = Math.min(NC, N - j0);
+    for (let p0 = 0; p0 < K; p0 += KC) {
+      const kc = Math.min(KC, K - p0);
+      packBlockB(transB, B, ldb, p0, kc, j0, nc);
+      for (let i0 = 0; i0 < M; i0 += MC) {
+        const mc = Math.min(MC, M - i0);
+        packBlockA(transA, A, lda, i0, mc, p0, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const cols = Math.min(NR, nc - jr);
+          const bOff = (jr / NR) * kc * NR;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const rows = Math.min(MR, mc - ir);
+            microKernel(kc, (ir / MR) * kc * MR, bOff, alpha, C, ldc, i0 + ir, j0 + jr, rows, cols);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The textbook triple loop, kept beside the fast kernel as the reference the tests compare against. */
+export function gemmNaive(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) {
+        const a = transA ? A[k * lda + i]! : A[i * lda + k]!;
+        const b = transB ? B[j * ldb + k]! : B[k * ldb + j]!;
+        sum += a * b;
+      }
+      C[i * ldc + j] = alpha * sum + (beta === 0 ? 0 : beta * C[i * ldc + j]!);
+    }
+  }
+}
