@@ -1,0 +1,242 @@
+// The native engine: loads the Node-API binary (native/, built by cmake-js or node-gyp, or a prebuild)
+// and wraps its NativeNet into the Net interface of types.ts.
+//
+// Thread policy. OpenBLAS's thread count is process-wide; we set it once at load to
+// min(2, availableParallelism()) (OPENBLAS_NUM_THREADS, if set, wins) and only change it through
+// setNumThreads(). Each async native call runs on one libuv pool thread; several nets training at
+// once each run on their own pool thread and their GEMMs share OpenBLAS's one thread pool (OpenBLAS
+// serializes concurrent multi-threaded calls on it), so the process never runs more than
+// (libuv threads busy) + (BLAS threads) compute threads. Small GEMMs (M*N*K <= 64^3, every GEMM of
+// a typical dense net's mini-batch) already run single-threaded inside OpenBLAS 0.3.x
+// (GEMM_MULTITHREAD_THRESHOLD), so a small net never wakes the BLAS pool at all: waking it costs more
+// than it saves below that size (see native/README.md for the measurement).
+import * as os from 'os';
+import * as path from 'path';
+import { markAsUntransferable } from 'worker_threads';
+import { BlasnetError, type ErrorCode } from '../errors';
+import type {
+  Engine, EngineInfo, EvaluateResult, Matrix, Net, NetSpec, TrainArgs, TrainResult,
+} from './types';
+
+/** The raw NativeNet object of the binding (native/binding_net.cc). */
+export interface NativeNetHandle {
+  readonly paramCount: number;
+  readonly outputDim: number;
+  readonly inputDim: number;
+  readonly stateLength: number;
+  readonly disposed: boolean;
+  readonly busy: boolean;
+  trainBatches(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number, order: Uint32Array,
+    batchSize: number, sampleWeight: Float32Array | null, predsOut: Float32Array | null,
+    progress?: (batchesDone: number, lossSum: number, samplesDone: number) => void): Promise<TrainResult>;
+  evaluate(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number, batchSize: number,
+    sampleWeight: Float32Array | null, predsOut: Float32Array | null): Promise<EvaluateResult>;
+  predict(x: Float32Array, rows: number, cols: number, batchSize: number): Promise<Float32Array>;
+  predictSync(x: Float32Array, rows: number, cols: number, batchSize?: number): Float32Array;
+  computeGradients(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number,
+    sampleWeight: Float32Array | null): { loss: number; grads: Float32Array };
+  getParams(): Float32Array;
+  setParams(params: Float32Array): void;
+  getOptimizerState(): Float32Array;
+  setOptimizerState(state: Float32Array): void;
+  setLearningRate(lr: number): void;
+  setTrainable(layer: number, trainable: boolean): void;
+  dispose(): void;
+}
+
+/** The whole native module, typed in one place. */
+export interface NativeBinding {
+  NativeNet: new (spec: NetSpec, params: Float32Array) => NativeNetHandle;
+  blasInfo(): { config: string; core: string; threads: number };
+  setNumThreads(n: number): void;
+  sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array,
+    lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
+  napiVersion: number;
+}
+
+const MIN_NAPI = 8;
+// The package root: lib/engine (vitest, ts sources) and dist/engine (compiled) are both two levels down.
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+let binding: NativeBinding | null = null;
+let loadError: string | null = null;
+
+function load(): NativeBinding {
+  if (binding) return binding;
+  if (loadError !== null) throw new BlasnetError('ERR_ENGINE_UNAVAILABLE', loadError);
+  try {
+    const napi = Number(process.versions.napi ?? 0);
+    if (!(napi >= MIN_NAPI)) {
+      throw new Error(`Node-API version ${MIN_NAPI} is required but this Node.js has ${process.versions.napi ?? 'none'}`);
+    }
+    // node-gyp-build: prebuilds/<platform>-<arch>/ first, then build/Release (cmake-js or node-gyp).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
+    const b = nodeGypBuild(PACKAGE_ROOT) as NativeBinding;
+    if (typeof b?.NativeNet !== 'function' || typeof b.sgemm !== 'function') {
+      throw new Error('the native binary does not export NativeNet and sgemm');
+    }
+    if (process.env.OPENBLAS_NUM_THREADS === undefined || process.env.OPENBLAS_NUM_THREADS === '') {
+      b.setNumThreads(Math.max(1, Math.min(2, os.availableParallelism())));
+    }
+    binding = b;
+    return b;
+  } catch (err) {
+    const why = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
+    loadError = `cannot load the native engine (${why})`;
+    throw new BlasnetError('ERR_ENGINE_UNAVAILABLE', loadError, { cause: err });
+  }
+}
+
+const KNOWN_CODES = new Set<ErrorCode>([
+  'ERR_INVALID_ARG', 'ERR_SHAPE_MISMATCH', 'ERR_NON_FINITE', 'ERR_UNKNOWN_NAME', 'ERR_NOT_COMPILED', 'ERR_DISPOSED',
+  'ERR_BUSY', 'ERR_NAN_LOSS', 'ERR_ENGINE_UNAVAILABLE', 'ERR_NATIVE', 'ERR_OUT_OF_MEMORY', 'ERR_IO', 'ERR_FORMAT',
+]);
+
+/** A native error as a BlasnetError with the native `code` (ERR_NATIVE when it has none). */
+function toBlasnetError(err: unknown): BlasnetError {
+  if (err instanceof BlasnetError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  const known = typeof code === 'string' && KNOWN_CODES.has(code as ErrorCode) ? (code as ErrorCode) : 'ERR_NATIVE';
+  return new BlasnetError(known, message, { cause: err });
+}
+
+function call<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw toBlasnetError(err);
+  }
+}
+
+async function callAsync<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    throw toBlasnetError(err);
+  }
+}
+
+// While a worker thread reads or writes a typed array, user code must not detach its buffer (by
+// transferring it to a worker or structuredClone with transfer): that would free memory the native
+// call is using. markAsUntransferable makes such a transfer throw instead. Node has no way to undo
+// the mark, so it stays on the buffer after the call; SharedArrayBuffers cannot be detached and are
+// left alone. (The binding also rejects detached and resizable buffers up front.)
+function pin(...arrays: (ArrayBufferView | null | undefined)[]): void {
+  for (const a of arrays) {
+    if (a && a.buffer instanceof ArrayBuffer && a.buffer.byteLength > 0) markAsUntransferable(a.buffer);
+  }
+}
+
+class NativeNet implements Net {
+  readonly spec: NetSpec;
+  readonly outputDim: number;
+  readonly paramCount: number;
+  private readonly handle: NativeNetHandle;
+
+  constructor(b: NativeBinding, spec: NetSpec, params: Float32Array) {
+    this.handle = call(() => new b.NativeNet(spec, params));
+    this.spec = spec;
+    this.outputDim = this.handle.outputDim;
+    this.paramCount = this.handle.paramCount;
+  }
+
+  get disposed(): boolean {
+    return this.handle.disposed;
+  }
+
+  trainBatches(args: TrainArgs): Promise<TrainResult> {
+    const { x, y, order, batchSize, sampleWeight, predictionsOut, onProgress } = args;
+    return callAsync(() => {
+      const p = this.handle.trainBatches(x.data, x.rows, x.cols, y.data, y.cols, order, batchSize, sampleWeight,
+        predictionsOut, onProgress);
+      pin(x.data, y.data, order, sampleWeight, predictionsOut);
+      return p;
+    });
+  }
+
+  evaluate(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
+    predictionsOut: Float32Array | null): Promise<EvaluateResult> {
+    return callAsync(() => {
+      const p = this.handle.evaluate(x.data, x.rows, x.cols, y.data, y.cols, batchSize, sampleWeight, predictionsOut);
+      pin(x.data, y.data, sampleWeight, predictionsOut);
+      return p;
+    });
+  }
+
+  predict(x: Matrix, batchSize: number): Promise<Float32Array> {
+    return callAsync(() => {
+      const p = this.handle.predict(x.data, x.rows, x.cols, batchSize);
+      pin(x.data);
+      return p;
+    });
+  }
+
+  computeGradients(x: Matrix, y: Matrix, sampleWeight: Float32Array | null): { loss: number; grads: Float32Array } {
+    return call(() => this.handle.computeGradients(x.data, x.rows, x.cols, y.data, y.cols, sampleWeight));
+  }
+
+  predictSync(x: Matrix): Float32Array {
+    return call(() => this.handle.predictSync(x.data, x.rows, x.cols));
+  }
+
+  getParams(): Float32Array {
+    return call(() => this.handle.getParams());
+  }
+
+  setParams(params: Float32Array): void {
+    call(() => this.handle.setParams(params));
+  }
+
+  getOptimizerState(): Float32Array {
+    return call(() => this.handle.getOptimizerState());
+  }
+
+  setOptimizerState(state: Float32Array): void {
+    call(() => this.handle.setOptimizerState(state));
+  }
+
+  setLearningRate(lr: number): void {
+    call(() => this.handle.setLearningRate(lr));
+  }
+
+  setTrainable(layer: number, trainable: boolean): void {
+    call(() => this.handle.setTrainable(layer, trainable));
+    const l = this.spec.layers[layer];
+    if (l && 'trainable' in l) l.trainable = trainable;
+  }
+
+  dispose(): void {
+    this.handle.dispose();
+  }
+}
+
+/** The native engine; throws ERR_ENGINE_UNAVAILABLE (with the reason) when the binary cannot load. */
+export function loadNativeEngine(): Engine {
+  const b = load();
+  return {
+    name: 'native',
+    createNet: (spec: NetSpec, params: Float32Array): Net => new NativeNet(b, spec, params),
+    info: (): EngineInfo => {
+      const i = b.blasInfo();
+      return { engine: 'native', blasConfig: i.config, blasCore: i.core, threads: i.threads, nativeUnavailableReason: null };
+    },
+    setNumThreads: (n: number): void => call(() => b.setNumThreads(n)),
+  };
+}
+
+/** The raw binding (for the robustness tests); throws ERR_ENGINE_UNAVAILABLE when it cannot load. */
+export function nativeBinding(): NativeBinding {
+  return load();
+}
+
+/**
+ * C = alpha op(A) op(B) + beta C with OpenBLAS, row-major (tests and the GEMM benchmark).
+ * Throws ERR_ENGINE_UNAVAILABLE when the native engine cannot load.
+ */
+export function nativeSgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
+  const b = load();
+  call(() => b.sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc));
+}

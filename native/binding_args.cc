@@ -1,0 +1,149 @@
+#include "binding_args.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace blasnet_binding {
+
+Napi::Error coded_error(Napi::Env env, const char* code, const std::string& message) {
+  Napi::Error e = Napi::Error::New(env, message);
+  e.Set("code", Napi::String::New(env, code));
+  return e;
+}
+
+void throw_coded(Napi::Env env, const char* code, const std::string& message) {
+  throw coded_error(env, code, message);
+}
+
+void throw_status(Napi::Env env, const blasnet::Status& st) { throw_coded(env, blasnet::code_name(st.code), st.message); }
+
+static std::string num_str(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  std::ostringstream os;
+  os.precision(17);
+  os << d;
+  return os.str();
+}
+
+std::string describe(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return v.As<Napi::Boolean>().Value() ? "true" : "false";
+    case napi_number: return num_str(v.As<Napi::Number>().DoubleValue());
+    case napi_string: {
+      std::string s = v.As<Napi::String>().Utf8Value();
+      if (s.size() > 40) s = s.substr(0, 40) + "...";
+      return "\"" + s + "\"";
+    }
+    case napi_symbol: return "a symbol";
+    case napi_function: return "a function";
+    case napi_bigint: return "a bigint";
+    case napi_external: return "an external";
+    case napi_object:
+      if (v.IsArray()) return "an array of length " + std::to_string(v.As<Napi::Array>().Length());
+      if (v.IsTypedArray()) {
+        static const char* names[] = {"Int8Array",    "Uint8Array",   "Uint8ClampedArray", "Int16Array",
+                                      "Uint16Array",  "Int32Array",   "Uint32Array",       "Float32Array",
+                                      "Float64Array", "BigInt64Array", "BigUint64Array"};
+        Napi::TypedArray t = v.As<Napi::TypedArray>();
+        int k = (int)t.TypedArrayType();
+        std::string name = (k >= 0 && k < 11) ? names[k] : "typed array";
+        return "a " + name + " of length " + std::to_string(t.ElementLength());
+      }
+      if (v.IsArrayBuffer()) return "an ArrayBuffer";
+      return "an object";
+    default: return "a value";
+  }
+}
+
+void invalid(Napi::Env env, const std::string& arg, const std::string& expected, const Napi::Value& got) {
+  throw_coded(env, "ERR_INVALID_ARG", "Expected " + expected + " for " + arg + " but received " + describe(got));
+}
+
+int64_t get_int(const Napi::Value& v, const std::string& arg, int64_t lo, int64_t hi) {
+  std::string what = "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+  if (!v.IsNumber()) invalid(v.Env(), arg, what, v);
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || d != std::floor(d) || d < (double)lo || d > (double)hi) invalid(v.Env(), arg, what, v);
+  return (int64_t)d;
+}
+
+double get_number(const Napi::Value& v, const std::string& arg, double lo, double hi) {
+  std::string what = "a finite number from " + num_str(lo) + " to " + num_str(hi);
+  if (!v.IsNumber()) invalid(v.Env(), arg, what, v);
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || d < lo || d > hi) invalid(v.Env(), arg, what, v);
+  return d;
+}
+
+bool get_bool(const Napi::Value& v, const std::string& arg) {
+  if (!v.IsBoolean()) invalid(v.Env(), arg, "a boolean", v);
+  return v.As<Napi::Boolean>().Value();
+}
+
+// True when `buf` is a resizable ArrayBuffer. Calls ArrayBuffer.prototype's own `resizable` getter so an
+// own property on the instance cannot lie about it (Node versions without resizable buffers: false).
+static bool is_resizable(Napi::Env env, const Napi::Value& buf) {
+  Napi::Object global = env.Global();
+  Napi::Value ctor = global.Get("ArrayBuffer");
+  if (!ctor.IsFunction()) return false;
+  Napi::Value proto = ctor.As<Napi::Object>().Get("prototype");
+  Napi::Value object = global.Get("Object");
+  if (!proto.IsObject() || !object.IsObject()) return false;
+  Napi::Value gopd = object.As<Napi::Object>().Get("getOwnPropertyDescriptor");
+  if (!gopd.IsFunction()) return false;
+  Napi::Value desc = gopd.As<Napi::Function>().Call(object, {proto, Napi::String::New(env, "resizable")});
+  if (!desc.IsObject()) return false;
+  Napi::Value getter = desc.As<Napi::Object>().Get("get");
+  if (!getter.IsFunction()) return false;
+  Napi::Value r = getter.As<Napi::Function>().Call(buf, {});
+  return r.IsBoolean() && r.As<Napi::Boolean>().Value();
+}
+
+// Shared checks of a typed array's buffer (taken from the view itself, not its `buffer` property):
+// not detached, not resizable.
+static void check_buffer(const Napi::TypedArray& t, const std::string& arg) {
+  Napi::Env env = t.Env();
+  Napi::ArrayBuffer ab = t.ArrayBuffer();
+  Napi::Value buf = ab;
+  if (buf.IsArrayBuffer()) {
+    if (ab.IsDetached())
+      throw_coded(env, "ERR_INVALID_ARG", "Expected an attached buffer for " + arg + " but its ArrayBuffer is detached");
+    if (is_resizable(env, buf))
+      throw_coded(env, "ERR_INVALID_ARG", "Expected a fixed-length buffer for " + arg + " but received a view of a resizable ArrayBuffer");
+  }
+}
+
+FloatView get_f32(const Napi::Value& v, const std::string& arg, bool allow_null) {
+  FloatView out;
+  if (allow_null && (v.IsNull() || v.IsUndefined())) return out;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    invalid(v.Env(), arg, allow_null ? "a Float32Array or null" : "a Float32Array", v);
+  Napi::Float32Array a = v.As<Napi::Float32Array>();
+  check_buffer(a, arg);
+  out.data = a.Data();
+  out.length = a.ElementLength();
+  out.present = true;
+  out.value = v;
+  if (out.length > 0 && out.data == nullptr)
+    throw_coded(v.Env(), "ERR_INVALID_ARG", "Expected readable memory for " + arg + " but its buffer has none");
+  return out;
+}
+
+U32View get_u32(const Napi::Value& v, const std::string& arg) {
+  U32View out;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+    invalid(v.Env(), arg, "a Uint32Array", v);
+  Napi::Uint32Array a = v.As<Napi::Uint32Array>();
+  check_buffer(a, arg);
+  out.data = a.Data();
+  out.length = a.ElementLength();
+  out.value = v;
+  if (out.length > 0 && out.data == nullptr)
+    throw_coded(v.Env(), "ERR_INVALID_ARG", "Expected readable memory for " + arg + " but its buffer has none");
+  return out;
+}
+
+}  // namespace blasnet_binding

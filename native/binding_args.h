@@ -1,0 +1,46 @@
+// Argument checking for the binding: every value from JavaScript goes through these before the core
+// sees it. Failures throw a Napi::Error carrying a `code` (lib/errors.ts), with the message
+// "Expected <what> for <argument> but received <value>".
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+
+namespace blasnet_binding {
+
+[[noreturn]] void throw_coded(Napi::Env env, const char* code, const std::string& message);
+[[noreturn]] void throw_status(Napi::Env env, const blasnet::Status& st);
+Napi::Error coded_error(Napi::Env env, const char* code, const std::string& message);
+
+// A short rendering of a JS value for messages.
+std::string describe(const Napi::Value& v);
+[[noreturn]] void invalid(Napi::Env env, const std::string& arg, const std::string& expected, const Napi::Value& got);
+
+// An integer in [lo, hi].
+int64_t get_int(const Napi::Value& v, const std::string& arg, int64_t lo, int64_t hi);
+// A finite number in [lo, hi].
+double get_number(const Napi::Value& v, const std::string& arg, double lo, double hi);
+bool get_bool(const Napi::Value& v, const std::string& arg);
+
+// A typed array view checked for kind, attachment and resizability.
+struct FloatView {
+  float* data = nullptr;
+  size_t length = 0;
+  bool present = false;
+  Napi::Value value;  // for references
+};
+struct U32View {
+  uint32_t* data = nullptr;
+  size_t length = 0;
+  Napi::Value value;
+};
+
+// A Float32Array (or null/undefined when allow_null). Rejects other typed arrays, detached buffers
+// and resizable ArrayBuffers (a length-tracking view could shrink while a worker reads it).
+FloatView get_f32(const Napi::Value& v, const std::string& arg, bool allow_null);
+U32View get_u32(const Napi::Value& v, const std::string& arg);
+
+}  // namespace blasnet_binding

@@ -1,0 +1,177 @@
+#include "layers.h"
+
+#include <cmath>
+#include <vector>
+
+#include "activations.h"
+#include "gemm.h"
+
+namespace blasnet {
+
+void dense_forward(int n, int in, int out, const float* X, const float* W, const float* b, const ActSpec& act,
+                   float* Z, float* A) {
+  gemm(false, false, n, out, in, 1.0f, X, in, W, out, 0.0f, Z, out);
+  act_forward(act, n, out, Z, b, A);
+}
+
+void dense_backward(int n, int in, int out, const float* X, const float* W, const float* dZ, float* dW, float* db,
+                    float* dX) {
+  if (dW) gemm(true, false, in, out, n, 1.0f, X, in, dZ, out, 0.0f, dW, out);
+  if (db) {
+    for (int j = 0; j < out; ++j) {
+      double s = 0;
+      for (int i = 0; i < n; ++i) s += dZ[(long)i * out + j];
+      db[j] = (float)s;
+    }
+  }
+  if (dX) gemm(false, true, n, in, out, 1.0f, dZ, out, W, out, 0.0f, dX, in);
+}
+
+uint32_t dropout_hash(uint32_t seed, uint32_t step, uint32_t k) {
+  uint32_t h = seed * 0x9E3779B1u + step * 0x85EBCA77u + k * 0xC2B2AE3Du;
+  h ^= h >> 16;
+  h *= 0x7FEB352Du;
+  h ^= h >> 15;
+  h *= 0x846CA68Bu;
+  h ^= h >> 16;
+  return h >> 8;
+}
+
+void dropout_forward(int n, int d, const float* X, double rate, uint32_t seed, uint32_t step, float* mask, float* A) {
+  const double scale = 1.0 / (1.0 - rate);
+  for (long k = 0; k < (long)n * d; ++k) {
+    bool keep = (double)dropout_hash(seed, step, (uint32_t)k) / 16777216.0 >= rate;
+    mask[k] = keep ? 1.0f : 0.0f;
+    A[k] = keep ? (float)((double)X[k] * scale) : 0.0f;
+  }
+}
+
+void dropout_backward(int n, int d, const float* dA, const float* mask, double rate, float* dX) {
+  const double scale = 1.0 / (1.0 - rate);
+  for (long k = 0; k < (long)n * d; ++k) dX[k] = mask[k] != 0.0f ? (float)((double)dA[k] * scale) : 0.0f;
+}
+
+void batchnorm_forward_train(int n, int d, const float* X, const float* gamma, const float* beta, double eps,
+                             float* mean, float* var, float* xhat, float* Y) {
+  for (int j = 0; j < d; ++j) {
+    double s = 0;
+    for (int i = 0; i < n; ++i) s += X[(long)i * d + j];
+    double m = s / n;
+    double v = 0;
+    for (int i = 0; i < n; ++i) {
+      double e = (double)X[(long)i * d + j] - m;
+      v += e * e;
+    }
+    v /= n;
+    mean[j] = (float)m;
+    var[j] = (float)v;
+    double rs = 1.0 / std::sqrt(v + eps);
+    double g = gamma ? gamma[j] : 1.0, b = beta ? beta[j] : 0.0;
+    for (int i = 0; i < n; ++i) {
+      long k = (long)i * d + j;
+      float xh = (float)(((double)X[k] - m) * rs);
+      xhat[k] = xh;
+      Y[k] = (float)(g * (double)xh + b);
+    }
+  }
+}
+
+void batchnorm_forward_infer(int n, int d, const float* X, const float* gamma, const float* beta, const float* mm,
+                             const float* mv, double eps, float* Y) {
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) {
+      long k = (long)i * d + j;
+      double g = gamma ? gamma[j] : 1.0, b = beta ? beta[j] : 0.0;
+      Y[k] = (float)(g * ((double)X[k] - (double)mm[j]) / std::sqrt((double)mv[j] + eps) + b);
+    }
+}
+
+void batchnorm_backward_train(int n, int d, const float* dY, const float* xhat, const float* var, const float* gamma,
+                              double eps, float* dgamma, float* dbeta, float* dX) {
+  for (int j = 0; j < d; ++j) {
+    double sb = 0, sg = 0;
+    for (int i = 0; i < n; ++i) {
+      long k = (long)i * d + j;
+      sb += dY[k];
+      sg += (double)dY[k] * (double)xhat[k];
+    }
+    if (dbeta) dbeta[j] = (float)sb;
+    if (dgamma) dgamma[j] = (float)sg;
+    if (!dX) continue;
+    double g = gamma ? gamma[j] : 1.0;
+    double f = g / std::sqrt((double)var[j] + eps);
+    for (int i = 0; i < n; ++i) {
+      long k = (long)i * d + j;
+      dX[k] = (float)(f * ((double)dY[k] - sb / n - (double)xhat[k] * sg / n));
+    }
+  }
+}
+
+void batchnorm_backward_infer(int n, int d, const float* dY, const float* gamma, const float* mv, double eps,
+                              float* dX) {
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) {
+      long k = (long)i * d + j;
+      double g = gamma ? gamma[j] : 1.0;
+      dX[k] = (float)((double)dY[k] * g / std::sqrt((double)mv[j] + eps));
+    }
+}
+
+void layernorm_forward(int n, int d, const float* X, const float* gamma, const float* beta, double eps, float* mean,
+                       float* rstd, float* xhat, float* Y) {
+  for (int i = 0; i < n; ++i) {
+    const float* x = X + (long)i * d;
+    double s = 0;
+    for (int j = 0; j < d; ++j) s += x[j];
+    double m = s / d;
+    double v = 0;
+    for (int j = 0; j < d; ++j) {
+      double e = (double)x[j] - m;
+      v += e * e;
+    }
+    v /= d;
+    double rs = 1.0 / std::sqrt(v + eps);
+    mean[i] = (float)m;
+    rstd[i] = (float)rs;
+    for (int j = 0; j < d; ++j) {
+      long k = (long)i * d + j;
+      float xh = (float)(((double)x[j] - m) * rs);
+      xhat[k] = xh;
+      double g = gamma ? gamma[j] : 1.0, b = beta ? beta[j] : 0.0;
+      Y[k] = (float)(g * (double)xh + b);
+    }
+  }
+}
+
+void layernorm_backward(int n, int d, const float* dY, const float* xhat, const float* rstd, const float* gamma,
+                        float* dgamma, float* dbeta, float* dX) {
+  if (dgamma || dbeta) {
+    for (int j = 0; j < d; ++j) {
+      double sg = 0, sb = 0;
+      for (int i = 0; i < n; ++i) {
+        long k = (long)i * d + j;
+        sb += dY[k];
+        sg += (double)dY[k] * (double)xhat[k];
+      }
+      if (dgamma) dgamma[j] = (float)sg;
+      if (dbeta) dbeta[j] = (float)sb;
+    }
+  }
+  if (!dX) return;
+  for (int i = 0; i < n; ++i) {
+    double sg = 0, sgx = 0;
+    for (int j = 0; j < d; ++j) {
+      long k = (long)i * d + j;
+      double g = (double)dY[k] * (gamma ? (double)gamma[j] : 1.0);
+      sg += g;
+      sgx += g * (double)xhat[k];
+    }
+    for (int j = 0; j < d; ++j) {
+      long k = (long)i * d + j;
+      double g = (double)dY[k] * (gamma ? (double)gamma[j] : 1.0);
+      dX[k] = (float)((double)rstd[i] * (g - sg / d - (double)xhat[k] * sgx / d));
+    }
+  }
+}
+
+}  // namespace blasnet

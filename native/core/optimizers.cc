@@ -1,0 +1,130 @@
+#include "optimizers.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace blasnet {
+
+int optimizer_slot_count(const OptSpec& o) {
+  switch (o.id) {
+    case OptId::Sgd: return o.momentum > 0 ? 1 : 0;
+    case OptId::Adam:
+    case OptId::AdamW: return o.amsgrad ? 3 : 2;
+    case OptId::RmsProp: return 1 + (o.momentum > 0 ? 1 : 0) + (o.centered ? 1 : 0);
+    case OptId::Adagrad: return 1;
+  }
+  return 0;
+}
+
+double schedule_lr(const OptSpec& o, double lr0, double step) {
+  const ScheduleSpec& s = o.schedule;
+  switch (s.kind) {
+    case ScheduleKind::Constant: return lr0;
+    case ScheduleKind::ExponentialDecay: {
+      double p = step / s.decay_steps;
+      if (s.staircase) p = std::floor(p);
+      return lr0 * std::pow(s.decay_rate, p);
+    }
+    case ScheduleKind::CosineDecay: {
+      if (s.warmup_steps > 0 && step < s.warmup_steps)
+        return lr0 + (s.warmup_target - lr0) * step / s.warmup_steps;
+      double k = std::min(step - s.warmup_steps, s.decay_steps);
+      double c = 0.5 * (1.0 + std::cos(M_PI * k / s.decay_steps));
+      double target = s.warmup_steps > 0 ? s.warmup_target : lr0;
+      return target * ((1.0 - s.alpha) * c + s.alpha);
+    }
+    case ScheduleKind::PiecewiseConstant: {
+      for (size_t k = 0; k < s.boundaries.size(); ++k)
+        if (step <= s.boundaries[k]) return s.values[k];
+      return s.values.empty() ? lr0 : s.values.back();
+    }
+  }
+  return lr0;
+}
+
+// Every state value is rounded to float when stored and the rounded value is used afterwards,
+// exactly as the TypeScript engine does with its Float32Array state.
+void optimizer_update(const OptSpec& o, double lr, double t, float* w, const float* g, float* slots, long P, long off,
+                      long size) {
+  const long end = off + size;
+  switch (o.id) {
+    case OptId::Sgd: {
+      if (o.momentum <= 0) {
+        for (long i = off; i < end; ++i) w[i] = (float)((double)w[i] - lr * (double)g[i]);
+        return;
+      }
+      float* v = slots;
+      const double m = o.momentum;
+      for (long i = off; i < end; ++i) {
+        float vi = (float)(m * (double)v[i] - lr * (double)g[i]);
+        v[i] = vi;
+        if (o.nesterov) w[i] = (float)((double)w[i] + (m * (double)vi - lr * (double)g[i]));
+        else w[i] = (float)((double)w[i] + (double)vi);
+      }
+      return;
+    }
+    case OptId::Adam:
+    case OptId::AdamW: {
+      float* m = slots;
+      float* v = slots + P;
+      float* vhat = slots + 2 * P;
+      const double b1 = o.beta1, b2 = o.beta2, eps = o.epsilon;
+      const double alpha = lr * std::sqrt(1.0 - std::pow(b2, t)) / (1.0 - std::pow(b1, t));
+      for (long i = off; i < end; ++i) {
+        double gi = g[i];
+        if (o.id == OptId::AdamW) w[i] = (float)((double)w[i] - (double)w[i] * o.weight_decay * lr);
+        float mi = (float)((double)m[i] + (gi - (double)m[i]) * (1.0 - b1));
+        float vi = (float)((double)v[i] + (gi * gi - (double)v[i]) * (1.0 - b2));
+        m[i] = mi;
+        v[i] = vi;
+        double den = vi;
+        if (o.amsgrad) {
+          float vh = std::max(vhat[i], vi);
+          vhat[i] = vh;
+          den = vh;
+        }
+        w[i] = (float)((double)w[i] - alpha * (double)mi / (std::sqrt(den) + eps));
+      }
+      return;
+    }
+    case OptId::RmsProp: {
+      float* vel = slots;
+      float* mom = o.momentum > 0 ? slots + P : nullptr;
+      float* ag = o.centered ? slots + (o.momentum > 0 ? 2 : 1) * P : nullptr;
+      const double rho = o.rho, eps = o.epsilon;
+      for (long i = off; i < end; ++i) {
+        double gi = g[i];
+        float veli = (float)(rho * (double)vel[i] + (1.0 - rho) * gi * gi);
+        vel[i] = veli;
+        double den = veli;
+        if (ag) {
+          float agi = (float)(rho * (double)ag[i] + (1.0 - rho) * gi);
+          ag[i] = agi;
+          den = (double)veli - (double)agi * (double)agi;
+        }
+        double inc = lr * gi / std::sqrt(den + eps);
+        if (mom) {
+          float mi = (float)(o.momentum * (double)mom[i] + inc);
+          mom[i] = mi;
+          w[i] = (float)((double)w[i] - (double)mi);
+        } else {
+          w[i] = (float)((double)w[i] - inc);
+        }
+      }
+      return;
+    }
+    case OptId::Adagrad: {
+      float* acc = slots;
+      const double eps = o.epsilon;
+      for (long i = off; i < end; ++i) {
+        double gi = g[i];
+        float ai = (float)((double)acc[i] + gi * gi);
+        acc[i] = ai;
+        w[i] = (float)((double)w[i] - lr * gi / std::sqrt((double)ai + eps));
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace blasnet
