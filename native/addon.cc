@@ -11,6 +11,12 @@
 namespace blasnet_binding {
 namespace {
 
+// A module function run through guard() (binding_args.h).
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value Guarded(const Napi::CallbackInfo& info) {
+  return guard(info.Env(), [&]() { return F(info); });
+}
+
 Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object r = Napi::Object::New(env);
@@ -74,9 +80,9 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
 static Napi::Object InitBlasnet(Napi::Env env, Napi::Object exports) {
   using namespace blasnet_binding;
   exports.Set("NativeNet", NativeNet::Define(env));
-  exports.Set("blasInfo", Napi::Function::New<BlasInfo>(env, "blasInfo"));
-  exports.Set("setNumThreads", Napi::Function::New<SetNumThreads>(env, "setNumThreads"));
-  exports.Set("sgemm", Napi::Function::New<Sgemm>(env, "sgemm"));
+  exports.Set("blasInfo", Napi::Function::New<Guarded<BlasInfo>>(env, "blasInfo"));
+  exports.Set("setNumThreads", Napi::Function::New<Guarded<SetNumThreads>>(env, "setNumThreads"));
+  exports.Set("sgemm", Napi::Function::New<Guarded<Sgemm>>(env, "sgemm"));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   return exports;
 }

@@ -83,22 +83,41 @@ bool get_bool(const Napi::Value& v, const std::string& arg) {
   return v.As<Napi::Boolean>().Value();
 }
 
-// True when `buf` is a resizable ArrayBuffer. Calls ArrayBuffer.prototype's own `resizable` getter so an
-// own property on the instance cannot lie about it (Node versions without resizable buffers: false).
-static bool is_resizable(Napi::Env env, const Napi::Value& buf) {
+// ArrayBuffer.prototype's own `resizable` getter, looked up once per environment (empty on Node
+// versions without resizable buffers).
+struct BindingData {
+  Napi::FunctionReference resizable_getter;
+  bool looked_up = false;
+};
+
+static Napi::Value find_resizable_getter(Napi::Env env) {
   Napi::Object global = env.Global();
   Napi::Value ctor = global.Get("ArrayBuffer");
-  if (!ctor.IsFunction()) return false;
-  Napi::Value proto = ctor.As<Napi::Object>().Get("prototype");
   Napi::Value object = global.Get("Object");
-  if (!proto.IsObject() || !object.IsObject()) return false;
+  if (!ctor.IsFunction() || !object.IsObject()) return env.Undefined();
+  Napi::Value proto = ctor.As<Napi::Object>().Get("prototype");
   Napi::Value gopd = object.As<Napi::Object>().Get("getOwnPropertyDescriptor");
-  if (!gopd.IsFunction()) return false;
+  if (!proto.IsObject() || !gopd.IsFunction()) return env.Undefined();
   Napi::Value desc = gopd.As<Napi::Function>().Call(object, {proto, Napi::String::New(env, "resizable")});
-  if (!desc.IsObject()) return false;
-  Napi::Value getter = desc.As<Napi::Object>().Get("get");
-  if (!getter.IsFunction()) return false;
-  Napi::Value r = getter.As<Napi::Function>().Call(buf, {});
+  if (!desc.IsObject()) return env.Undefined();
+  return desc.As<Napi::Object>().Get("get");
+}
+
+// True when `buf` is a resizable ArrayBuffer. Calls the prototype's getter (cached at first use) so an
+// own property on the instance cannot lie about it.
+static bool is_resizable(Napi::Env env, const Napi::Value& buf) {
+  BindingData* data = env.GetInstanceData<BindingData>();
+  if (!data) {
+    data = new BindingData();
+    env.SetInstanceData<BindingData>(data);
+  }
+  if (!data->looked_up) {
+    Napi::Value g = find_resizable_getter(env);
+    if (g.IsFunction()) data->resizable_getter = Napi::Persistent(g.As<Napi::Function>());
+    data->looked_up = true;
+  }
+  if (data->resizable_getter.IsEmpty()) return false;
+  Napi::Value r = data->resizable_getter.Call(buf, {});
   return r.IsBoolean() && r.As<Napi::Boolean>().Value();
 }
 

@@ -5,6 +5,8 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <exception>
+#include <new>
 #include <string>
 
 #include "core/status.h"
@@ -14,6 +16,22 @@ namespace blasnet_binding {
 [[noreturn]] void throw_coded(Napi::Env env, const char* code, const std::string& message);
 [[noreturn]] void throw_status(Napi::Env env, const blasnet::Status& st);
 Napi::Error coded_error(Napi::Env env, const char* code, const std::string& message);
+
+// Runs a binding callback body: Napi::Errors pass through; an allocation failure becomes
+// ERR_OUT_OF_MEMORY and any other C++ exception ERR_NATIVE (node-addon-api would otherwise let a
+// non-Napi exception terminate the process).
+template <typename F>
+auto guard(Napi::Env env, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw_coded(env, "ERR_OUT_OF_MEMORY", "Out of memory in the native engine");
+  } catch (const std::exception& e) {
+    throw_coded(env, "ERR_NATIVE", std::string("Native engine error: ") + e.what());
+  }
+}
 
 // A short rendering of a JS value for messages.
 std::string describe(const Napi::Value& v);

@@ -296,18 +296,18 @@ Napi::Float32Array copy_out(Napi::Env env, const std::vector<float>& v) {
 Napi::Function NativeNet::Define(Napi::Env env) {
   return DefineClass(env, "NativeNet",
                      {
-                         InstanceMethod<&NativeNet::TrainBatches>("trainBatches"),
-                         InstanceMethod<&NativeNet::Evaluate>("evaluate"),
-                         InstanceMethod<&NativeNet::Predict>("predict"),
-                         InstanceMethod<&NativeNet::PredictSync>("predictSync"),
-                         InstanceMethod<&NativeNet::ComputeGradients>("computeGradients"),
-                         InstanceMethod<&NativeNet::GetParams>("getParams"),
-                         InstanceMethod<&NativeNet::SetParams>("setParams"),
-                         InstanceMethod<&NativeNet::GetOptimizerState>("getOptimizerState"),
-                         InstanceMethod<&NativeNet::SetOptimizerState>("setOptimizerState"),
-                         InstanceMethod<&NativeNet::SetLearningRate>("setLearningRate"),
-                         InstanceMethod<&NativeNet::SetTrainable>("setTrainable"),
-                         InstanceMethod<&NativeNet::Dispose>("dispose"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::TrainBatches>>("trainBatches"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::Evaluate>>("evaluate"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::Predict>>("predict"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::PredictSync>>("predictSync"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::ComputeGradients>>("computeGradients"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::GetParams>>("getParams"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::SetParams>>("setParams"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::GetOptimizerState>>("getOptimizerState"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::SetOptimizerState>>("setOptimizerState"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::SetLearningRate>>("setLearningRate"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::SetTrainable>>("setTrainable"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::Dispose>>("dispose"),
                          InstanceAccessor<&NativeNet::GetParamCount>("paramCount"),
                          InstanceAccessor<&NativeNet::GetOutputDim>("outputDim"),
                          InstanceAccessor<&NativeNet::GetInputDim>("inputDim"),
@@ -318,6 +318,10 @@ Napi::Function NativeNet::Define(Napi::Env env) {
 }
 
 NativeNet::NativeNet(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeNet>(info) {
+  guard(info.Env(), [&]() { construct(info); });
+}
+
+void NativeNet::construct(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   blasnet::NetSpec spec = read_net_spec(info[0]);
   FloatView params = get_f32(info[1], "params", false);

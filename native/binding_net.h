@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "binding_args.h"
+
 #include "core/net.h"
 
 namespace blasnet_binding {
@@ -38,6 +40,14 @@ class NativeNet : public Napi::ObjectWrap<NativeNet> {
   Napi::Value GetStateLength(const Napi::CallbackInfo& info);
   Napi::Value GetDisposed(const Napi::CallbackInfo& info);
   Napi::Value GetBusy(const Napi::CallbackInfo& info);
+
+  void construct(const Napi::CallbackInfo& info);
+
+  // Every JS-facing method runs through guard() (binding_args.h).
+  template <Napi::Value (NativeNet::*M)(const Napi::CallbackInfo&)>
+  Napi::Value Guarded(const Napi::CallbackInfo& info) {
+    return guard(info.Env(), [&]() { return (this->*M)(info); });
+  }
 
   // Throws ERR_DISPOSED / ERR_BUSY unless the net can take a call now.
   void check_ready(Napi::Env env, const char* method);
