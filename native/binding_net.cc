@@ -71,13 +71,15 @@ Napi::Object make_status_error(Napi::Env env, const Status& st) {
 // array it reads or writes until it completes.
 class NetWorkBase {
  public:
-  NetWorkBase(NativeNet* owner, Napi::Object self) : owner_(owner), self_(Napi::Persistent(self)) {}
+  NetWorkBase(NativeNet* owner, Napi::Object self)
+      : owner_(owner), net_(owner->core()), self_(Napi::Persistent(self)) {}
   void keep(const Napi::Value& v) {
     if (!v.IsEmpty() && v.IsObject()) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
   }
 
  protected:
   NativeNet* owner_;
+  std::shared_ptr<blasnet::Net> net_;  // what Execute uses (never owner_ off the main thread)
   Napi::ObjectReference self_;
   std::vector<Napi::ObjectReference> refs_;
   Status status_;
@@ -124,7 +126,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<ProgressItem>, public 
       return !cancel_.load();
     };
     try {
-      status_ = owner_->core()->train_batches(d_.x.data, (long)d_.rows, (int)d_.cols, d_.y.data, (int)d_.ycols,
+      status_ = net_->train_batches(d_.x.data, (long)d_.rows, (int)d_.cols, d_.y.data, (int)d_.ycols,
                                               order_.data, (long)order_.length, (long)batch_, d_.sw.data,
                                               d_.preds.data, cb, &result_);
     } catch (...) {
@@ -206,7 +208,7 @@ class EvalWorker : public Napi::AsyncWorker, public NetWorkBase {
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override {
     try {
-      status_ = owner_->core()->evaluate(d_.x.data, (long)d_.rows, (int)d_.cols, d_.y.data, (int)d_.ycols, (long)batch_,
+      status_ = net_->evaluate(d_.x.data, (long)d_.rows, (int)d_.cols, d_.y.data, (int)d_.ycols, (long)batch_,
                                          d_.sw.data, d_.preds.data, &result_);
     } catch (...) {
       status_ = Status::Error(Code::Native, "unexpected native failure in evaluate");
@@ -251,7 +253,7 @@ class PredictWorker : public Napi::AsyncWorker, public NetWorkBase {
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override {
     try {
-      status_ = owner_->core()->predict(d_.x.data, (long)d_.rows, (int)d_.cols, (long)batch_, out_data_);
+      status_ = net_->predict(d_.x.data, (long)d_.rows, (int)d_.cols, (long)batch_, out_data_);
     } catch (...) {
       status_ = Status::Error(Code::Native, "unexpected native failure in predict");
     }
@@ -325,13 +327,10 @@ void NativeNet::construct(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   blasnet::NetSpec spec = read_net_spec(info[0]);
   FloatView params = get_f32(info[1], "params", false);
-  Status st;
-  try {
-    st = blasnet::Net::create(spec, params.data, (long)params.length, &net_);
-  } catch (const std::bad_alloc&) {
-    st = Status::Error(Code::OutOfMemory, "Out of memory creating the native net");
-  }
+  std::unique_ptr<blasnet::Net> net;
+  Status st = blasnet::Net::create(spec, params.data, (long)params.length, &net);
   if (!st.ok()) throw_status(env, st);
+  net_ = std::move(net);
   param_count_ = net_->param_count();
   output_dim_ = net_->output_dim();
   input_dim_ = net_->input_dim();

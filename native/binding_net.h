@@ -17,7 +17,9 @@ class NativeNet : public Napi::ObjectWrap<NativeNet> {
   explicit NativeNet(const Napi::CallbackInfo& info);
   ~NativeNet() override = default;  // frees the core net (the finalizer path)
 
-  blasnet::Net* core() { return net_.get(); }
+  // Shared with running workers so the core outlives this object if the environment tears it down
+  // while a worker still runs.
+  std::shared_ptr<blasnet::Net> core() { return net_; }
   // Called on the main thread when a worker finishes: clears busy, runs a deferred dispose.
   void end_work();
 
@@ -52,7 +54,7 @@ class NativeNet : public Napi::ObjectWrap<NativeNet> {
   // Throws ERR_DISPOSED / ERR_BUSY unless the net can take a call now.
   void check_ready(Napi::Env env, const char* method);
 
-  std::unique_ptr<blasnet::Net> net_;
+  std::shared_ptr<blasnet::Net> net_;
   bool disposed_ = false;
   bool busy_ = false;
   int64_t param_count_ = 0, output_dim_ = 0, input_dim_ = 0, state_length_ = 0;
