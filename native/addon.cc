@@ -31,6 +31,11 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetUntransferableMarker(const Napi::CallbackInfo& info) {
+  set_untransferable_marker(info[0]);
+  return info.Env().Undefined();
+}
+
 // Elements of a row-major matrix with `r` rows, `c` used columns and leading dimension ld.
 uint64_t needed(int64_t r, int64_t c, int64_t ld) { return (r == 0 || c == 0) ? 0 : (uint64_t)(r - 1) * ld + c; }
 
@@ -82,6 +87,8 @@ static Napi::Object InitBlasnet(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeNet", NativeNet::Define(env));
   exports.Set("blasInfo", Napi::Function::New<Guarded<BlasInfo>>(env, "blasInfo"));
   exports.Set("setNumThreads", Napi::Function::New<Guarded<SetNumThreads>>(env, "setNumThreads"));
+  exports.Set("setUntransferableMarker",
+              Napi::Function::New<Guarded<SetUntransferableMarker>>(env, "setUntransferableMarker"));
   exports.Set("sgemm", Napi::Function::New<Guarded<Sgemm>>(env, "sgemm"));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   return exports;

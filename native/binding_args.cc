@@ -88,7 +88,32 @@ bool get_bool(const Napi::Value& v, const std::string& arg) {
 struct BindingData {
   Napi::FunctionReference resizable_getter;
   bool looked_up = false;
+  Napi::FunctionReference mark_untransferable;  // worker_threads.markAsUntransferable, set by the loader
 };
+
+static BindingData* binding_data(Napi::Env env) {
+  BindingData* data = env.GetInstanceData<BindingData>();
+  if (!data) {
+    data = new BindingData();
+    env.SetInstanceData<BindingData>(data);
+  }
+  return data;
+}
+
+void set_untransferable_marker(const Napi::Value& fn) {
+  if (!fn.IsFunction()) invalid(fn.Env(), "marker", "a function", fn);
+  binding_data(fn.Env())->mark_untransferable = Napi::Persistent(fn.As<Napi::Function>());
+}
+
+void pin_buffer(const Napi::Value& typed_array) {
+  if (typed_array.IsEmpty() || !typed_array.IsTypedArray()) return;
+  Napi::Env env = typed_array.Env();
+  BindingData* data = binding_data(env);
+  if (data->mark_untransferable.IsEmpty()) return;
+  Napi::Value buf = typed_array.As<Napi::TypedArray>().ArrayBuffer();
+  if (!buf.IsArrayBuffer() || buf.As<Napi::ArrayBuffer>().ByteLength() == 0) return;  // SharedArrayBuffers never detach
+  data->mark_untransferable.Call({buf});
+}
 
 static Napi::Value find_resizable_getter(Napi::Env env) {
   Napi::Object global = env.Global();
@@ -106,11 +131,7 @@ static Napi::Value find_resizable_getter(Napi::Env env) {
 // True when `buf` is a resizable ArrayBuffer. Calls the prototype's getter (cached at first use) so an
 // own property on the instance cannot lie about it.
 static bool is_resizable(Napi::Env env, const Napi::Value& buf) {
-  BindingData* data = env.GetInstanceData<BindingData>();
-  if (!data) {
-    data = new BindingData();
-    env.SetInstanceData<BindingData>(data);
-  }
+  BindingData* data = binding_data(env);
   if (!data->looked_up) {
     Napi::Value g = find_resizable_getter(env);
     if (g.IsFunction()) data->resizable_getter = Napi::Persistent(g.As<Napi::Function>());

@@ -61,4 +61,11 @@ struct U32View {
 FloatView get_f32(const Napi::Value& v, const std::string& arg, bool allow_null);
 U32View get_u32(const Napi::Value& v, const std::string& arg);
 
+// worker_threads.markAsUntransferable, registered once by lib/engine/native.ts (setUntransferableMarker).
+void set_untransferable_marker(const Napi::Value& fn);
+// Marks the ArrayBuffer of a typed array untransferable (when a marker is registered), so user code
+// cannot detach memory an async worker is using: Node then copies instead of transferring (Node 20)
+// or throws (newer). No-op for SharedArrayBuffers and empty buffers.
+void pin_buffer(const Napi::Value& typed_array);
+
 }  // namespace blasnet_binding

@@ -73,8 +73,11 @@ class NetWorkBase {
  public:
   NetWorkBase(NativeNet* owner, Napi::Object self)
       : owner_(owner), net_(owner->core()), self_(Napi::Persistent(self)) {}
+  // Holds v (a typed array) until the worker ends and pins its buffer against detachment.
   void keep(const Napi::Value& v) {
-    if (!v.IsEmpty() && v.IsObject()) refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    if (v.IsEmpty() || !v.IsObject()) return;
+    refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    pin_buffer(v);
   }
 
  protected:

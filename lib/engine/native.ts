@@ -49,6 +49,7 @@ export interface NativeBinding {
   NativeNet: new (spec: NetSpec, params: Float32Array) => NativeNetHandle;
   blasInfo(): { config: string; core: string; threads: number };
   setNumThreads(n: number): void;
+  setUntransferableMarker(mark: (buffer: ArrayBuffer) => void): void;
   sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array,
     lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
   napiVersion: number;
@@ -76,6 +77,14 @@ function load(): NativeBinding {
     if (typeof b?.NativeNet !== 'function' || typeof b.sgemm !== 'function') {
       throw new Error('the native binary does not export NativeNet and sgemm');
     }
+    // While an async call runs on a worker thread, user code must not detach the buffers it reads or
+    // writes (x, y, order, sampleWeight, predsOut), e.g. by transferring them to a Worker: that could
+    // free memory the worker is using. The binding calls worker_threads.markAsUntransferable on each
+    // of those ArrayBuffers (not on SharedArrayBuffers, which cannot be detached) when it queues the
+    // call, so such a transfer copies instead (Node 20) or throws (newer Node). Registering the
+    // function here covers raw-binding users too. The mark cannot be undone: it stays on the buffer
+    // after the call, which only turns later transfers of it into copies.
+    b.setUntransferableMarker(markAsUntransferable);
     if (process.env.OPENBLAS_NUM_THREADS === undefined || process.env.OPENBLAS_NUM_THREADS === '') {
       b.setNumThreads(Math.max(1, Math.min(2, os.availableParallelism())));
     }
@@ -118,17 +127,6 @@ async function callAsync<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-// While a worker thread reads or writes a typed array, user code must not detach its buffer (by
-// transferring it to a worker or structuredClone with transfer): that would free memory the native
-// call is using. markAsUntransferable makes such a transfer throw instead. Node has no way to undo
-// the mark, so it stays on the buffer after the call; SharedArrayBuffers cannot be detached and are
-// left alone. (The binding also rejects detached and resizable buffers up front.)
-function pin(...arrays: (ArrayBufferView | null | undefined)[]): void {
-  for (const a of arrays) {
-    if (a && a.buffer instanceof ArrayBuffer && a.buffer.byteLength > 0) markAsUntransferable(a.buffer);
-  }
-}
-
 class NativeNet implements Net {
   readonly spec: NetSpec;
   readonly outputDim: number;
@@ -149,27 +147,21 @@ class NativeNet implements Net {
   trainBatches(args: TrainArgs): Promise<TrainResult> {
     const { x, y, order, batchSize, sampleWeight, predictionsOut, onProgress } = args;
     return callAsync(() => {
-      const p = this.handle.trainBatches(x.data, x.rows, x.cols, y.data, y.cols, order, batchSize, sampleWeight,
+      return this.handle.trainBatches(x.data, x.rows, x.cols, y.data, y.cols, order, batchSize, sampleWeight,
         predictionsOut, onProgress);
-      pin(x.data, y.data, order, sampleWeight, predictionsOut);
-      return p;
     });
   }
 
   evaluate(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
     predictionsOut: Float32Array | null): Promise<EvaluateResult> {
     return callAsync(() => {
-      const p = this.handle.evaluate(x.data, x.rows, x.cols, y.data, y.cols, batchSize, sampleWeight, predictionsOut);
-      pin(x.data, y.data, sampleWeight, predictionsOut);
-      return p;
+      return this.handle.evaluate(x.data, x.rows, x.cols, y.data, y.cols, batchSize, sampleWeight, predictionsOut);
     });
   }
 
   predict(x: Matrix, batchSize: number): Promise<Float32Array> {
     return callAsync(() => {
-      const p = this.handle.predict(x.data, x.rows, x.cols, batchSize);
-      pin(x.data);
-      return p;
+      return this.handle.predict(x.data, x.rows, x.cols, batchSize);
     });
   }
 
