@@ -27,7 +27,7 @@
       # Never -march=native: OpenBLAS picks its kernels at run time, our own loops stay portable.
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20", "-O2"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fvisibility=hidden", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_cc": ["-O3", "-fno-math-errno", "-std=c++17", "-fvisibility=hidden", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "libraries": ["-lopenblas"],
       "conditions": [
         ["OS=='mac'", {

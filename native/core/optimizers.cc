@@ -42,6 +42,31 @@ double schedule_lr(const OptSpec& o, double lr0, double step) {
   return lr0;
 }
 
+// Adam / AdamW over [off, end), branch-free inside so the compiler can vectorize it.
+template <bool kAmsgrad, bool kDecay>
+static void adam_loop(const OptSpec& o, double lr, double alpha, float* __restrict w, const float* __restrict g,
+                      float* slots, long P, long off, long end) {
+  float* __restrict m = slots;
+  float* __restrict v = slots + P;
+  float* __restrict vhat = slots + 2 * P;
+  const double c1 = 1.0 - o.beta1, c2 = 1.0 - o.beta2, eps = o.epsilon, decay = o.weight_decay * lr;
+  for (long i = off; i < end; ++i) {
+    double gi = g[i];
+    double wi = w[i];
+    if (kDecay) wi = (double)(float)(wi - wi * decay);
+    float mi = (float)((double)m[i] + (gi - (double)m[i]) * c1);
+    float vi = (float)((double)v[i] + (gi * gi - (double)v[i]) * c2);
+    m[i] = mi;
+    v[i] = vi;
+    float den = vi;
+    if (kAmsgrad) {
+      den = vhat[i] > vi ? vhat[i] : vi;
+      vhat[i] = den;
+    }
+    w[i] = (float)(wi - alpha * (double)mi / (std::sqrt((double)den) + eps));
+  }
+}
+
 // Every state value is rounded to float when stored and the rounded value is used afterwards,
 // exactly as the TypeScript engine does with its Float32Array state.
 void optimizer_update(const OptSpec& o, double lr, double t, float* w, const float* g, float* slots, long P, long off,
@@ -65,25 +90,14 @@ void optimizer_update(const OptSpec& o, double lr, double t, float* w, const flo
     }
     case OptId::Adam:
     case OptId::AdamW: {
-      float* m = slots;
-      float* v = slots + P;
-      float* vhat = slots + 2 * P;
-      const double b1 = o.beta1, b2 = o.beta2, eps = o.epsilon;
-      const double alpha = lr * std::sqrt(1.0 - std::pow(b2, t)) / (1.0 - std::pow(b1, t));
-      for (long i = off; i < end; ++i) {
-        double gi = g[i];
-        if (o.id == OptId::AdamW) w[i] = (float)((double)w[i] - (double)w[i] * o.weight_decay * lr);
-        float mi = (float)((double)m[i] + (gi - (double)m[i]) * (1.0 - b1));
-        float vi = (float)((double)v[i] + (gi * gi - (double)v[i]) * (1.0 - b2));
-        m[i] = mi;
-        v[i] = vi;
-        double den = vi;
-        if (o.amsgrad) {
-          float vh = std::max(vhat[i], vi);
-          vhat[i] = vh;
-          den = vh;
-        }
-        w[i] = (float)((double)w[i] - alpha * (double)mi / (std::sqrt(den) + eps));
+      const double alpha = lr * std::sqrt(1.0 - std::pow(o.beta2, t)) / (1.0 - std::pow(o.beta1, t));
+      const bool w_decay = o.id == OptId::AdamW;
+      if (o.amsgrad) {
+        if (w_decay) adam_loop<true, true>(o, lr, alpha, w, g, slots, P, off, end);
+        else adam_loop<true, false>(o, lr, alpha, w, g, slots, P, off, end);
+      } else {
+        if (w_decay) adam_loop<false, true>(o, lr, alpha, w, g, slots, P, off, end);
+        else adam_loop<false, false>(o, lr, alpha, w, g, slots, P, off, end);
       }
       return;
     }
