@@ -79,20 +79,27 @@ async function trainingAgrees(spec: NetSpec, steps = 3, rows = 20, batch = 5): P
   const y = labels(spec, rows, 29);
   const ym = { data: y.data, rows, cols: y.cols };
   const order = Uint32Array.from({ length: rows }, (_, i) => (i * 7) % rows);
+  const sampleWeight = randomArray(rows, 31).map((v) => 1 + 0.5 * v);
   const results = [];
   for (const eng of [jsEngine, native!.engine]) {
     const net = eng.createNet(structuredClone(spec), params.slice());
     let lossSum = 0;
+    const preds = new Float32Array(rows * net.outputDim);
     for (let s = 0; s < steps; s++) {
-      const r = await net.trainBatches({ x, y: ym, order, batchSize: batch, sampleWeight: null, predictionsOut: null });
+      const r = await net.trainBatches({ x, y: ym, order, batchSize: batch, sampleWeight, predictionsOut: preds });
       lossSum += r.lossSum;
     }
-    results.push({ params: net.getParams(), state: net.getOptimizerState(), lossSum });
+    const evalPreds = new Float32Array(rows * net.outputDim);
+    const ev = await net.evaluate(x, ym, 7, sampleWeight, evalPreds);
+    results.push({ params: net.getParams(), state: net.getOptimizerState(), lossSum, preds, evalLoss: ev.lossSum, evalPreds });
     net.dispose();
   }
   const [a, b] = results;
   expect(Math.abs(a!.lossSum - b!.lossSum)).toBeLessThan(1e-3 * Math.max(1, Math.abs(a!.lossSum)));
+  expect(Math.abs(a!.evalLoss - b!.evalLoss)).toBeLessThan(1e-3 * Math.max(1, Math.abs(a!.evalLoss)));
   expect(maxDiff(a!.state, b!.state)).toBeLessThan(1e-3);
+  expect(maxDiff(a!.preds, b!.preds)).toBeLessThan(1e-4);
+  expect(maxDiff(a!.evalPreds, b!.evalPreds)).toBeLessThan(1e-4);
   return maxDiff(a!.params, b!.params);
 }
 
@@ -137,6 +144,18 @@ describe.skipIf(!native)('native engine agrees with the TypeScript engine', () =
   it('gradients: batchNorm, layerNorm, dropout, regularizers', () => {
     const d = gradientsAgree(netSpec(3, norm, loss('meanSquaredError'), optimizer('sgd')), 8);
     report.push(`grad norm layers: ${d.toExponential(2)}`);
+    expect(d).toBeLessThan(1e-4);
+  });
+
+  it('gradients: frozen dense, batchNorm and layerNorm layers', () => {
+    const spec = netSpec(3, [
+      dense(3, 4, 'tanh', { trainable: false, kernelL2: 0.1 }),
+      { kind: 'batchNormalization', dim: 4, momentum: 0.9, epsilon: 1e-3, center: true, scale: true, trainable: false },
+      { kind: 'layerNormalization', dim: 4, epsilon: 1e-3, center: true, scale: true, trainable: false },
+      dense(4, 2),
+    ], loss('meanSquaredError'), optimizer('sgd'));
+    const d = gradientsAgree(spec);
+    report.push(`grad frozen layers: ${d.toExponential(2)}`);
     expect(d).toBeLessThan(1e-4);
   });
 

@@ -4,7 +4,8 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { nativeBinding, type NativeBinding, type NativeNetHandle } from '../lib/engine/native';
+import { BlasnetError } from '../lib/errors';
+import { loadNativeEngine, nativeBinding, nativeSgemm, type NativeBinding, type NativeNetHandle } from '../lib/engine/native';
 import type { NetSpec } from '../lib/engine/types';
 import { dense, loss, netSpec, optimizer, randomArray } from './helpers/spec';
 
@@ -366,6 +367,63 @@ describe.skipIf(!b)('native binding', () => {
       expect(r.status, r.stderr).toBe(0);
       const grownMb = Number(r.stdout.trim());
       expect(grownMb).toBeLessThan(200);
+    });
+  });
+
+  describe('the Engine wrapper (lib/engine/native.ts)', () => {
+    it('reports info, sets threads and rethrows native errors as BlasnetError with the native code', async () => {
+      const engine = loadNativeEngine();
+      expect(engine.name).toBe('native');
+      engine.setNumThreads(1);
+      expect(engine.info()).toMatchObject({ engine: 'native', threads: 1, nativeUnavailableReason: null });
+      engine.setNumThreads(2);
+      expect(engine.info().blasConfig).toMatch(/OpenBLAS/);
+
+      let err: unknown;
+      try {
+        engine.createNet(seedSpec(), new Float32Array(3));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(BlasnetError);
+      expect((err as BlasnetError).code).toBe('ERR_SHAPE_MISMATCH');
+
+      const net = engine.createNet(seedSpec(), randomArray(SEED_PARAMS, 2, 0.4));
+      expect(net.outputDim).toBe(1);
+      expect(net.paramCount).toBe(SEED_PARAMS);
+      const { x, y, order } = seedData();
+      const progress: number[] = [];
+      const preds = new Float32Array(100);
+      const r = await net.trainBatches({
+        x: { data: x, rows: 100, cols: 10 }, y: { data: y, rows: 100, cols: 1 }, order, batchSize: 10,
+        sampleWeight: null, predictionsOut: preds, onProgress: (bd) => progress.push(bd),
+      });
+      expect(r.batches).toBe(10);
+      expect(progress[progress.length - 1]).toBe(10);
+      const bad = order.slice();
+      bad[3] = 1000;
+      await expect(net.trainBatches({
+        x: { data: x, rows: 100, cols: 10 }, y: { data: y, rows: 100, cols: 1 }, order: bad, batchSize: 10,
+        sampleWeight: null, predictionsOut: null,
+      })).rejects.toBeInstanceOf(BlasnetError);
+      expect(() => net.predictSync({ data: x, rows: 100, cols: 9 })).toThrow(BlasnetError);
+      net.dispose();
+      expect(net.disposed).toBe(true);
+      try {
+        net.getParams();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(BlasnetError);
+      expect((err as BlasnetError).code).toBe('ERR_DISPOSED');
+    });
+
+    it('nativeSgemm computes and checks', () => {
+      const C = new Float32Array(1);
+      nativeSgemm(false, false, 1, 1, 2, 1, Float32Array.of(1, 2), 2, Float32Array.of(3, 4), 1, 0, C, 1);
+      expect(C[0]).toBe(11);
+      expect(() => nativeSgemm(false, false, 1, 1, 2, 1, Float32Array.of(1), 2, Float32Array.of(3, 4), 1, 0, C, 1))
+        .toThrow(BlasnetError);
     });
   });
 });
