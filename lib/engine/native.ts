@@ -2,14 +2,15 @@
 // and wraps its NativeNet into the Net interface of types.ts.
 //
 // Thread policy. OpenBLAS's thread count is process-wide; we set it once at load to
-// min(2, availableParallelism()) (OPENBLAS_NUM_THREADS, if set, wins) and only change it through
-// setNumThreads(). Each async native call runs on one libuv pool thread; several nets training at
-// once each run on their own pool thread and their GEMMs share OpenBLAS's one thread pool (OpenBLAS
-// serializes concurrent multi-threaded calls on it), so the process never runs more than
-// (libuv threads busy) + (BLAS threads) compute threads. Small GEMMs (M*N*K <= 64^3, every GEMM of
-// a typical dense net's mini-batch) already run single-threaded inside OpenBLAS 0.3.x
-// (GEMM_MULTITHREAD_THRESHOLD), so a small net never wakes the BLAS pool at all: waking it costs more
-// than it saves below that size (see native/README.md for the measurement).
+// min(2, availableParallelism()) (OPENBLAS_NUM_THREADS, if set, wins) and change it only through
+// setNumThreads(); no native call changes it behind the user's back. Each async native call runs on
+// one libuv pool thread; several nets training at once each run on their own pool thread, and their
+// multi-threaded GEMMs share OpenBLAS's one thread pool (OpenBLAS serializes those), so the process
+// runs at most (busy libuv threads) + (BLAS threads) compute threads. Small GEMMs (M*N*K <= 64^3,
+// most mini-batch GEMMs of small dense nets) already run single-threaded on the calling thread
+// inside OpenBLAS 0.3.x (GEMM_MULTITHREAD_THRESHOLD); we measured no gain from a second thread below
+// about 128^3 and a loss when the machine is shared, so we add no threshold of our own and advise
+// setNumThreads(1) for many parallel nets or shared machines (native/README.md has the numbers).
 import * as os from 'os';
 import * as path from 'path';
 import { markAsUntransferable } from 'worker_threads';
