@@ -103,19 +103,20 @@ bool Net::loss_fused() const {
   return false;
 }
 
-// Workspaces for n rows, allocated only when n exceeds every batch size seen so far.
-Status Net::ensure_capacity(long n) {
-  if (n <= cap_) return Status::Ok();
+// Workspaces for n rows, allocated only when n exceeds every batch size seen so far; the gradient
+// and gather buffers only for training (predict and evaluate never pay for them).
+Status Net::ensure_capacity(long n, bool training) {
+  const bool fwd = n > cap_;
+  const bool bwd = training && n > cap_train_;
+  if (!fwd && !bwd) return Status::Ok();
   return guarded([&]() -> Status {
-    xb_.assign((size_t)n * spec_.input_dim, 0.0f);
-    yb_.assign((size_t)n * std::max(output_dim_, 1), 0.0f);
-    wb_.assign((size_t)n, 0.0f);
     for (size_t l = 0; l < ls_.size(); ++l) {
       const LayerSpec& L = spec_.layers[l];
       LayerState& S = ls_[l];
       size_t nd = (size_t)n * L.out_dim;
+      if (bwd) S.dOut.assign(nd, 0.0f);
+      if (!fwd) continue;
       S.A.assign(nd, 0.0f);
-      S.dOut.assign(nd, 0.0f);
       switch (L.kind) {
         case LayerKind::Dense: S.Z.assign(nd, 0.0f); break;
         case LayerKind::Activation: break;
@@ -132,7 +133,13 @@ Status Net::ensure_capacity(long n) {
           break;
       }
     }
-    cap_ = n;
+    if (bwd) {
+      xb_.assign((size_t)n * spec_.input_dim, 0.0f);
+      yb_.assign((size_t)n * std::max(output_dim_, 1), 0.0f);
+      wb_.assign((size_t)n, 0.0f);
+      cap_train_ = n;
+    }
+    if (fwd) cap_ = n;
     return Status::Ok();
   });
 }
@@ -366,8 +373,7 @@ Status Net::train_batches(const float* x, long rows, int cols, const float* y, i
     return Status::Error(Code::ShapeMismatch, "train_batches: shapes do not match the net");
   *result = TrainResult();
   if (n_order == 0) return Status::Ok();
-  const long cap = std::min(batch, n_order);
-  Status st = ensure_capacity(cap);
+  Status st = ensure_capacity(std::min(batch, n_order), true);
   if (!st.ok()) return st;
   return guarded([&]() -> Status {
     const int in = spec_.input_dim, od = output_dim_;
@@ -415,7 +421,7 @@ Status Net::evaluate(const float* x, long rows, int cols, const float* y, int yc
     return Status::Error(Code::ShapeMismatch, "evaluate: shapes do not match the net");
   *result = EvalResult();
   if (rows == 0) return Status::Ok();
-  Status st = ensure_capacity(std::min(batch, rows));
+  Status st = ensure_capacity(std::min(batch, rows), false);
   if (!st.ok()) return st;
   return guarded([&]() -> Status {
     const int od = output_dim_;
@@ -437,7 +443,7 @@ Status Net::predict(const float* x, long rows, int cols, long batch, float* out)
   if (cols != spec_.input_dim || batch < 1 || rows < 0)
     return Status::Error(Code::ShapeMismatch, "predict: shapes do not match the net");
   if (rows == 0) return Status::Ok();
-  Status st = ensure_capacity(std::min(batch, rows));
+  Status st = ensure_capacity(std::min(batch, rows), false);
   if (!st.ok()) return st;
   return guarded([&]() -> Status {
     const int od = output_dim_;
@@ -454,7 +460,7 @@ Status Net::compute_gradients(const float* x, long rows, int cols, const float* 
                               const float* sample_weight, double* loss_out, float* grads_out) {
   if (cols != spec_.input_dim || ycols != label_dim() || rows < 1)
     return Status::Error(Code::ShapeMismatch, "compute_gradients: shapes do not match the net");
-  Status st = ensure_capacity(rows);
+  Status st = ensure_capacity(rows, true);
   if (!st.ok()) return st;
   return guarded([&]() -> Status {
     const int n = (int)rows;

@@ -78,7 +78,7 @@ class Net {
   };
 
   Net() = default;
-  Status ensure_capacity(long n);
+  Status ensure_capacity(long n, bool training);
   bool tensor_trainable(const Tensor& t) const;
   bool loss_fused() const;
   void forward(const float* X, int n, bool training, uint32_t step);
@@ -96,7 +96,8 @@ class Net {
   std::vector<float> params_, grads_, state_;
   std::vector<Tensor> tensors_;
   std::vector<LayerState> ls_;
-  long cap_ = 0;
+  long cap_ = 0;        // rows of the forward workspaces
+  long cap_train_ = 0;  // rows of the gradient and gather workspaces
   std::vector<float> xb_, yb_, wb_;
 };
 
