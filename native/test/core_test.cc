@@ -249,6 +249,18 @@ static void test_training_and_errors() {
   }
   CHECK(last < first * 0.5, "training did not lower the loss: %g -> %g", first, last);
   CHECK(net->optimizer_state()[0] == 500.0f, "iterations %g", net->optimizer_state()[0]);
+  // Workspaces grown by a large predict first must not change what training computes.
+  {
+    std::unique_ptr<Net> a, b2;
+    CHECK(Net::create(s, params.data(), 121, &a).ok() && Net::create(s, params.data(), 121, &b2).ok(), "create a/b");
+    std::vector<float> out(100);
+    CHECK(a->predict(x.data(), 100, 10, 100, out.data()).ok(), "predict");
+    TrainResult ra, rb;
+    a->train_batches(x.data(), 100, 10, y.data(), 1, order.data(), 100, 10, nullptr, nullptr, nullptr, &ra);
+    b2->train_batches(x.data(), 100, 10, y.data(), 1, order.data(), 100, 10, nullptr, nullptr, nullptr, &rb);
+    CHECK(a->params() == b2->params(), "training after a large predict differs");
+    CHECK(ra.loss_sum == rb.loss_sum, "loss after a large predict differs");
+  }
   order[57] = 100;
   Status st = net->train_batches(x.data(), 100, 10, y.data(), 1, order.data(), 100, 10, nullptr, nullptr, nullptr, &r);
   CHECK(st.code == Code::InvalidArg, "out-of-range row accepted");
