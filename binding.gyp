@@ -14,7 +14,8 @@
         "native/addon.cc",
         "native/binding_args.cc",
         "native/binding_spec.cc",
-        "native/binding_net.cc"
+        "native/binding_net.cc",
+        "native/binding_threads.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

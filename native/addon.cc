@@ -6,6 +6,7 @@
 
 #include "binding_args.h"
 #include "binding_net.h"
+#include "binding_threads.h"
 #include "core/gemm.h"
 
 namespace blasnet_binding {
@@ -26,9 +27,10 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// Returns true when applied at once, false when deferred until the running native calls end.
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
-  blasnet::set_threads((int)get_int(info[0], "n", 1, 1024));
-  return info.Env().Undefined();
+  bool now = request_blas_threads((int)get_int(info[0], "n", 1, 1024));
+  return Napi::Boolean::New(info.Env(), now);
 }
 
 Napi::Value SetUntransferableMarker(const Napi::CallbackInfo& info) {
@@ -74,6 +76,7 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
     check(B, needed(br, bc, ldb), "B");
   }
   check(C, needed(M, N, ldc), "C");
+  BlasUse use;
   blasnet::gemm(ta, tb, (int)M, (int)N, (int)K, (float)alpha, A.data, (int)lda, B.data, (int)ldb, (float)beta, C.data,
                 (int)ldc);
   return env.Undefined();

@@ -8,6 +8,7 @@
 
 #include "binding_args.h"
 #include "binding_spec.h"
+#include "binding_threads.h"
 
 namespace blasnet_binding {
 
@@ -72,7 +73,10 @@ Napi::Object make_status_error(Napi::Env env, const Status& st) {
 class NetWorkBase {
  public:
   NetWorkBase(NativeNet* owner, Napi::Object self)
-      : owner_(owner), net_(owner->core()), self_(Napi::Persistent(self)) {}
+      : owner_(owner), net_(owner->core()), self_(Napi::Persistent(self)) {
+    blas_use_begin();
+  }
+  ~NetWorkBase() { blas_use_end(); }  // after OnOK / OnError: a deferred setNumThreads may apply now
   // Holds v (a typed array) until the worker ends and pins its buffer against detachment.
   void keep(const Napi::Value& v) {
     if (v.IsEmpty() || !v.IsObject()) return;
@@ -409,6 +413,7 @@ Napi::Value NativeNet::PredictSync(const Napi::CallbackInfo& info) {
   read_x(info, 0, net_.get(), &d);
   int64_t batch = info[3].IsUndefined() ? (d.rows > 0 ? d.rows : 1) : get_int(info[3], "batchSize", 1, kMaxRows);
   Napi::Float32Array out = new_f32(env, (uint64_t)d.rows * (uint64_t)output_dim_);
+  BlasUse use;
   Status st = net_->predict(d.x.data, (long)d.rows, (int)d.cols, (long)batch, out.Data());
   if (!st.ok()) throw_status(env, st);
   return out;
@@ -424,6 +429,7 @@ Napi::Value NativeNet::ComputeGradients(const Napi::CallbackInfo& info) {
   read_sw(info, 5, &d);
   Napi::Float32Array grads = new_f32(env, (uint64_t)param_count_);
   double loss = 0;
+  BlasUse use;
   Status st = net_->compute_gradients(d.x.data, (long)d.rows, (int)d.cols, d.y.data, (int)d.ycols, d.sw.data, &loss,
                                       grads.Data());
   if (!st.ok()) throw_status(env, st);

@@ -334,6 +334,19 @@ describe.skipIf(!b)('native binding', () => {
       net.dispose();
     });
 
+    it('setNumThreads while a call runs is applied when it ends', async () => {
+      const { x, y, order } = seedData();
+      const net = newNet();
+      expect(B.setNumThreads(2)).toBe(true);
+      const running = net.trainBatches(x, 100, 10, y, 1, order, 10, null, null);
+      expect(B.setNumThreads(1)).toBe(false);
+      expect(B.blasInfo().threads).toBe(2);
+      await running;
+      expect(B.blasInfo().threads).toBe(1);
+      expect(B.setNumThreads(2)).toBe(true);
+      net.dispose();
+    });
+
     it('dispose while running is deferred until the call ends; later calls throw ERR_DISPOSED', async () => {
       const { x, y, order } = seedData();
       const net = newNet();

@@ -49,7 +49,9 @@ export interface NativeNetHandle {
 export interface NativeBinding {
   NativeNet: new (spec: NetSpec, params: Float32Array) => NativeNetHandle;
   blasInfo(): { config: string; core: string; threads: number };
-  setNumThreads(n: number): void;
+  /** True when applied at once; false when deferred until the running native calls end (OpenBLAS cannot
+   * resize its pool under a running GEMM). */
+  setNumThreads(n: number): boolean;
   setUntransferableMarker(mark: (buffer: ArrayBuffer) => void): void;
   sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array,
     lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
@@ -215,7 +217,9 @@ export function loadNativeEngine(): Engine {
       const i = b.blasInfo();
       return { engine: 'native', blasConfig: i.config, blasCore: i.core, threads: i.threads, nativeUnavailableReason: null };
     },
-    setNumThreads: (n: number): void => call(() => b.setNumThreads(n)),
+    setNumThreads: (n: number): void => {
+      call(() => b.setNumThreads(n));
+    },
   };
 }
 
