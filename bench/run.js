@@ -1,0 +1,326 @@
+#!/usr/bin/env node
+'use strict';
+// blasnet benchmark runner (`npm run bench`, `npm run bench -- --quick`). Issue 5 defines it.
+//
+// It writes the seeded data of the four workloads once to a temporary folder, then runs every
+// (peer, workload) pair in a fresh child process (bench/workloads/<peer>.js, or pytorch.py) that
+// checks its result before timing it and prints one JSON line. The table (ratios and the fraction
+// of the sgemm peak measured in the same run) goes to stdout and to bench/results/<date>.{json,md}.
+//
+// Peers live in bench/package.json, out of the library's dependencies. When bench/node_modules is
+// missing, this runs `npm --prefix bench ci` once (with ONNXRUNTIME_NODE_INSTALL=skip); it installs
+// nothing else. blasnet itself is used from dist/ (built with `npm run build` when missing).
+//
+// Options: --quick (tiny sizes: checks the benchmark works, not speed), --peers=a,b,
+// --workloads=w1,w2,w3,w4,gemm, --runs=N, --no-save, --keep-data, --timeout=SECONDS (per child).
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const C = require('./common');
+
+const BENCH = __dirname;
+const ROOT = path.resolve(BENCH, '..');
+const PY = '/usr/bin/python3';
+
+function parseArgs(argv) {
+  const o = { quick: false, peers: null, workloads: null, runs: null, save: true, keepData: false, timeout: null };
+  for (const a of argv) {
+    const [k, v] = a.split('=');
+    if (k === '--quick') o.quick = true;
+    else if (k === '--peers') o.peers = v.split(',');
+    else if (k === '--workloads') o.workloads = v.split(',');
+    else if (k === '--runs') o.runs = Number(v);
+    else if (k === '--no-save') o.save = false;
+    else if (k === '--keep-data') o.keepData = true;
+    else if (k === '--timeout') o.timeout = Number(v);
+    else if (k === '--help' || k === '-h') {
+      console.log('usage: npm run bench -- [--quick] [--peers=blasnet-native,pytorch,...] [--workloads=w1,w2,w3,w4,gemm] ' +
+        '[--runs=N] [--timeout=SECONDS] [--no-save] [--keep-data]');
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  return o;
+}
+
+const PEERS = [
+  { id: 'blasnet-native', cmd: 'node', file: 'blasnet.js', extra: { engine: 'native' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
+  { id: 'blasnet-js', cmd: 'node', file: 'blasnet.js', extra: { engine: 'js' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
+  { id: 'tfjs-cpu', cmd: 'node', file: 'tfjs.js', extra: { backend: 'cpu' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
+  { id: 'tfjs-wasm', cmd: 'node', file: 'tfjs.js', extra: { backend: 'wasm' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
+  { id: 'brain.js', cmd: 'node', file: 'brain.js', extra: {}, workloads: ['w1', 'w2'] },
+  { id: 'onnxruntime-node', cmd: 'node', file: 'onnxruntime.js', extra: {}, workloads: ['w4'] },
+  { id: 'pytorch', cmd: PY, file: 'pytorch.py', extra: {}, workloads: ['w1', 'w2', 'w3', 'w4'] },
+];
+const WORKLOADS = ['w1', 'w2', 'w3', 'w4'];
+
+function log(msg) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+function ensureInstalled(needDist) {
+  if (!fs.existsSync(path.join(BENCH, 'node_modules', '@tensorflow', 'tfjs'))) {
+    log('bench/node_modules is missing: npm --prefix bench ci (peers only; ONNXRUNTIME_NODE_INSTALL=skip)');
+    const r = spawnSync('npm', ['--prefix', BENCH, 'ci', '--no-audit', '--no-fund'],
+      { stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+    if (r.status !== 0) throw new Error('npm --prefix bench ci failed');
+  }
+  if (needDist && !fs.existsSync(path.join(ROOT, 'dist', 'index.js'))) {
+    log('dist/ is missing: npm run build');
+    const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('npm run build failed');
+  }
+}
+
+function torchAvailable() {
+  if (!fs.existsSync(PY)) return `${PY} not found`;
+  const r = spawnSync(PY, ['-c', 'import torch, numpy; print(torch.__version__)'], { encoding: 'utf8', timeout: 60000 });
+  return r.status === 0 ? null : `${PY} cannot import torch (apt-get install python3-torch)`;
+}
+
+function runChild(peer, task, timeoutS) {
+  const file = path.join(BENCH, 'workloads', peer.file);
+  const cmd = peer.cmd === 'node' ? process.execPath : peer.cmd;
+  const t0 = Date.now();
+  const r = spawnSync(cmd, [file, JSON.stringify(task)], {
+    cwd: BENCH, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: timeoutS * 1000, killSignal: 'SIGKILL',
+    env: { ...process.env, BLASNET_QUIET: '1' },
+  });
+  const wallS = (Date.now() - t0) / 1000;
+  if (r.error && r.error.code === 'ETIMEDOUT') return { error: `timed out after ${timeoutS} s`, wallS };
+  const line = (r.stdout || '').split('\n').reverse().find((l) => l.startsWith(C.RESULT_TAG));
+  if (!line) {
+    const why = (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ');
+    return { error: `no result (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}): ${why}`, wallS };
+  }
+  const res = JSON.parse(line.slice(C.RESULT_TAG.length));
+  res.wallS = wallS;
+  return res;
+}
+
+function stats(xs) {
+  if (!xs || xs.length === 0) return null;
+  return { median: C.median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
+}
+
+function machine() {
+  const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = (cpuinfo.match(/^model name\s*:\s*(.*)$/m) || [])[1] || os.cpus()[0]?.model || 'unknown';
+  const flags = (cpuinfo.match(/^flags\s*:\s*(.*)$/m) || [])[1] || '';
+  const simd = ['avx2', 'fma', 'avx512f'].filter((f) => flags.split(' ').includes(f));
+  return {
+    cpu: model, cores: os.availableParallelism(), simd, memGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`, loadAvgAtStart: os.loadavg().map((v) => +v.toFixed(2)),
+    env: { OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? null },
+  };
+}
+
+async function main() {
+  const opt = parseArgs(process.argv.slice(2));
+  const cfgs = opt.quick ? C.QUICK : C.FULL;
+  const started = new Date();
+  const wanted = (id) => !opt.peers || opt.peers.includes(id);
+  const wantedW = (w) => !opt.workloads || opt.workloads.includes(w);
+  ensureInstalled(wantedW('gemm') || wanted('blasnet-native') || wanted('blasnet-js'));
+  const torchWhy = torchAvailable();
+  const peers = PEERS.filter((p) => wanted(p.id));
+  const skipped = {};
+  if (torchWhy && peers.some((p) => p.id === 'pytorch')) skipped.pytorch = torchWhy;
+  const timeoutS = opt.timeout ?? (opt.quick ? 120 : 900);
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-bench-'));
+  log(`writing seeded data to ${dataDir} (${opt.quick ? 'quick' : 'full'} sizes)`);
+  const files = C.writeData(dataDir, cfgs, 20261128);
+
+  const out = {
+    date: started.toISOString(), mode: opt.quick ? 'quick' : 'full', command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: machine(), configs: cfgs, skipped, gemm: null, results: {},
+  };
+  try {
+    if (wantedW('gemm')) {
+      log(`gemm peak: ${cfgs.gemm.n}^3 sgemm through the addon`);
+      const g = runChild({ cmd: 'node', file: 'gemm.js' }, { workload: 'gemm', cfg: cfgs.gemm, runs: opt.runs ?? cfgs.gemm.runs }, timeoutS);
+      out.gemm = g.error ? { error: g.error } : { gflops: stats(g.gflops), blas: g.blas, check: g.check };
+      if (g.blas) out.machine.blas = g.blas;
+      log(g.error ? `gemm: ${g.error}` : `gemm: ${C.median(g.gflops).toFixed(1)} GFLOP/s (${g.blas.core}, ${g.blas.threads} threads)`);
+    }
+    for (const w of WORKLOADS.filter(wantedW)) {
+      for (const p of peers) {
+        if (!p.workloads.includes(w) || skipped[p.id]) continue;
+        const cfg = cfgs[w];
+        const rows = C.rowsFor(cfg, p.id);
+        const task = { peer: p.id, workload: w, cfg, w2cfg: cfgs.w2, rows, files, runs: opt.runs ?? cfg.runs, ...p.extra };
+        log(`${w} ${p.id}${rows !== cfg.rows ? ` (reduced N=${rows})` : ''} ...`);
+        const res = runChild(p, task, timeoutS);
+        res.rows = rows;
+        res.fullRows = cfg.rows;
+        (out.results[p.id] ??= {})[w] = res;
+        log(`${w} ${p.id}: ${res.error ? `ERROR ${res.error}` : `${summary(w, res)} (${res.wallS.toFixed(1)} s)`}`);
+      }
+    }
+  } finally {
+    if (!opt.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  out.finished = new Date().toISOString();
+  out.loadAvgAtEnd = os.loadavg().map((v) => +v.toFixed(2));
+  const md = report(out, cfgs);
+  process.stdout.write(`${md}\n`);
+  if (opt.save) {
+    const dir = path.join(BENCH, 'results');
+    fs.mkdirSync(dir, { recursive: true });
+    const base = path.join(dir, `${started.toISOString().slice(0, 10)}${opt.quick ? '-quick' : ''}`);
+    fs.writeFileSync(`${base}.json`, `${JSON.stringify(out, null, 2)}\n`);
+    fs.writeFileSync(`${base}.md`, `${md}\n`);
+    log(`saved ${path.relative(ROOT, base)}.json and .md`);
+  }
+  const failed = Object.entries(out.results).flatMap(([p, ws]) => Object.entries(ws)
+    .filter(([, r]) => r.error || (r.check && !r.check.ok)).map(([w, r]) => `${w} ${p}: ${r.error || `check failed (${r.check.detail})`}`));
+  if (out.gemm && (out.gemm.error || !out.gemm.check.ok)) failed.push(`gemm: ${out.gemm.error || out.gemm.check.detail}`);
+  if (failed.length) {
+    log(`${failed.length} failure(s):\n  ${failed.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+function summary(w, r) {
+  const check = r.check ? (r.check.ok ? 'check ok' : `CHECK FAILED: ${r.check.detail}`) : '';
+  if (w === 'w1') return `${C.median(r.times).toFixed(1)} ms, ${check}`;
+  let s = `${Math.round(C.median(r.rates))} samples/s, ${check}`;
+  if (r.latSync) s += `, batch-1 sync p50 ${r.latSync.p50.toFixed(1)} us`;
+  if (r.latAsync) s += `, async p50 ${r.latAsync.p50.toFixed(1)} us`;
+  return s;
+}
+
+// ---------------------------------------------------------------- the report
+const fmtN = (v, digits = 0) => (v === null || v === undefined || Number.isNaN(v) ? '-' :
+  v >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits));
+const fmtS = (s, d = 0) => (s ? `${fmtN(s.median, d)} (${fmtN(s.min, d)}-${fmtN(s.max, d)})` : '-');
+const ratio = (v) => (v === null || !Number.isFinite(v) ? '-' : `${v >= 10 ? v.toFixed(0) : v.toFixed(2)}x`);
+
+function report(out, cfgs) {
+  const R = out.results;
+  const peak = out.gemm && out.gemm.gflops ? out.gemm.gflops.median : null;
+  const w2p = C.paramCount(C.w2Widths(cfgs.w2));
+  const w3p = C.paramCount(cfgs.w3.width);
+  const get = (p, w) => (R[p] && R[p][w] && !R[p][w].error ? R[p][w] : null);
+  const ok = (r) => r && (!r.check || r.check.ok);
+  const val = (p, w, key) => { const r = get(p, w); return ok(r) ? C.median(r[key]) : null; };
+  const lines = [];
+  const m = out.machine;
+  lines.push(`## blasnet benchmark (${out.mode}) — ${out.date.slice(0, 16).replace('T', ' ')} UTC`);
+  lines.push('');
+  lines.push(`Command: \`${out.command}\`. Machine: ${m.cpu}, ${m.cores} cores (${m.simd.join(', ')}), ${m.memGiB} GiB; ` +
+    `Node ${m.node}; OpenBLAS ${m.blas ? `${m.blas.core} core, ${m.blas.threads} threads (${m.blas.config.trim()})` : 'unknown'}; ` +
+    `load average ${m.loadAvgAtStart.join(' / ')} at start, ${out.loadAvgAtEnd.join(' / ')} at end.`);
+  if (out.mode === 'quick') lines.push('', '**Quick mode: tiny sizes, one run each. It checks that every peer works; the figures say nothing about speed.**');
+  lines.push('');
+  lines.push(`Each figure: median (min-max) of the runs, each peer in a fresh process, its result checked first (loss goes down; ` +
+    `predictions within 1e-4 of a float64 reference). Ratios: how many times blasnet beats the peer (>1: blasnet is faster). ` +
+    `GEMM peak: ${cfgs.gemm.n}^3 \`cblas_sgemm\` through the addon = **${peak ? peak.toFixed(1) : '-'} GFLOP/s** ${fmtS(out.gemm?.gflops, 1)}.`);
+  const note = (p, w) => {
+    const r = get(p, w);
+    if (!R[p] || !R[p][w]) return out.skipped[p] ? `not run: ${out.skipped[p]}` : 'not run';
+    if (R[p][w].error) return `error: ${R[p][w].error.slice(0, 120)}`;
+    const bits = [];
+    if (r.rows !== r.fullRows) bits.push(`reduced N=${fmtN(r.rows)}`);
+    if (r.check && !r.check.ok) bits.push(`CHECK FAILED: ${r.check.detail}`);
+    else if (r.check) bits.push(`check ok: ${r.check.detail}`);
+    return bits.join('; ');
+  };
+  const pids = [...PEERS.map((p) => p.id)];
+  const has = (w) => pids.filter((p) => (R[p] && R[p][w]) || (out.skipped[p] && PEERS.find((q) => q.id === p).workloads.includes(w)));
+  const nat = (w, k) => val('blasnet-native', w, k), js = (w, k) => val('blasnet-js', w, k);
+
+  // W1
+  if (has('w1').length) {
+    lines.push('', `### W1 seed: 100x10 -> Dense(10, relu) -> Dense(1), adam, mse, ${cfgs.w1.epochs} epochs, batch 10 — wall time of fit (ms, lower is better)`, '');
+    lines.push('| peer | ms | native ÷ peer | js ÷ peer | notes |', '|---|---|---|---|---|');
+    for (const p of has('w1')) {
+      const r = get(p, 'w1'), v = val(p, 'w1', 'times');
+      lines.push(`| ${p} | ${r ? fmtS(stats(r.times), 1) : '-'} | ${ratio(v && nat('w1', 'times') ? v / nat('w1', 'times') : null)} | ` +
+        `${ratio(v && js('w1', 'times') ? v / js('w1', 'times') : null)} | ${note(p, 'w1')} |`);
+    }
+  }
+  const rateTable = (w, title, flopsPerSample, extraCols) => {
+    if (!has(w).length) return;
+    lines.push('', `### ${title}`, '');
+    lines.push(`| peer | samples/s | GFLOP/s | of peak | native ÷ peer | js ÷ peer |${extraCols.map((c) => ` ${c.h} |`).join('')} notes |`);
+    lines.push(`|---|---|---|---|---|---|${extraCols.map(() => '---|').join('')}---|`);
+    for (const p of has(w)) {
+      const r = get(p, w), v = val(p, w, 'rates');
+      const gf = v ? (v * flopsPerSample) / 1e9 : null;
+      lines.push(`| ${p} | ${r ? fmtS(stats(r.rates)) : '-'} | ${gf ? gf.toFixed(1) : '-'} | ${gf && peak ? `${((100 * gf) / peak).toFixed(0)}%` : '-'} | ` +
+        `${ratio(v && nat(w, 'rates') ? nat(w, 'rates') / v : null)} | ${ratio(v && js(w, 'rates') ? js(w, 'rates') / v : null)} |` +
+        `${extraCols.map((c) => ` ${r ? c.f(r) : '-'} |`).join('')} ${note(p, w)} |`);
+    }
+  };
+  const w2data = (cfgs.w2.rows * (cfgs.w2.inputs + cfgs.w2.classes) * 4) / 2 ** 20;
+  rateTable('w2', `W2 mnist-mlp: ${fmtN(cfgs.w2.rows)}x784 synthetic, 784-256-128-10, adam 1e-3, batch 128, 2 epochs — samples/s of epoch 2 ` +
+    `(6 x ${fmtN(w2p)} params FLOP/sample); data (x + one-hot y) ${w2data.toFixed(0)} MiB`, 6 * w2p, [
+    { h: 'peak RSS MiB', f: (r) => `${fmtN(r.maxRssMB)}${r.rows !== r.fullRows ? '*' : ''}` },
+    { h: 'event loop max delay', f: (r) => (r.eventLoopMaxMs ? `${fmtN(Math.max(...r.eventLoopMaxMs), 0)} ms` : '-') },
+  ]);
+  rateTable('w3', `W3 wide: ${fmtN(cfgs.w3.rows)}x${cfgs.w3.width[0]}, ${cfgs.w3.width.join('-')}, mse, sgd, batch ${cfgs.w3.batchSize}, 1 epoch ` +
+    `(6 x ${fmtN(w3p)} params FLOP/sample)`, 6 * w3p, []);
+  rateTable('w4', `W4 inference: the W2 model on ${fmtN(cfgs.w4.rows)}x784, batch ${cfgs.w4.batchSize} (2 x params FLOP/sample); ` +
+    `batch-1 latency over ${fmtN(cfgs.w4.latencyCalls)} calls`, 2 * w2p, [
+    { h: 'batch-1 sync p50 / p99 µs', f: (r) => (r.latSync ? `${r.latSync.p50.toFixed(1)} / ${r.latSync.p99.toFixed(1)}` : '-') },
+    { h: 'batch-1 async p50 / p99 µs', f: (r) => (r.latAsync ? `${r.latAsync.p50.toFixed(1)} / ${r.latAsync.p99.toFixed(1)}` : '-') },
+  ]);
+  lines.push('', '\\* peak RSS of a reduced-N run: not comparable with the full-size rows. Batch-1 "sync" is `predictSync` for blasnet, ' +
+    '`predict` + `dataSync` for tfjs, a no-grad forward for PyTorch; "async" is blasnet\'s `predict` (worker hop) and onnxruntime\'s `session.run`. ' +
+    'brain.js updates per sample and uses relu on every layer (its own semantics); it has no softmax output, so no W4 row.');
+  lines.push('', targets(out, cfgs, { peak, w2p, w3p, nat, js, val, get, w2data }));
+  return lines.join('\n');
+}
+
+function targets(out, cfgs, h) {
+  const { peak, w2p, w3p, nat, js, val, get, w2data } = h;
+  const rows = [];
+  const add = (target, measured, met) => rows.push(`| ${target} | ${measured} | ${met === null ? 'n/a' : met ? 'yes' : '**no**'} |`);
+  const pct = (rate, flops) => (rate && peak ? (100 * rate * flops) / 1e9 / peak : null);
+  const r1 = (v) => (v === null || v === undefined ? null : v);
+  const n1 = nat('w1', 'times'), t1 = val('pytorch', 'w1', 'times'), b1 = val('brain.js', 'w1', 'times');
+  add('native W1 < 5 ms', n1 ? `${n1.toFixed(2)} ms` : '-', n1 ? n1 < 5 : null);
+  add('native W1 >= 25x PyTorch', n1 && t1 ? ratio(t1 / n1) : '-', n1 && t1 ? t1 / n1 >= 25 : null);
+  add('native W1 >= 5x brain.js', n1 && b1 ? ratio(b1 / n1) : '-', n1 && b1 ? b1 / n1 >= 5 : null);
+  const n2 = nat('w2', 'rates'), t2 = val('pytorch', 'w2', 'rates');
+  add('native W2 >= 1.5x PyTorch', n2 && t2 ? ratio(n2 / t2) : '-', n2 && t2 ? n2 / t2 >= 1.5 : null);
+  const p2 = pct(n2, 6 * w2p);
+  add('native W2 >= 70% of sgemm peak', p2 ? `${p2.toFixed(0)}%` : '-', p2 ? p2 >= 70 : null);
+  const n3 = nat('w3', 'rates'), t3 = val('pytorch', 'w3', 'rates');
+  const p3 = pct(n3, 6 * w3p);
+  add('native W3 >= 90% of sgemm peak', p3 ? `${p3.toFixed(0)}%` : '-', p3 ? p3 >= 90 : null);
+  add('native W3 >= PyTorch', n3 && t3 ? ratio(n3 / t3) : '-', n3 && t3 ? n3 / t3 >= 1 : null);
+  const n4 = nat('w4', 'rates');
+  const p4 = pct(n4, 2 * w2p);
+  add('native W4 >= 90% of sgemm peak', p4 ? `${p4.toFixed(0)}%` : '-', p4 ? p4 >= 90 : null);
+  const l4 = get('blasnet-native', 'w4');
+  const lat = l4 && l4.latSync ? l4.latSync.p50 : null;
+  add('native W4 predictSync p50 < 10 µs', lat ? `${lat.toFixed(1)} µs` : '-', lat ? lat < 10 : null);
+  const rss = get('blasnet-native', 'w2');
+  const rssMB = rss && rss.rows === rss.fullRows ? rss.maxRssMB : null;
+  add(`native W2 peak RSS < data + 100 MiB (${(w2data + 100).toFixed(0)} MiB)`, rssMB ? `${rssMB.toFixed(0)} MiB` : '-', rssMB ? rssMB < w2data + 100 : null);
+  for (const w of ['w1', 'w2', 'w3', 'w4']) {
+    const k = w === 'w1' ? 'times' : 'rates';
+    const j = js(w, k), c = val('tfjs-cpu', w, k);
+    const rr = j && c ? (w === 'w1' ? c / j : j / c) : null;
+    add(`js ${w.toUpperCase()} >= 5x tfjs-cpu`, rr ? ratio(rr) : '-', rr ? rr >= 5 : null);
+  }
+  const j2 = js('w2', 'rates'), a2 = val('tfjs-wasm', 'w2', 'rates');
+  add('js W2 >= tfjs-wasm', j2 && a2 ? ratio(j2 / a2) : '-', j2 && a2 ? j2 / a2 >= 1 : null);
+  const j4 = js('w4', 'rates'), a4 = val('tfjs-wasm', 'w4', 'rates');
+  add('js W4 >= 0.5x tfjs-wasm', j4 && a4 ? ratio(j4 / a4) : '-', j4 && a4 ? j4 / a4 >= 0.5 : null);
+  const ev = ['blasnet-native', 'blasnet-js'].map((p) => {
+    const r = get(p, 'w2');
+    return r && r.eventLoopMaxMs ? `${p} ${Math.max(...r.eventLoopMaxMs).toFixed(0)} ms` : null;
+  }).filter(Boolean);
+  void r1;
+  return ['### Targets (issue 5), measured in this run', '', '| target | measured | met |', '|---|---|---|', ...rows, '',
+    `Event-loop max delay during the W2 fit (monitorEventLoopDelay, 10 ms resolution, issue 6): ${ev.join(', ') || '-'}.`].join('\n');
+}
+
+main().catch((err) => {
+  console.error(err && err.stack ? err.stack : err);
+  process.exit(1);
+});
