@@ -255,8 +255,8 @@ void Net::backward(int n) {
         else dropout_backward(n, d, S.dOut.data(), S.mask.data(), L.rate, dIn);
         break;
       case LayerKind::BatchNorm: {
+        // With batch statistics the layer is trainable (a frozen one runs in inference mode).
         const float* g = S.gamma >= 0 ? P + S.gamma : nullptr;
-        bool tr = L.trainable;
         float* dg = S.gamma >= 0 ? G + S.gamma : nullptr;
         float* db = S.beta >= 0 ? G + S.beta : nullptr;
         if (S.bn_batch_stats) {
@@ -266,7 +266,6 @@ void Net::backward(int n) {
           if (db) std::fill(db, db + d, 0.0f);
           if (dIn) batchnorm_backward_infer(n, d, S.dOut.data(), g, P + S.mv, L.epsilon, dIn);
         }
-        (void)tr;
         break;
       }
       case LayerKind::LayerNorm: {
