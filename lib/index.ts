@@ -1,0 +1,29 @@
+// blasnet's single public entry: a Keras / TensorFlow.js-style API for dense networks over a native
+// OpenBLAS engine or a pure TypeScript one.
+export { sequential, Sequential, History } from './model/sequential';
+export type { SequentialArgs, CompileArgs, FitArgs, EvaluateArgs, PredictArgs } from './model/sequential';
+export { layers, Layer, Dense, Activation, LeakyReLU, Dropout, BatchNormalization, LayerNormalization, deserializeLayer } from './model/layers';
+export type {
+  LayerArgs, DenseLayerArgs, ActivationLayerArgs, DropoutLayerArgs, BatchNormalizationLayerArgs, LayerNormalizationLayerArgs,
+} from './model/layers';
+export { tensor2d, Tensor, Tensor2D } from './tensor';
+export { setSeed } from './model/random';
+export { callbacks, Callback, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger, ModelCheckpoint } from './model/callbacks';
+export type { CallbackHooks, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs, ModelCheckpointArgs } from './model/callbacks';
+export { optimizers, Optimizer } from './model/optimizers';
+export type { OptimizerArgs, SgdArgs, AdamArgs, AdamWArgs, RmspropArgs, AdagradArgs, LearningRateSchedule } from './model/optimizers';
+export { losses } from './model/losses';
+export type { Loss, LossConfig } from './model/losses';
+export { metrics } from './model/metrics';
+export type { Metric, MetricName } from './model/metrics';
+export { regularizers, constraints } from './model/regularizers';
+export type { Regularizer, Constraint } from './model/regularizers';
+export { initializers } from './model/initializers';
+export type { Initializer, InitializerName } from './model/initializers';
+export type { ActivationName, LossName, OptimizerName } from './model/names';
+export { data } from './data';
+export type { MatrixLike, LabelsLike, TrainTestSplit, TrainTestSplitOptions, CsvData, ReadCsvOptions } from './data';
+export { setEngine, engineInfo, setNumThreads, getEngine } from './engine';
+export type { EngineInfo } from './engine/types';
+export { BlasnetError } from './errors';
+export type { ErrorCode } from './errors';
