@@ -1,7 +1,9 @@
 // NetSpec builders for engine-level tests: every field filled with the SPEC.md defaults.
 import type {
-  ActivationId, DenseSpec, LayerSpec, LossId, LossSpec, NetSpec, OptimizerId, OptimizerSpec,
+  ActivationId, ActivationLayerSpec, BatchNormSpec, DenseSpec, DropoutSpec, LayerNormSpec, LayerSpec, LossId,
+  LossSpec, NetSpec, OptimizerId, OptimizerSpec,
 } from '../../lib/engine/types';
+import { paramLayout } from '../../lib/engine/layout';
 
 export function optimizer(id: OptimizerId, over: Partial<OptimizerSpec> = {}): OptimizerSpec {
   return {
@@ -25,6 +27,22 @@ export function dense(inputDim: number, units: number, activation: ActivationId 
   };
 }
 
+export function activation(dim: number, id: ActivationId, alpha = id === 'leakyRelu' ? 0.3 : 1): ActivationLayerSpec {
+  return { kind: 'activation', dim, activation: { id, alpha } };
+}
+
+export function dropout(dim: number, rate: number, seed = 1234): DropoutSpec {
+  return { kind: 'dropout', dim, rate, seed };
+}
+
+export function batchNorm(dim: number, over: Partial<BatchNormSpec> = {}): BatchNormSpec {
+  return { kind: 'batchNormalization', dim, momentum: 0.99, epsilon: 1e-3, center: true, scale: true, trainable: true, ...over };
+}
+
+export function layerNorm(dim: number, over: Partial<LayerNormSpec> = {}): LayerNormSpec {
+  return { kind: 'layerNormalization', dim, epsilon: 1e-3, center: true, scale: true, trainable: true, ...over };
+}
+
 export function netSpec(inputDim: number, layers: LayerSpec[], lossSpec: LossSpec, opt: OptimizerSpec): NetSpec {
   return { inputDim, layers, loss: lossSpec, optimizer: opt };
 }
@@ -40,5 +58,30 @@ export function randomArray(n: number, seed: number, scale = 1): Float32Array {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
   }
+  return out;
+}
+
+/**
+ * Initial params for a spec: glorot-uniform-like kernels, small random biases and betas, gammas near 1,
+ * moving means near 0 and moving variances near 1 (so inference-mode normalization is exercised too).
+ */
+export function initialParams(spec: NetSpec, seed: number): Float32Array {
+  const slots = paramLayout(spec);
+  const total = slots.reduce((n, s) => n + s.size, 0);
+  const out = new Float32Array(total);
+  slots.forEach((s, k) => {
+    const r = randomArray(s.size, seed * 101 + k);
+    for (let i = 0; i < s.size; i++) {
+      const u = r[i]!;
+      let v: number;
+      switch (s.name) {
+        case 'kernel': v = u * Math.sqrt(6 / (s.shape[0]! + s.shape[1]!)); break;
+        case 'gamma': v = 1 + 0.2 * u; break;
+        case 'moving_variance': v = 1 + 0.5 * u; break;
+        default: v = 0.1 * u;
+      }
+      out[s.offset + i] = v;
+    }
+  });
   return out;
 }
