@@ -16,6 +16,10 @@ import { getMetric, type Metric, type MetricName } from './metrics';
 import { Callback, TerminateOnNaN, type CallbackHooks, type Logs, type TrainableModel } from './callbacks';
 import { Progress } from './progress';
 import { rowOrder, shuffleInPlace } from './random';
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** The model whose fit the current async context runs inside (see Sequential.exclusive). */
+const modelContext = new AsyncLocalStorage<Sequential>();
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -269,6 +273,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   private currentParams(): Float32Array {
+    this.checkIdle('Reading the weights');
     if (this.net) return this.net.getParams();
     return this.params ?? new Float32Array(0);
   }
@@ -276,7 +281,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   /** Drops the net (keeping its weights), e.g. when the architecture or the compile config changes. */
   private dropNet(): void {
     if (!this.net) return;
-    if (this.inFlight > 0) throw new BlasnetError('ERR_BUSY', 'The model is running a call; await it first');
+    this.checkIdle('Changing the model');
     this.params = this.net.getParams();
     this.net.dispose();
     this.net = null;
@@ -334,19 +339,38 @@ export class Sequential implements LayerOwner, TrainableModel {
 
   // -------------------------------------------------------------------------------------- engine calls
 
-  /** Runs engine calls one at a time per model (a fit and a predict never overlap on one net). */
-  private run<T>(f: () => Promise<T>): Promise<T> {
-    const p = this.queue.then(async () => {
+  /**
+   * Serializes calls on one model: fit, evaluate, predict and save run one after another. Calls made
+   * from inside a running fit (its callbacks) belong to it and run at once instead of queueing
+   * behind it (which would deadlock).
+   */
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    if (modelContext.getStore() === this) return f();
+    const p = this.queue.then(() => {
       this.checkAlive();
-      this.inFlight++;
-      try {
-        return await f();
-      } finally {
-        this.inFlight--;
-      }
+      return modelContext.run(this, f);
     });
     this.queue = p.catch(() => undefined);
     return p;
+  }
+
+  /** One asynchronous engine call; synchronous net access is refused while it runs. */
+  private async engineCall<T>(f: (net: Net) => Promise<T>): Promise<T> {
+    this.checkAlive();
+    const net = this.ensureNet();
+    this.inFlight++;
+    try {
+      return await f(net);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private checkIdle(fn: string): void {
+    if (this.inFlight > 0) {
+      throw new BlasnetError('ERR_BUSY',
+        `${fn} cannot run while this model's engine is computing (fit, evaluate or predict); await it, or call it from a callback`);
+    }
   }
 
   // -------------------------------------------------------------------------------------- data checks
@@ -444,7 +468,7 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (!this.compiled) throw notCompiled('fit');
     this.fitting = true;
     try {
-      return await this.fitLoop(x, y, args);
+      return await this.exclusive(() => this.fitLoop(x, y, args));
     } finally {
       this.fitting = false;
     }
@@ -543,9 +567,13 @@ export class Sequential implements LayerOwner, TrainableModel {
       if (shuffle) shuffleInPlace(order);
       let lossSum = 0, samples = 0;
       let nanAt = -1;
+      // Snapshot to fall back on if a step blows the weights up (copies of P floats: cheap next to an epoch).
+      const netNow = this.ensureNet();
+      const startParams = netNow.getParams();
+      const startState = netNow.getOptimizerState();
       const onProgress = (b: number, ls: number, s: number): void => progress.update(b, ls, s);
       if (!batchHooks) {
-        const r = await this.run(() => this.ensureNet().trainBatches({
+        const r = await this.engineCall((net) => net.trainBatches({
           x: trainX, y: trainY, order, batchSize, sampleWeight: trainW, predictionsOut: preds, onProgress,
         }));
         lossSum = r.lossSum; samples = r.samples;
@@ -554,7 +582,7 @@ export class Sequential implements LayerOwner, TrainableModel {
         for (let b = 0; b < steps; b++) {
           const start = b * batchSize, end = Math.min(rows, start + batchSize);
           await call('onBatchBegin', b, { batch: b, size: end - start });
-          const r = await this.run(() => this.ensureNet().trainBatches({
+          const r = await this.engineCall((net) => net.trainBatches({
             x: trainX, y: trainY, order: order.subarray(start, end), batchSize, sampleWeight: trainW,
             predictionsOut: preds ? preds.subarray(start * d, end * d) : null,
           }));
@@ -566,9 +594,17 @@ export class Sequential implements LayerOwner, TrainableModel {
         }
       }
       if (nanAt >= 0) {
+        let where = 'the weights are those after the last finite step';
+        const net = this.ensureNet();
+        if (!net.getParams().every(Number.isFinite)) {
+          // The last finite step produced Inf weights: go back to the start of this epoch.
+          net.setParams(startParams);
+          net.setOptimizerState(startState);
+          where = `the weights were restored to those at the start of epoch ${epoch + 1}, as the last finite step made them infinite`;
+        }
         if (!terminateOnNaN) {
           throw new BlasnetError('ERR_NAN_LOSS',
-            `Loss became NaN at epoch ${epoch + 1}, batch ${nanAt + 1} (the weights are those after the last finite step); ` +
+            `Loss became NaN at epoch ${epoch + 1}, batch ${nanAt + 1} (${where}); ` +
             'lower the learning rate, scale the inputs, or add gradient clipping (clipnorm)');
         }
         this.stopTraining = true;
@@ -586,7 +622,7 @@ export class Sequential implements LayerOwner, TrainableModel {
       }
       if (valX && valY) {
         const vx = valX, vy = valY, vw = valW;
-        const r = await this.run(() => this.ensureNet().evaluate(vx, vy, batchSize, vw, valPreds));
+        const r = await this.engineCall((net) => net.evaluate(vx, vy, batchSize, vw, valPreds));
         logs.val_loss = r.lossSum / r.samples;
         if (valPreds) {
           const m = { pred: valPreds, d, y: vy, order: null, rows: vx.rows, loss: c.loss.spec.id, fromLogits: c.loss.spec.fromLogits };
@@ -614,7 +650,7 @@ export class Sequential implements LayerOwner, TrainableModel {
     const w = args.sampleWeight === undefined ? null : this.weightsArg(args.sampleWeight, 'sampleWeight', X.rows);
     const d = this.outputDimOf(this.layers.length - 1)!;
     const preds = c.metrics.length > 0 ? allocate(X.rows * d) : null;
-    const r = await this.run(() => this.ensureNet().evaluate(X, Y, Math.min(batchSize, X.rows), w, preds));
+    const r = await this.exclusive(() => this.engineCall((net) => net.evaluate(X, Y, Math.min(batchSize, X.rows), w, preds)));
     const out: Record<string, number> = { loss: r.lossSum / r.samples };
     if (preds) {
       const m = { pred: preds, d, y: Y, order: null, rows: X.rows, loss: c.loss.spec.id, fromLogits: c.loss.spec.fromLogits };
@@ -630,16 +666,14 @@ export class Sequential implements LayerOwner, TrainableModel {
     const batchSize = positiveInt(args.batchSize, 'batchSize', 32);
     const X = this.prepareX(x, 'x');
     const d = this.outputDimOf(this.layers.length - 1)!;
-    const out = await this.run(() => this.ensureNet().predict(X, Math.min(batchSize, X.rows)));
+    const out = await this.exclusive(() => this.engineCall((net) => net.predict(X, Math.min(batchSize, X.rows))));
     return new Tensor2D(out, [X.rows, d]);
   }
 
   /** Synchronous predict for small inputs (low-latency serving). Not allowed while a call is running. */
   predictSync(x: unknown): Tensor2D {
     this.checkAlive();
-    if (this.inFlight > 0) {
-      throw new BlasnetError('ERR_BUSY', 'predictSync() cannot run while this model runs an asynchronous call; use predict()');
-    }
+    this.checkIdle('predictSync()');
     const X = this.prepareX(x, 'x');
     const d = this.outputDimOf(this.layers.length - 1)!;
     return new Tensor2D(this.ensureNet().predictSync(X), [X.rows, d]);
@@ -666,7 +700,7 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (!Array.isArray(weights) || weights.length !== slots.length) {
       throw invalidArg(`${fn}(weights)`, `an array of ${slots.length} tensors`, weights);
     }
-    if (this.inFlight > 0) throw new BlasnetError('ERR_BUSY', `${fn}() cannot run while the model runs an asynchronous call`);
+    this.checkIdle(`${fn}()`);
     const all = this.currentParams();
     slots.forEach((s, i) => {
       const w = weights[i] as unknown;
@@ -900,7 +934,8 @@ export class Sequential implements LayerOwner, TrainableModel {
   /** Saving needs lib/io (see save()); set by lib/index.ts to avoid a load-order cycle. */
   async save(target: string, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } } = {}): Promise<unknown> {
     if (!saveHook) throw new BlasnetError('ERR_IO', 'Saving is not available (lib/io is not loaded)');
-    return saveHook(this, target, options);
+    const hook = saveHook;
+    return this.exclusive(async () => hook(this, target, options));
   }
 }
 
