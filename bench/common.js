@@ -9,12 +9,12 @@ const path = require('path');
 const FULL = {
   w1: { rows: 100, inputs: 10, hidden: 10, outputs: 1, epochs: 100, batchSize: 10, runs: 7 },
   w2: { rows: 60000, inputs: 784, hidden: [256, 128], classes: 10, epochs: 2, batchSize: 128, lr: 1e-3, runs: 3,
-    reduced: { 'tfjs-cpu': 4096, 'tfjs-wasm': 16384, 'brain.js': 500 } },
-  w3: { rows: 16384, width: [1024, 4096, 4096, 1024], batchSize: 512, lr: 0.01, runs: 3,
-    reduced: { 'blasnet-js': 2048, 'tfjs-cpu': 512, 'tfjs-wasm': 1024 } },
+    reduced: { 'tfjs-cpu': 4096, 'tfjs-wasm': 16384, 'brain.js': 300 } },
+  w3: { rows: 16384, width: [1024, 4096, 4096, 1024], batchSize: 512, lr: 0.01, runs: 3, checkRows: 32,
+    reduced: { 'blasnet-js': 1024, 'tfjs-cpu': 512, 'tfjs-wasm': 512 }, runsFor: { 'blasnet-js': 2, 'tfjs-cpu': 1, 'tfjs-wasm': 2 } },
   w4: { rows: 100000, batchSize: 4096, latencyCalls: 2000, latencyWarmup: 200, runs: 5,
     reduced: { 'blasnet-js': 32768, 'tfjs-cpu': 8192, 'tfjs-wasm': 32768 } },
-  gemm: { n: 2048, runs: 5 },
+  gemm: { n: 2048, runs: 7 },
 };
 
 /** --quick: everything tiny; it checks that the benchmark works, not how fast anything is. */
@@ -22,7 +22,7 @@ const QUICK = {
   w1: { rows: 100, inputs: 10, hidden: 10, outputs: 1, epochs: 5, batchSize: 10, runs: 1 },
   w2: { rows: 1024, inputs: 784, hidden: [256, 128], classes: 10, epochs: 2, batchSize: 128, lr: 1e-3, runs: 1,
     reduced: { 'brain.js': 128 } },
-  w3: { rows: 512, width: [256, 1024, 1024, 256], batchSize: 128, lr: 0.01, runs: 1, reduced: {} },
+  w3: { rows: 512, width: [256, 1024, 1024, 256], batchSize: 128, lr: 0.01, runs: 1, checkRows: 32, reduced: {} },
   w4: { rows: 4096, batchSize: 1024, latencyCalls: 50, latencyWarmup: 10, runs: 1, reduced: {} },
   gemm: { n: 512, runs: 1 },
 };
@@ -31,6 +31,12 @@ const QUICK = {
 function rowsFor(cfg, peer) {
   const r = cfg.reduced && cfg.reduced[peer];
   return r !== undefined ? Math.min(r, cfg.rows) : cfg.rows;
+}
+
+/** Timed runs a peer does for a workload (fewer for the slowest peers). */
+function runsFor(cfg, peer) {
+  const r = cfg.runsFor && cfg.runsFor[peer];
+  return r !== undefined ? r : cfg.runs;
 }
 
 /** The layer widths of the W2/W4 model. */
@@ -290,6 +296,6 @@ function runChild(main) {
 }
 
 module.exports = {
-  FULL, QUICK, REF_ROWS, RESULT_TAG, rowsFor, w2Widths, paramCount, rng, glorot, referenceForward, writeData,
+  FULL, QUICK, REF_ROWS, RESULT_TAG, rowsFor, runsFor, w2Widths, paramCount, rng, glorot, referenceForward, writeData,
   readF32, readWeights, maxAbsDiff, median, percentile, latency, latencySync, nowMs, childTask, emit, runChild,
 };

@@ -106,10 +106,10 @@ async function w3(bn, task) {
     m.compile({ optimizer: bn.optimizers.sgd({ learningRate: c.lr }), loss: 'meanSquaredError' });
     return m;
   };
-  // Check (and warm-up): two batches, three epochs; the loss must go down.
+  // Check (and warm-up): checkRows rows in two batches, three epochs; the loss must go down.
   const cm = make();
-  const ch = await cm.fit(mat(xAll, 2 * c.batchSize, din), mat(yAll, 2 * c.batchSize, dout),
-    { epochs: 3, batchSize: c.batchSize, shuffle: true, verbose: 0 });
+  const ch = await cm.fit(mat(xAll, c.checkRows, din), mat(yAll, c.checkRows, dout),
+    { epochs: 3, batchSize: c.checkRows / 2, shuffle: true, verbose: 0 });
   if (typeof cm.dispose === 'function') cm.dispose();
   const rates = [];
   for (let r = 0; r < task.runs; r++) {

@@ -131,8 +131,8 @@ def w3(task):
         return m, torch.optim.SGD(m.parameters(), lr=c["lr"]), torch.nn.MSELoss()
 
     m, opt, lf = make()
-    b2 = 2 * c["batchSize"]
-    check = [fit_epoch(m, opt, lf, x[:b2], y[:b2], c["batchSize"]) for _ in range(3)]
+    cr = c["checkRows"]
+    check = [fit_epoch(m, opt, lf, x[:cr], y[:cr], cr // 2) for _ in range(3)]
     rates = []
     for _ in range(task["runs"]):
         m, opt, lf = make()

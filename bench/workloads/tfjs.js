@@ -100,10 +100,10 @@ async function w3(tf, task) {
     m.compile({ optimizer: tf.train.sgd(c.lr), loss: 'meanSquaredError' });
     return m;
   };
-  const xc = tf.tensor2d(xAll.subarray(0, 2 * c.batchSize * din), [2 * c.batchSize, din]);
-  const yc = tf.tensor2d(yAll.subarray(0, 2 * c.batchSize * dout), [2 * c.batchSize, dout]);
+  const xc = tf.tensor2d(xAll.subarray(0, c.checkRows * din), [c.checkRows, din]);
+  const yc = tf.tensor2d(yAll.subarray(0, c.checkRows * dout), [c.checkRows, dout]);
   const cm = make();
-  const ch = await cm.fit(xc, yc, { epochs: 3, batchSize: c.batchSize, shuffle: true, verbose: 0 });
+  const ch = await cm.fit(xc, yc, { epochs: 3, batchSize: c.checkRows / 2, shuffle: true, verbose: 0 });
   cm.dispose(); xc.dispose(); yc.dispose();
   const x = tf.tensor2d(xAll.subarray(0, n * din), [n, din]);
   const y = tf.tensor2d(yAll.subarray(0, n * dout), [n, dout]);
