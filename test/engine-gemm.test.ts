@@ -6,7 +6,10 @@ import { randomArray } from './helpers/spec';
 import { nativeOrSkip } from './helpers/engines';
 
 const shapes: [number, number, number][] = [
+  // M x N x K: tiny, odd, one row (1xNxK), one column, tall, wide, deep (K > one KC block), N > one NC panel,
+  // M > one MC block, exact multiples of the 4x4 tile, and everything just off them
   [1, 1, 1], [7, 13, 5], [1, 37, 19], [1, 300, 2], [129, 3, 70], [3, 150, 260], [64, 64, 64], [17, 1, 33], [5, 9, 300],
+  [1000, 8, 5], [4, 1000, 7], [5, 4, 600], [130, 530, 9], [97, 5, 257], [4, 4, 4], [5, 5, 5], [3, 4, 4], [4, 3, 4],
 ];
 
 type Gemm = typeof gemm;
@@ -42,6 +45,28 @@ describe.each(impls)('%s gemm vs naive reference', (name, get) => {
       });
     }
   }
+  it(`${name}: padded leading dimensions (lda, ldb, ldc larger than the rows) are honoured`, (ctx) => {
+    const impl = get();
+    if (!impl) { ctx.skip(); return; }
+    for (const [tA, tB] of [[false, false], [true, false], [false, true]] as const) {
+      const [M, N, K] = [9, 11, 6];
+      const lda = (tA ? M : K) + 3, ldb = (tB ? K : N) + 2, ldc = N + 5;
+      const A = randomArray((tA ? K : M) * lda, 1);
+      const B = randomArray((tB ? N : K) * ldb, 2);
+      const want = randomArray(M * ldc, 3);
+      const got = Float32Array.from(want);
+      gemmNaive(tA, tB, M, N, K, 0.7, A, lda, B, ldb, 0.3, want, ldc);
+      impl(tA, tB, M, N, K, 0.7, A, lda, B, ldb, 0.3, got, ldc);
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < ldc; j++) {
+          const k = i * ldc + j;
+          // the padding columns of C must stay untouched
+          if (j >= N) expect(got[k]).toBe(want[k]);
+          else expect(Math.abs(got[k]! - want[k]!)).toBeLessThan(1e-5 * (1 + Math.abs(want[k]!)));
+        }
+      }
+    }
+  });
   it(`${name}: K = 0 scales C by beta`, (ctx) => {
     const impl = get();
     if (!impl) { ctx.skip(); return; }
