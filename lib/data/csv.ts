@@ -60,8 +60,10 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}, source = 'C
   }
   const cols = header.length;
   const nx = labelIdx >= 0 ? cols - 1 : cols;
-  const xs: number[] = [];
-  const ys: number[] = [];
+  // Growable float32 buffers: a large file never goes through an array of JS numbers.
+  let xs = new Float32Array(Math.max(16, nx * 1024));
+  let ys = new Float32Array(1024);
+  let xn = 0;
   let rows = 0;
   for (let li = 1; li < lines.length; li++) {
     const line = lines[li]!;
@@ -70,6 +72,8 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}, source = 'C
     if (cells.length !== cols) {
       throw new BlasnetError('ERR_FORMAT', `${source}: line ${li + 1}: expected ${cols} columns (as the header) but found ${cells.length}`);
     }
+    if (xn + nx > xs.length) { const g = new Float32Array(xs.length * 2); g.set(xs); xs = g; }
+    if (rows >= ys.length) { const g = new Float32Array(ys.length * 2); g.set(ys); ys = g; }
     for (let c = 0; c < cols; c++) {
       const s = cells[c]!.trim();
       const v = s === '' ? NaN : Number(s);
@@ -77,14 +81,14 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}, source = 'C
         throw new BlasnetError('ERR_FORMAT',
           `${source}: line ${li + 1}, column ${c + 1} (${header[c]}): expected a number but found ${JSON.stringify(cells[c]!.slice(0, 40))}`);
       }
-      if (c === labelIdx) ys.push(v); else xs.push(v);
+      if (c === labelIdx) ys[rows] = v; else xs[xn++] = v;
     }
     rows++;
   }
   if (rows === 0) throw new BlasnetError('ERR_FORMAT', `${source}: no data rows after the header`);
   return {
-    x: new Tensor2D(Float32Array.from(xs), [rows, nx]),
-    y: labelIdx >= 0 ? new Tensor2D(Float32Array.from(ys), [rows, 1]) : null,
+    x: new Tensor2D(xs.slice(0, rows * nx), [rows, nx]),
+    y: labelIdx >= 0 ? new Tensor2D(ys.slice(0, rows), [rows, 1]) : null,
     columns: header.filter((_, i) => i !== labelIdx),
     labelColumn: labelIdx >= 0 ? header[labelIdx]! : null,
   };
