@@ -112,8 +112,26 @@ export class JsNet implements Net {
 
   get disposed(): boolean { return this._disposed; }
 
-  private check(): void {
-    if (this._disposed) throw new BlasnetError('ERR_DISPOSED', 'This network has been disposed');
+  /** As the native binding: every call but dispose() needs a live net with no asynchronous call running. */
+  private ready(method: string): void {
+    if (this._disposed) throw new BlasnetError('ERR_DISPOSED', `Cannot call ${method} on a disposed net`);
+    if (this.busy) {
+      throw new BlasnetError('ERR_BUSY',
+        `Cannot call ${method} while a trainBatches, evaluate or predict call on this net is running`);
+    }
+  }
+
+  /** Ends an asynchronous call; runs a dispose() that arrived while it ran. */
+  private endWork(): void {
+    this.busy = false;
+    if (this._disposed) this.release();
+  }
+
+  private release(): void {
+    this.trainWs = this.inferWs = this.syncWs = null;
+    this.params = new Float32Array(0);
+    this.grads = new Float32Array(0);
+    this.state = new Float32Array(0);
   }
 
   private workspace(kind: 'train' | 'infer' | 'sync', rows: number): Workspace {
@@ -304,14 +322,15 @@ export class JsNet implements Net {
   }
 
   /** Gathers rows order[start..start+n) of x, y and w into ws; validates each row index. */
-  private gather(ws: Workspace, x: Matrix, y: Matrix | null, order: ArrayLike<number> | null, start: number, n: number,
+  private gather(ws: Workspace, x: Matrix, y: Matrix | null, order: Uint32Array | null, start: number, n: number,
     sampleWeight: Float32Array | null): void {
     const ic = x.cols;
     const yc = y ? y.cols : 0;
     for (let r = 0; r < n; r++) {
       const row = order ? order[start + r]! : start + r;
-      if (!(row >= 0 && row < x.rows) || !Number.isInteger(row)) {
-        throw new BlasnetError('ERR_INVALID_ARG', `Expected row indices in [0, ${x.rows - 1}] in order but received ${row}`);
+      if (row >= x.rows) {
+        throw new BlasnetError('ERR_INVALID_ARG',
+          `Expected a row index in [0, ${x.rows - 1}] for order[${start + r}] but received ${row}`);
       }
       ws.rowIds[r] = row;
       ws.x.set(x.data.subarray(row * ic, row * ic + ic), r * ic);
@@ -334,32 +353,56 @@ export class JsNet implements Net {
     return lossIsFused(this.spec.loss, act ? act.id : null);
   }
 
-  private checkMatrices(x: Matrix, y: Matrix | null): void {
+  private checkMatrices(x: Matrix, y: Matrix | null, sampleWeight: Float32Array | null = null): void {
+    if (!(x?.data instanceof Float32Array)) throw invalidArg('x.data', 'a Float32Array', x?.data);
+    if (!Number.isInteger(x.rows) || x.rows < 0) throw invalidArg('x.rows', 'a non-negative integer', x.rows);
     if (x.cols !== this.spec.inputDim) {
-      throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected x with ${this.spec.inputDim} columns but received ${x.cols}`);
+      throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected x with ${this.spec.inputDim} cols but received ${x.cols}`);
     }
-    if (x.data.length < x.rows * x.cols) throw invalidArg('x.data', `at least ${x.rows * x.cols} elements`, x.data);
+    if (x.data.length < x.rows * x.cols) {
+      throw new BlasnetError('ERR_SHAPE_MISMATCH',
+        `Expected at least ${x.rows * x.cols} elements for x (${x.rows} x ${x.cols}) but received ${x.data.length}`);
+    }
     if (y) {
+      if (!(y.data instanceof Float32Array)) throw invalidArg('y.data', 'a Float32Array', y.data);
       const sparse = this.spec.loss.id === 'sparseCategoricalCrossentropy';
       const want = sparse ? 1 : this.outputDim;
-      if (y.cols !== want) throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected y with ${want} columns but received ${y.cols}`);
+      if (y.cols !== want) throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected y with ${want} cols (ycols) but received ${y.cols}`);
       if (y.rows !== x.rows) throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected y with ${x.rows} rows but received ${y.rows}`);
-      if (y.data.length < y.rows * y.cols) throw invalidArg('y.data', `at least ${y.rows * y.cols} elements`, y.data);
+      if (y.data.length < y.rows * y.cols) {
+        throw new BlasnetError('ERR_SHAPE_MISMATCH',
+          `Expected at least ${y.rows * y.cols} elements for y but received ${y.data.length}`);
+      }
+    }
+    if (sampleWeight !== null) {
+      if (!(sampleWeight instanceof Float32Array)) throw invalidArg('sampleWeight', 'a Float32Array or null', sampleWeight);
+      if (sampleWeight.length < x.rows) {
+        throw new BlasnetError('ERR_SHAPE_MISMATCH',
+          `Expected at least ${x.rows} elements (one per row of x) for sampleWeight but received ${sampleWeight.length}`);
+      }
+    }
+  }
+
+  private checkPredictionsOut(out: Float32Array | null, rows: number): void {
+    if (out === null) return;
+    if (!(out instanceof Float32Array)) throw invalidArg('predictionsOut', 'a Float32Array or null', out);
+    if (out.length < rows * this.outputDim) {
+      throw new BlasnetError('ERR_SHAPE_MISMATCH',
+        `Expected at least ${rows * this.outputDim} elements for predictionsOut but received ${out.length}`);
     }
   }
 
   async trainBatches(args: TrainArgs): Promise<TrainResult> {
-    this.check();
-    if (this.busy) throw new BlasnetError('ERR_BUSY', 'This network is already running an asynchronous call');
+    this.ready('trainBatches');
     const { x, y, order, sampleWeight, predictionsOut, onProgress } = args;
-    this.checkMatrices(x, y);
+    this.checkMatrices(x, y, sampleWeight);
+    if (!(order instanceof Uint32Array)) throw invalidArg('order', 'a Uint32Array', order);
     const batchSize = args.batchSize;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidArg('batchSize', 'a positive integer', batchSize);
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidArg('onProgress', 'a function', onProgress);
     const total = order.length;
     const d = this.outputDim;
-    if (predictionsOut && predictionsOut.length < total * d) {
-      throw invalidArg('predictionsOut', `a Float32Array of at least ${total * d} elements`, predictionsOut);
-    }
+    this.checkPredictionsOut(predictionsOut, total);
     this.busy = true;
     try {
       const ws = this.workspace('train', Math.min(batchSize, Math.max(1, total)));
@@ -397,28 +440,25 @@ export class JsNet implements Net {
           onProgress(batches, lossSum, samples);
         }
         if (now - lastYield >= YIELD_MS) {
+          // A dispose() arriving here is deferred to endWork(), as in the native binding.
           await new Promise<void>((resolve) => setImmediate(resolve));
           lastYield = performance.now();
-          if (this._disposed) throw new BlasnetError('ERR_DISPOSED', 'This network was disposed during training');
         }
       }
       if (onProgress) onProgress(batches, lossSum, samples);
       return { lossSum, samples, batches, nonFiniteBatch: -1 };
     } finally {
-      this.busy = false;
+      this.endWork();
     }
   }
 
   async evaluate(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
     predictionsOut: Float32Array | null): Promise<EvaluateResult> {
-    this.check();
-    if (this.busy) throw new BlasnetError('ERR_BUSY', 'This network is already running an asynchronous call');
-    this.checkMatrices(x, y);
+    this.ready('evaluate');
+    this.checkMatrices(x, y, sampleWeight);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidArg('batchSize', 'a positive integer', batchSize);
     const d = this.outputDim;
-    if (predictionsOut && predictionsOut.length < x.rows * d) {
-      throw invalidArg('predictionsOut', `a Float32Array of at least ${x.rows * d} elements`, predictionsOut);
-    }
+    this.checkPredictionsOut(predictionsOut, x.rows);
     this.busy = true;
     try {
       const ws = this.workspace('infer', Math.min(batchSize, Math.max(1, x.rows)));
@@ -434,12 +474,11 @@ export class JsNet implements Net {
         if (performance.now() - lastYield >= YIELD_MS) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           lastYield = performance.now();
-          this.check();
         }
       }
       return { lossSum, samples: x.rows };
     } finally {
-      this.busy = false;
+      this.endWork();
     }
   }
 
@@ -450,8 +489,7 @@ export class JsNet implements Net {
   }
 
   async predict(x: Matrix, batchSize: number): Promise<Float32Array> {
-    this.check();
-    if (this.busy) throw new BlasnetError('ERR_BUSY', 'This network is already running an asynchronous call');
+    this.ready('predict');
     this.checkMatrices(x, null);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidArg('batchSize', 'a positive integer', batchSize);
     this.busy = true;
@@ -464,17 +502,16 @@ export class JsNet implements Net {
         if (performance.now() - lastYield >= YIELD_MS) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           lastYield = performance.now();
-          this.check();
         }
       }
       return out;
     } finally {
-      this.busy = false;
+      this.endWork();
     }
   }
 
   predictSync(x: Matrix): Float32Array {
-    this.check();
+    this.ready('predictSync');
     this.checkMatrices(x, null);
     const out = new Float32Array(x.rows * this.outputDim);
     const chunk = 1024;
@@ -484,9 +521,8 @@ export class JsNet implements Net {
   }
 
   computeGradients(x: Matrix, y: Matrix, sampleWeight: Float32Array | null): { loss: number; grads: Float32Array } {
-    this.check();
-    if (this.busy) throw new BlasnetError('ERR_BUSY', 'This network is already running an asynchronous call');
-    this.checkMatrices(x, y);
+    this.ready('computeGradients');
+    this.checkMatrices(x, y, sampleWeight);
     const n = x.rows;
     if (n < 1) throw invalidArg('x', 'at least one row', x.rows);
     // A private workspace: gradients are a debugging path, not worth keeping buffers for.
@@ -506,12 +542,12 @@ export class JsNet implements Net {
   }
 
   getParams(): Float32Array {
-    this.check();
+    this.ready('getParams');
     return Float32Array.from(this.params);
   }
 
   setParams(params: Float32Array): void {
-    this.check();
+    this.ready('setParams');
     if (!(params instanceof Float32Array) || params.length !== this.paramCount) {
       throw invalidArg('params', `a Float32Array of length ${this.paramCount}`, params);
     }
@@ -519,14 +555,14 @@ export class JsNet implements Net {
   }
 
   getOptimizerState(): Float32Array {
-    this.check();
+    this.ready('getOptimizerState');
     const s = Float32Array.from(this.state);
     s[0] = this.iterations;
     return s;
   }
 
   setOptimizerState(state: Float32Array): void {
-    this.check();
+    this.ready('setOptimizerState');
     const want = optimizerStateLength(this.spec);
     if (!(state instanceof Float32Array) || state.length !== want) {
       throw invalidArg('optimizer state', `a Float32Array of length ${want}`, state);
@@ -538,14 +574,14 @@ export class JsNet implements Net {
   }
 
   setLearningRate(lr: number): void {
-    this.check();
+    this.ready('setLearningRate');
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) throw invalidArg('learningRate', 'a finite number > 0', lr);
     this.lr0 = lr;
     this.spec.optimizer.learningRate = lr;
   }
 
   setTrainable(layer: number, trainable: boolean): void {
-    this.check();
+    this.ready('setTrainable');
     const l = this.layers[layer];
     if (!Number.isInteger(layer) || !l) throw invalidArg('layer', `an index in [0, ${this.layers.length - 1}]`, layer);
     const s = l.spec;
@@ -558,11 +594,7 @@ export class JsNet implements Net {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
-    this.trainWs = this.inferWs = this.syncWs = null;
-    if (!this.busy) {
-      this.params = new Float32Array(0);
-      this.grads = new Float32Array(0);
-      this.state = new Float32Array(0);
-    }
+    // While an asynchronous call runs, it finishes with its buffers and endWork() releases them.
+    if (!this.busy) this.release();
   }
 }
