@@ -260,3 +260,19 @@ describe(`fit options (${getEngine().name} engine)`, () => {
     expect(r.history.history.loss).toHaveLength(100);
   });
 });
+
+describe(`concurrency (${getEngine().name} engine)`, () => {
+  it('models trained concurrently get exactly the weights each gets alone', async () => {
+    const { x, y } = makeData(64, 4, 21);
+    const make = (seed: number): Sequential => { setSeed(seed); return regression(); };
+    const alone: Float32Array[] = [];
+    for (let s = 0; s < 4; s++) {
+      const m = make(s);
+      await m.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 });
+      alone.push(flat(m));
+    }
+    const models = [0, 1, 2, 3].map(make);
+    await Promise.all(models.map((m) => m.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 })));
+    models.forEach((m, i) => expect(maxDiff(flat(m), alone[i]!)).toBe(0));
+  });
+});

@@ -49,10 +49,10 @@ export function truncatedNormal(): number {
   }
 }
 
-/** Fisher-Yates shuffle of an index array in place. */
-export function shuffleInPlace(order: Uint32Array): void {
+/** Fisher-Yates shuffle of an index array in place (with the global generator, or the one given). */
+export function shuffleInPlace(order: Uint32Array, rnd: () => number = random): void {
   for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
+    const j = Math.floor(rnd() * (i + 1));
     const t = order[i]!;
     order[i] = order[j]!;
     order[j] = t;

@@ -15,7 +15,7 @@ import type { LossName, OptimizerName } from './names';
 import { getMetric, type Metric, type MetricName } from './metrics';
 import { Callback, TerminateOnNaN, type CallbackHooks, type Logs, type TrainableModel } from './callbacks';
 import { Progress } from './progress';
-import { rowOrder, shuffleInPlace } from './random';
+import { localRandom, randomUint32, rowOrder, shuffleInPlace } from './random';
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** The model whose fit the current async context runs inside (see Sequential.exclusive). */
@@ -128,8 +128,14 @@ export class Sequential implements LayerOwner, TrainableModel {
   private inFlight = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private disposedFlag = false;
+  /**
+   * The model's own shuffling generator, seeded from the global one when the model is made: models
+   * trained concurrently shuffle exactly as they would alone.
+   */
+  private readonly rng: () => number;
 
   constructor(args: SequentialArgs = {}) {
+    this.rng = localRandom(randomUint32());
     if (args === null || typeof args !== 'object') throw invalidArg('sequential options', 'an object', args);
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
       throw invalidArg('sequential name', 'a non-empty string', args.name);
@@ -564,7 +570,7 @@ export class Sequential implements LayerOwner, TrainableModel {
       await call('onEpochBegin', epoch, {});
       progress.epochBegin(epoch);
       for (let i = 0; i < rows; i++) order[i] = i;
-      if (shuffle) shuffleInPlace(order);
+      if (shuffle) shuffleInPlace(order, this.rng);
       let lossSum = 0, samples = 0;
       let nanAt = -1;
       // Snapshot to fall back on if a step blows the weights up (copies of P floats: cheap next to an epoch).
