@@ -356,3 +356,16 @@ describe(`model API (${getEngine().name} engine)`, () => {
     expect(m.toDescription().training!.optimizerConfig.config.learningRate).toMatchObject({ className: 'PiecewiseConstantDecay' });
   });
 });
+
+describe('public entry', () => {
+  it('exports the contract names', async () => {
+    const api = await import('../lib/index');
+    for (const name of ['sequential', 'Sequential', 'layers', 'tensor2d', 'Tensor2D', 'setSeed', 'callbacks', 'optimizers', 'losses',
+      'metrics', 'regularizers', 'constraints', 'initializers', 'data', 'setEngine', 'engineInfo', 'setNumThreads', 'getEngine', 'BlasnetError']) {
+      expect(api, name).toHaveProperty(name);
+    }
+    expect(Object.keys(api.data).sort()).toEqual(expect.arrayContaining(['minMaxScaler', 'oneHot', 'readCsv', 'standardScaler', 'trainTestSplit']));
+    expect(Object.keys(api.callbacks).sort()).toEqual(['csvLogger', 'earlyStopping', 'learningRateScheduler', 'modelCheckpoint', 'reduceLROnPlateau', 'terminateOnNaN']);
+    expect(Object.keys(api.optimizers).sort()).toEqual(['adagrad', 'adam', 'adamw', 'rmsprop', 'schedules', 'sgd']);
+  });
+});

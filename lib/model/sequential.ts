@@ -7,6 +7,7 @@ import { paramLayout } from '../engine/layout';
 import type { LayerSpec, Matrix, Net, NetSpec, ParamSlot } from '../engine/types';
 import { Tensor, Tensor2D } from '../tensor';
 import { checkFinite, sliceRows, toLabels, toMatrix } from '../data/coerce';
+import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
 import type { ModelDescription, NamedTensor } from '../io/description';
 import { Layer, deserializeLayer, type LayerOwner } from './layers';
 import { getOptimizer, makeOptimizer, Optimizer } from './optimizers';
@@ -128,6 +129,8 @@ export class Sequential implements LayerOwner, TrainableModel {
   private inFlight = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private disposedFlag = false;
+  /** userDefinedMetadata read with the model (e.g. {scaler}); written again by save(). */
+  userDefinedMetadata: Record<string, unknown> | null = null;
   /**
    * The model's own shuffling generator, seeded from the global one when the model is made: models
    * trained concurrently shuffle exactly as they would alone.
@@ -873,6 +876,7 @@ export class Sequential implements LayerOwner, TrainableModel {
       return deserializeLayer(l.className, cfg);
     });
     const model = new Sequential({ name: desc.name || undefined, layers: layersList });
+    model.userDefinedMetadata = desc.userDefinedMetadata ?? null;
     const slots = model.slots();
     if (!Array.isArray(desc.weights) || desc.weights.length !== slots.length) {
       throw new BlasnetError('ERR_FORMAT', `Expected ${slots.length} weight tensors for this architecture but received ${Array.isArray(desc.weights) ? desc.weights.length : describe(desc.weights)}`);
@@ -913,6 +917,12 @@ export class Sequential implements LayerOwner, TrainableModel {
       }
     });
     return state;
+  }
+
+  /** The data scaler saved with the model (save(path, {scaler})), or null. */
+  getScaler(): StandardScaler | MinMaxScaler | null {
+    const j = this.userDefinedMetadata?.scaler;
+    return j === undefined || j === null ? null : scalerFromJSON(j);
   }
 
   // -------------------------------------------------------------------------------------- lifecycle
