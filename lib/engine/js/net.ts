@@ -541,6 +541,14 @@ export class JsNet implements Net {
     }
   }
 
+  /** A Float32Array of exactly `want` elements (codes as the native binding: wrong type vs wrong length). */
+  private checkLength(a: unknown, want: number, what: string, wantName: string): asserts a is Float32Array {
+    if (!(a instanceof Float32Array)) throw invalidArg(what, 'a Float32Array', a);
+    if (a.length !== want) {
+      throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected ${want} elements (${wantName}) for ${what} but received ${a.length}`);
+    }
+  }
+
   getParams(): Float32Array {
     this.ready('getParams');
     return Float32Array.from(this.params);
@@ -548,9 +556,7 @@ export class JsNet implements Net {
 
   setParams(params: Float32Array): void {
     this.ready('setParams');
-    if (!(params instanceof Float32Array) || params.length !== this.paramCount) {
-      throw invalidArg('params', `a Float32Array of length ${this.paramCount}`, params);
-    }
+    this.checkLength(params, this.paramCount, 'params', 'paramCount');
     this.params.set(params);
   }
 
@@ -564,9 +570,7 @@ export class JsNet implements Net {
   setOptimizerState(state: Float32Array): void {
     this.ready('setOptimizerState');
     const want = optimizerStateLength(this.spec);
-    if (!(state instanceof Float32Array) || state.length !== want) {
-      throw invalidArg('optimizer state', `a Float32Array of length ${want}`, state);
-    }
+    this.checkLength(state, want, 'optimizer state', 'the optimizer state length');
     const it = state[0]!;
     if (!Number.isInteger(it) || it < 0) throw invalidArg('optimizer state[0] (iterations)', 'a non-negative integer', it);
     this.state.set(state);
