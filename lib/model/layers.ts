@@ -13,7 +13,7 @@ import { randomUint32 } from './random';
 export interface LayerOwner {
   layerWeights(layer: Layer): Tensor[];
   setLayerWeights(layer: Layer, weights: (Tensor | Float32Array)[]): void;
-  layerTrainableChanged(layer: Layer): void;
+  layerTrainableChanged(layer: Layer, trainable: boolean): void;
 }
 
 /** A parameter tensor a layer owns, with the initializer its values are drawn from. */
@@ -139,8 +139,9 @@ export abstract class Layer {
   get trainable(): boolean { return this.trainableFlag; }
   set trainable(v: boolean) {
     if (typeof v !== 'boolean') throw invalidArg(`${this.name}.trainable`, 'a boolean', v);
+    // The owner may refuse (a call is running): only then is the flag changed.
+    this.owner?.layerTrainableChanged(this, v);
     this.trainableFlag = v;
-    this.owner?.layerTrainableChanged(this);
   }
 
   /** This layer's weights as tensors (kernel, bias, ...); [] before the model is built. */

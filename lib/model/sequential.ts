@@ -754,12 +754,13 @@ export class Sequential implements LayerOwner, TrainableModel {
     this.writeSlots(this.slots().filter((s) => s.layer === idx), weights, `${layer.name}.setWeights`);
   }
 
-  layerTrainableChanged(layer: Layer): void {
+  layerTrainableChanged(layer: Layer, trainable: boolean): void {
     const idx = this.layers.indexOf(layer);
     if (!this.net || idx < 0) return;
+    this.checkIdle(`Setting ${layer.name}.trainable`);
     const kind = this.net.spec.layers[idx]?.kind;
     if (kind === 'dense' || kind === 'batchNormalization' || kind === 'layerNormalization') {
-      this.net.setTrainable(idx, layer.trainable);
+      this.net.setTrainable(idx, trainable);
     }
   }
 
