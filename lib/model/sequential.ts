@@ -515,6 +515,8 @@ export class Sequential implements LayerOwner, TrainableModel {
     const Y = this.prepareY(yIn, 'y', X.rows);
     let rowWeight: Float32Array | null = null;
     if (args.sampleWeight !== undefined) rowWeight = Float32Array.from(this.weightsArg(args.sampleWeight, 'sampleWeight', X.rows));
+    // Validation rows are weighted by sampleWeight only: classWeight applies to training (as Keras).
+    const sampleOnly = rowWeight ? Float32Array.from(rowWeight) : null;
     if (args.classWeight !== undefined) {
       const cw = this.classWeights(args.classWeight, Y);
       if (rowWeight) for (let i = 0; i < cw.length; i++) rowWeight[i]! *= cw[i]!;
@@ -532,7 +534,8 @@ export class Sequential implements LayerOwner, TrainableModel {
       }
       trainX = sliceRows(X, 0, at); trainY = sliceRows(Y, 0, at);
       valX = sliceRows(X, at, X.rows); valY = sliceRows(Y, at, Y.rows);
-      if (rowWeight) { trainW = rowWeight.subarray(0, at); valW = rowWeight.subarray(at); }
+      if (rowWeight) trainW = rowWeight.subarray(0, at);
+      if (sampleOnly) valW = sampleOnly.subarray(at);
     } else if (args.validationData !== undefined) {
       const vd = args.validationData;
       if (!Array.isArray(vd) || vd.length < 2 || vd.length > 3) {
@@ -631,7 +634,7 @@ export class Sequential implements LayerOwner, TrainableModel {
       }
       if (valX && valY) {
         const vx = valX, vy = valY, vw = valW;
-        const r = await this.engineCall((net) => net.evaluate(vx, vy, batchSize, vw, valPreds));
+        const r = await this.engineCall((net) => net.evaluate(vx, vy, Math.min(batchSize, vx.rows), vw, valPreds));
         logs.val_loss = r.lossSum / r.samples;
         if (valPreds) {
           const m = { pred: valPreds, d, y: vy, order: null, rows: vx.rows, loss: c.loss.spec.id, fromLogits: c.loss.spec.fromLogits };
