@@ -12,6 +12,7 @@ export function nativeOrSkip(): { engine: Engine; sgemm: typeof nativeSgemm } | 
     native = { engine: loadNativeEngine(), sgemm: nativeSgemm };
   } catch (err) {
     if (process.env.BLASNET_REQUIRE_NATIVE === '1') throw err;
+    console.warn(`[tests] the native engine does not load, so its half of these tests is skipped: ${(err as Error).message}`);
     native = null;
   }
   return native;
