@@ -1,6 +1,10 @@
 {
   # node-gyp build of the native engine (npm install via node-gyp-build, npm run build:native:gyp,
   # prebuildify). CMakeLists.txt compiles the same sources with the same flags: keep them in step.
+  # openblas_static: path of a libopenblas.a to link statically instead of -lopenblas (npm run prebuild sets
+  # it through GYP_DEFINES; see scripts/prebuild.js). Such a binary also hides every symbol but the module
+  # registration, so another BLAS or libstdc++ in the same process cannot clash with ours.
+  "variables": { "openblas_static%": "" },
   "targets": [
     {
       "target_name": "blasnet",
@@ -29,8 +33,15 @@
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20", "-O2"],
       "cflags_cc": ["-O3", "-fno-math-errno", "-std=c++17", "-fvisibility=hidden", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "libraries": ["-lopenblas"],
       "conditions": [
+        ["openblas_static==''", { "libraries": ["-lopenblas"] }],
+        ["openblas_static!='' and OS=='linux'", {
+          "libraries": ["<(openblas_static)", "-lpthread", "-lm"],
+          "ldflags": [
+            "-static-libstdc++", "-static-libgcc", "-Wl,--exclude-libs,ALL", "-Wl,--gc-sections",
+            "-Wl,--version-script=<(module_root_dir)/scripts/prebuild-exports.map"
+          ]
+        }],
         ["OS=='mac'", {
           "include_dirs": ["/opt/homebrew/opt/openblas/include", "/usr/local/opt/openblas/include"],
           "libraries": ["-L/opt/homebrew/opt/openblas/lib", "-L/usr/local/opt/openblas/lib"],
