@@ -15,6 +15,7 @@ const NC = 512;
 
 let packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * NC);
+let rowAcc = new Float64Array(64);
 
 /** Packs op(A)[i0:i0+mc, p0:p0+kc] into row panels of MR rows (zero padded), k-major inside a panel. */
 function packBlockA(transA: boolean, A: Float32Array, lda: number, i0: number, mc: number, p0: number, kc: number): void {
@@ -134,6 +135,33 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
 /** C += alpha * op(A) op(B) as dot products (beta already applied by the caller). */
 function smallGemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number): void {
+  if (!transB && N >= NR) {
+    // Few rows of A against a wide row-major B (one-row predict): sweep B row by row (unit stride)
+    // into a float64 accumulator row instead of striding down its columns.
+    if (rowAcc.length < N) rowAcc = new Float64Array(N);
+    const acc = rowAcc;
+    for (let i = 0; i < M; i++) {
+      acc.fill(0, 0, N);
+      const aAt = (k: number): number => (transA ? A[k * lda + i]! : A[i * lda + k]!);
+      let k = 0;
+      // four rows of B per sweep: a quarter of the accumulator loads and stores
+      for (; k + 4 <= K; k += 4) {
+        const a0 = aAt(k), a1 = aAt(k + 1), a2 = aAt(k + 2), a3 = aAt(k + 3);
+        const r0 = k * ldb, r1 = r0 + ldb, r2 = r1 + ldb, r3 = r2 + ldb;
+        for (let j = 0; j < N; j++) {
+          acc[j] = acc[j]! + a0 * B[r0 + j]! + a1 * B[r1 + j]! + a2 * B[r2 + j]! + a3 * B[r3 + j]!;
+        }
+      }
+      for (; k < K; k++) {
+        const a = aAt(k);
+        const r = k * ldb;
+        for (let j = 0; j < N; j++) acc[j] = acc[j]! + a * B[r + j]!;
+      }
+      const c0 = i * ldc;
+      for (let j = 0; j < N; j++) C[c0 + j] = C[c0 + j]! + alpha * acc[j]!;
+    }
+    return;
+  }
   const aStep = transA ? lda : 1;
   const bStep = transB ? 1 : ldb;
   for (let i = 0; i < M; i++) {
