@@ -107,7 +107,7 @@ export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: 
   if (K === 0 || alpha === 0) return;
   if (M < MR || N < NR) {
     // A row or column count below the tile (one-row predict, one-unit output layer): packing would pad
-    // most of every tile with zeros, so plain dot products are faster here.
+    // most of every tile with zeros, so unpacked row sweeps or dot products are faster here.
     smallGemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, C, ldc);
     return;
   }
