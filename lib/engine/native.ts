@@ -15,6 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { markAsUntransferable } from 'worker_threads';
 import { BlasnetError, type ErrorCode } from '../errors';
+import { checkBinary, isPrebuilt } from './prebuild-check';
 import type {
   Engine, EngineInfo, EvaluateResult, Matrix, Net, NetSpec, TrainArgs, TrainResult,
 } from './types';
@@ -75,8 +76,15 @@ function load(): NativeBinding {
     }
     // node-gyp-build: prebuilds/<platform>-<arch>/ first, then build/Release (cmake-js or node-gyp).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
-    const b = nodeGypBuild(PACKAGE_ROOT) as NativeBinding;
+    const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+    const file = nodeGypBuild.resolve(PACKAGE_ROOT);
+    // A prebuild was not built on this machine: check it in a child process before loading it here.
+    if (isPrebuilt(file)) {
+      const verdict = checkBinary(file);
+      if (!verdict.ok) throw new Error(`the prebuilt binary ${file} failed its check (${verdict.reason})`);
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const b = require(file) as NativeBinding;
     if (typeof b?.NativeNet !== 'function' || typeof b.sgemm !== 'function') {
       throw new Error('the native binary does not export NativeNet and sgemm');
     }
