@@ -220,6 +220,49 @@ describe.each(availableEngines())('%s engine: Net behaviour', (_name, engine: En
   });
 });
 
+// A spec as plain data, to be broken field by field.
+type AnySpec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe.each(availableEngines())('%s engine: createNet checks every spec field', (_name, engine: Engine) => {
+  const spec = (): NetSpec => netSpec(4, [dense(4, 5, 'relu'), dense(5, 2)], loss('meanSquaredError'), optimizer('adam'));
+  const params = initialParams(spec(), 1); // 4*5+5 + 5*2+2 = 37
+  const bad = (mutate: (s: AnySpec) => void, code: string, msg: RegExp): void => {
+    const s = structuredClone(spec()) as unknown as AnySpec;
+    mutate(s);
+    let caught: unknown;
+    try { engine.createNet(s as unknown as NetSpec, params); } catch (err) { caught = err; }
+    expect(caught, `expected ${code} ${msg}`).toMatchObject({ code, message: expect.stringMatching(msg) });
+  };
+  it.each([
+    ['inputDim 0', (s: AnySpec) => { s.inputDim = 0; }, 'ERR_INVALID_ARG', /spec.inputDim/],
+    ['no layers', (s: AnySpec) => { s.layers = []; }, 'ERR_INVALID_ARG', /spec.layers/],
+    ['layer width chain', (s: AnySpec) => { s.layers[1].inputDim = 9; }, 'ERR_SHAPE_MISMATCH', /spec.layers\[1\].inputDim/],
+    ['fractional units', (s: AnySpec) => { s.layers[0].units = 1.5; }, 'ERR_INVALID_ARG', /spec.layers\[0\].units/],
+    ['unknown activation', (s: AnySpec) => { s.layers[0].activation.id = 'relu7'; }, 'ERR_INVALID_ARG', /spec.layers\[0\].activation.id but received "relu7"/],
+    ['unknown layer kind', (s: AnySpec) => { s.layers[0].kind = 'conv2d'; }, 'ERR_INVALID_ARG', /spec.layers\[0\].kind/],
+    ['non-boolean flag', (s: AnySpec) => { s.layers[0].useBias = 1; }, 'ERR_INVALID_ARG', /Expected a boolean for spec.layers\[0\].useBias/],
+    ['negative regularizer', (s: AnySpec) => { s.layers[0].kernelL2 = -1; }, 'ERR_INVALID_ARG', /kernelL2/],
+    ['alias instead of canonical loss id', (s: AnySpec) => { s.loss.id = 'mse'; }, 'ERR_INVALID_ARG', /spec.loss.id/],
+    ['NaN huber delta', (s: AnySpec) => { s.loss.delta = NaN; }, 'ERR_INVALID_ARG', /spec.loss.delta but received NaN/],
+    ['unknown optimizer', (s: AnySpec) => { s.optimizer.id = 'lion'; }, 'ERR_INVALID_ARG', /spec.optimizer.id/],
+    ['infinite learning rate', (s: AnySpec) => { s.optimizer.learningRate = Infinity; }, 'ERR_INVALID_ARG', /learningRate/],
+    ['beta1 = 1', (s: AnySpec) => { s.optimizer.beta1 = 1; }, 'ERR_INVALID_ARG', /beta1/],
+    ['decaySteps 0', (s: AnySpec) => { s.optimizer.schedule = { kind: 'exponentialDecay', decaySteps: 0, decayRate: 0.5, staircase: false }; }, 'ERR_INVALID_ARG', /decaySteps/],
+    ['piecewise values length', (s: AnySpec) => { s.optimizer.schedule = { kind: 'piecewiseConstantDecay', boundaries: [1], values: [1] }; }, 'ERR_INVALID_ARG', /values/],
+    ['two clipping modes', (s: AnySpec) => { s.optimizer.clipnorm = 1; s.optimizer.clipvalue = 1; }, 'ERR_INVALID_ARG', /at most one/],
+    ['missing field', (s: AnySpec) => { delete s.optimizer.rho; }, 'ERR_INVALID_ARG', /spec.optimizer.rho but received undefined/],
+    ['dropout rate 1', (s: AnySpec) => { s.layers.push({ kind: 'dropout', dim: 2, rate: 1, seed: 0 }); }, 'ERR_INVALID_ARG', /rate/],
+    ['batchNormalization width', (s: AnySpec) => { s.layers.push({ kind: 'batchNormalization', dim: 3, momentum: 0.9, epsilon: 1e-3, center: true, scale: true, trainable: true }); }, 'ERR_SHAPE_MISMATCH', /spec.layers\[2\].dim/],
+  ] as const)('%s', (_n, mutate, code, msg) => bad(mutate, code, msg));
+
+  it('params of the wrong length or type, and a null spec', () => {
+    expect(() => engine.createNet(spec(), new Float32Array(5))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH' }));
+    expect(() => engine.createNet(spec(), [1, 2] as unknown as Float32Array)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
+    expect(() => engine.createNet(null as unknown as NetSpec, params)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
+    expect(engine.createNet(spec(), params).paramCount).toBe(37);
+  });
+});
+
 describe('js engine info', () => {
   it('reports itself and records the thread count (the TS engine computes on the calling thread)', () => {
     expect(jsEngine.info()).toEqual({ engine: 'js', blasConfig: null, blasCore: null, threads: 1, nativeUnavailableReason: null });

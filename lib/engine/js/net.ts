@@ -12,6 +12,7 @@ import {
 } from './layers';
 import { lossForwardBackward, lossIsFused } from './losses';
 import { applyUpdate, clipGradients, scheduledLearningRate } from './optimizers';
+import { checkNetSpec } from './spec-check';
 
 const YIELD_MS = 10;
 const PROGRESS_MS = 100;
@@ -87,12 +88,11 @@ export class JsNet implements Net {
   private _disposed = false;
 
   constructor(spec: NetSpec, params: Float32Array) {
+    checkNetSpec(spec);
     this.spec = structuredClone(spec);
     this.slots = paramLayout(this.spec);
     this.paramCount = this.slots.reduce((n, s) => n + s.size, 0);
-    if (!(params instanceof Float32Array) || params.length !== this.paramCount) {
-      throw invalidArg('params', `a Float32Array of length ${this.paramCount}`, params);
-    }
+    this.checkLength(params, this.paramCount, 'params', `the spec's ${this.paramCount} parameters`);
     this.params = Float32Array.from(params);
     this.grads = new Float32Array(this.paramCount);
     this.state = initialOptimizerState(this.spec);
