@@ -579,7 +579,9 @@ export class JsNet implements Net {
 
   setLearningRate(lr: number): void {
     this.ready('setLearningRate');
-    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) throw invalidArg('learningRate', 'a finite number > 0', lr);
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0 || lr > 1e30) {
+      throw invalidArg('learningRate', 'a finite number from 0 to 1e+30', lr);
+    }
     this.lr0 = lr;
     this.spec.optimizer.learningRate = lr;
   }
@@ -587,7 +589,8 @@ export class JsNet implements Net {
   setTrainable(layer: number, trainable: boolean): void {
     this.ready('setTrainable');
     const l = this.layers[layer];
-    if (!Number.isInteger(layer) || !l) throw invalidArg('layer', `an index in [0, ${this.layers.length - 1}]`, layer);
+    if (!Number.isInteger(layer) || !l) throw invalidArg('layer', `an integer from 0 to ${this.layers.length - 1}`, layer);
+    if (typeof trainable !== 'boolean') throw invalidArg('trainable', 'a boolean', trainable);
     const s = l.spec;
     if (s.kind === 'dense' || s.kind === 'batchNormalization' || s.kind === 'layerNormalization') s.trainable = trainable;
     for (const slot of this.slots) {
