@@ -1,5 +1,6 @@
 // The pure TypeScript engine: same interface and algorithm as the native one, used wherever no native
 // binary loads. It runs on the main thread and yields to the event loop every ~10 ms of work.
+import { invalidArg } from '../../errors';
 import type { Engine, EngineInfo, NetSpec, Net } from '../types';
 import { JsNet } from './net';
 
@@ -14,7 +15,11 @@ export const jsEngine: Engine = {
     return { engine: 'js', blasConfig: null, blasCore: null, threads, nativeUnavailableReason: null };
   },
   setNumThreads(n: number): void {
-    // Recorded for engineInfo(); the TypeScript engine computes on the calling thread.
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1024) {
+      throw invalidArg('setNumThreads(n)', 'an integer from 1 to 1024', n);
+    }
+    // Only recorded for engineInfo(): the TypeScript engine computes on the calling thread (worker
+    // threads for it may come later).
     threads = n;
   },
 };
