@@ -1,0 +1,98 @@
+// Model-level save and load: glue between Sequential and the layers-model format. The model imports only
+// the pure format functions; this module imports the model and registers model.save()'s implementation.
+import { BlasnetError, describe } from '../errors';
+import { Sequential, setSaveHook } from '../model/sequential';
+import type { ModelDescription } from './description';
+import { artifactsToDescription, artifactsToModelJSON, descriptionToArtifacts, type LoadOptions, type ModelArtifacts } from './format';
+import { loadDescription, saveArtifacts } from './files';
+
+export * from './format';
+export { loadArtifacts, loadDescription, saveArtifacts, saveDescription, resolveModelDir } from './files';
+export type { ModelDescription, LayerDescription, NamedTensor, TrainingDescription } from './description';
+
+export interface SaveOptions {
+  /** Also save the compile config and the optimizer's state, so training resumes exactly (default false). */
+  includeOptimizer?: boolean;
+  /** A fitted data scaler (data.standardScaler() / minMaxScaler()) saved in userDefinedMetadata.scaler. */
+  scaler?: { toJSON(): unknown };
+}
+
+/** What tfjs's model.save() resolves to (io.SaveResult). */
+export interface SaveResult {
+  modelArtifactsInfo: {
+    dateSaved: Date;
+    modelTopologyType: 'JSON';
+    modelTopologyBytes: number;
+    weightSpecsBytes: number;
+    weightDataBytes: number;
+  };
+}
+
+function describeModel(model: Sequential, options: SaveOptions): ModelDescription {
+  if (!(model instanceof Sequential)) throw new BlasnetError('ERR_INVALID_ARG', `Expected a Sequential model but received ${describe(model)}`);
+  if (options === null || typeof options !== 'object') throw new BlasnetError('ERR_INVALID_ARG', `Expected an options object but received ${describe(options)}`);
+  if (options.includeOptimizer !== undefined && typeof options.includeOptimizer !== 'boolean') {
+    throw new BlasnetError('ERR_INVALID_ARG', `Expected a boolean for options.includeOptimizer but received ${describe(options.includeOptimizer)}`);
+  }
+  let udm: Record<string, unknown> | null = model.userDefinedMetadata ? { ...model.userDefinedMetadata } : null;
+  if (options.scaler !== undefined) {
+    if (!options.scaler || typeof options.scaler.toJSON !== 'function') {
+      throw new BlasnetError('ERR_INVALID_ARG', `Expected a fitted scaler (with toJSON()) for options.scaler but received ${describe(options.scaler)}`);
+    }
+    udm = { ...(udm ?? {}), scaler: options.scaler.toJSON() };
+  }
+  return model.toDescription({ includeOptimizer: options.includeOptimizer === true, userDefinedMetadata: udm });
+}
+
+/** The model as in-memory artifacts (model.json fields + one ArrayBuffer), e.g. for a database. */
+export function toArtifacts(model: Sequential, options: SaveOptions = {}): ModelArtifacts {
+  return descriptionToArtifacts(describeModel(model, options), { includeOptimizer: options.includeOptimizer === true });
+}
+
+/** Rebuilds a model from in-memory artifacts (validated exactly as files are). */
+export function fromArtifacts(artifacts: ModelArtifacts, options: LoadOptions = {}): Sequential {
+  return Sequential.fromDescription(artifactsToDescription(artifacts, options));
+}
+
+function saveResult(artifacts: ModelArtifacts, weightBytes: number): SaveResult {
+  return {
+    modelArtifactsInfo: {
+      dateSaved: new Date(),
+      modelTopologyType: 'JSON',
+      modelTopologyBytes: Buffer.byteLength(JSON.stringify(artifacts.modelTopology), 'utf8'),
+      weightSpecsBytes: Buffer.byteLength(JSON.stringify(artifacts.weightSpecs), 'utf8'),
+      weightDataBytes: weightBytes,
+    },
+  };
+}
+
+/** Saves a model to 'dir' or 'file://dir' (model.json + weights.bin), atomically. */
+export async function saveModel(model: Sequential, target: string, options: SaveOptions = {}): Promise<SaveResult> {
+  const artifacts = toArtifacts(model, options);
+  const { bytes } = saveArtifacts(artifacts, target);
+  return saveResult(artifacts, bytes);
+}
+
+/** tfjs's tf.loadLayersModel for local files: 'file://dir/model.json', 'dir/model.json' or 'dir'. */
+export async function loadLayersModel(pathOrUrl: string, options: LoadOptions = {}): Promise<Sequential> {
+  return Sequential.fromDescription(loadDescription(pathOrUrl, options));
+}
+
+/** Loads the model saved in a directory (same as loadLayersModel). */
+export async function loadModel(dir: string, options: LoadOptions = {}): Promise<Sequential> {
+  return loadLayersModel(dir, options);
+}
+
+/** model.json text and weights bytes for a model (what save() writes), without touching disk. */
+export function toFiles(model: Sequential, options: SaveOptions = {}): { modelJson: string; weights: Uint8Array } {
+  const a = toArtifacts(model, options);
+  const w = a.weightData;
+  return {
+    modelJson: JSON.stringify(artifactsToModelJSON(a, ['weights.bin'])),
+    weights: Array.isArray(w) ? Buffer.concat(w.map((b) => new Uint8Array(b))) : new Uint8Array(w),
+  };
+}
+
+// model.save() calls this (registered here so that lib/model does not import lib/io).
+setSaveHook((m, target, options) => saveModel(m, target, options));
+
