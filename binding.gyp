@@ -1,10 +1,13 @@
 {
   # node-gyp build of the native engine (npm install via node-gyp-build, npm run build:native:gyp,
   # prebuildify). CMakeLists.txt compiles the same sources with the same flags: keep them in step.
-  # openblas_static: path of a libopenblas.a to link statically instead of -lopenblas (npm run prebuild sets
-  # it through GYP_DEFINES; see scripts/prebuild.js). Such a binary also hides every symbol but the module
-  # registration, so another BLAS or libstdc++ in the same process cannot clash with ours.
-  "variables": { "openblas_static%": "" },
+  # Variables for prebuilds (npm run build:prebuild sets them through GYP_DEFINES; see scripts/prebuild.js):
+  # openblas_static: a libopenblas.a (openblas.lib on Windows) linked statically instead of -lopenblas; on
+  #   Linux the binary then also hides every symbol but the module registration, so another BLAS or
+  #   libstdc++ in the same process cannot clash with ours.
+  # openblas_include: a directory holding that OpenBLAS's cblas.h.
+  # blas=accelerate (macOS): Apple's Accelerate behind the same cblas_sgemm call, no OpenBLAS.
+  "variables": { "openblas_static%": "", "openblas_include%": "", "blas%": "openblas" },
   "targets": [
     {
       "target_name": "blasnet",
@@ -34,7 +37,8 @@
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20", "-O2"],
       "cflags_cc": ["-O3", "-fno-math-errno", "-std=c++17", "-fvisibility=hidden", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "conditions": [
-        ["openblas_static==''", { "libraries": ["-lopenblas"] }],
+        ["openblas_static=='' and blas=='openblas'", { "libraries": ["-lopenblas"] }],
+        ["openblas_include!=''", { "include_dirs": ["<(openblas_include)"] }],
         ["openblas_static!='' and OS=='linux'", {
           "libraries": ["<(openblas_static)", "-lpthread", "-lm"],
           "ldflags": [
@@ -42,6 +46,19 @@
             "-Wl,--version-script=<(module_root_dir)/scripts/prebuild-exports.map"
           ]
         }],
+        ["openblas_static!='' and OS=='mac'", {
+          "libraries": ["<(openblas_static)"],
+          "xcode_settings": { "OTHER_LDFLAGS": ["-Wl,-exported_symbol,_napi_register_module_v1", "-Wl,-exported_symbol,_node_api_module_get_api_version_v1"] }
+        }],
+        ["blas=='accelerate'", {
+          "defines": ["BLASNET_ACCELERATE"],
+          "libraries": ["$(SDKROOT)/System/Library/Frameworks/Accelerate.framework"],
+          "xcode_settings": { "OTHER_LDFLAGS": ["-Wl,-exported_symbol,_napi_register_module_v1", "-Wl,-exported_symbol,_node_api_module_get_api_version_v1"] }
+        }],
+        ["OS=='win'", {
+          "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17", "/O2"] } }
+        }],
+        ["openblas_static!='' and OS=='win'", { "libraries": ["<(openblas_static)"] }],
         ["OS=='mac'", {
           "include_dirs": ["/opt/homebrew/opt/openblas/include", "/usr/local/opt/openblas/include"],
           "libraries": ["-L/opt/homebrew/opt/openblas/lib", "-L/usr/local/opt/openblas/lib"],

@@ -1,5 +1,13 @@
 #include "gemm.h"
 
+#if defined(BLASNET_ACCELERATE)
+// macOS prebuilds (binding.gyp blas=accelerate): Apple's BLAS behind the same cblas_sgemm call. The
+// classic CBLAS interface exists on every macOS (the newer one needs 13.3+), so silence its deprecation.
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+#include <Accelerate/Accelerate.h>
+
+#include <atomic>
+#else
 #include <cblas.h>
 
 // Declared here in case the cblas.h in use lacks OpenBLAS's extensions (the reference cblas.h does).
@@ -9,6 +17,7 @@ int openblas_get_num_threads(void);
 char* openblas_get_config(void);
 char* openblas_get_corename(void);
 }
+#endif
 
 namespace blasnet {
 
@@ -40,6 +49,15 @@ void gemm_naive(bool trans_a, bool trans_b, int M, int N, int K, float alpha, co
   }
 }
 
+#if defined(BLASNET_ACCELERATE)
+// Accelerate sizes its own thread pool (VECLIB_MAXIMUM_THREADS) and has no call to change it: the
+// requested count is kept so engineInfo() reports what was asked for.
+static std::atomic<int> g_threads{1};
+void set_threads(int n) { g_threads = n < 1 ? 1 : n; }
+int get_threads() { return g_threads; }
+std::string blas_config() { return "Accelerate (vecLib)"; }
+std::string blas_core() { return "Accelerate"; }
+#else
 void set_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
 int get_threads() { return openblas_get_num_threads(); }
 std::string blas_config() {
@@ -50,5 +68,6 @@ std::string blas_core() {
   const char* s = openblas_get_corename();
   return s ? std::string(s) : std::string();
 }
+#endif
 
 }  // namespace blasnet
