@@ -148,8 +148,12 @@ export function descriptionToArtifacts(desc: ModelDescription, options: { includ
       delete config.input_shape;
       config.batch_input_shape = [null, desc.inputDim];
     } else {
+      // tfjs's Layer.getConfig() has dtype only on layers built with an input shape.
       delete config.batch_input_shape;
+      delete config.dtype;
     }
+    // tfjs stores LayerNormalization's axis as the list of positive axes it resolved at build (rank 2: [1]).
+    if (l.className === 'LayerNormalization' && (config.axis === -1 || config.axis === 1)) config.axis = [1];
     return { class_name: l.className, config };
   });
   const modelTopology = {
