@@ -8,6 +8,7 @@
 // Options (environment):
 //   BLASNET_OPENBLAS_STATIC  path of libopenblas.a (default: Debian's libopenblas-dev location)
 //   BLASNET_PREBUILD_OUT     directory that receives prebuilds/ (default: the package root)
+//   BLASNET_OPENBLAS_INCLUDE directory of that OpenBLAS's cblas.h, when not in a standard place
 //   BLASNET_PREBUILD_BLAS    "accelerate" on macOS: link Accelerate instead of a static OpenBLAS
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -53,7 +54,8 @@ function nodeGyp() {
   candidates.push(path.join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
   const found = candidates.find((c) => c && fs.existsSync(c));
   if (!found) fail('node-gyp not found (npm ships it; or npm install -g node-gyp)');
-  return found;
+  // prebuildify spawns it directly on POSIX (the file has a node shebang), through cmd.exe on Windows.
+  return process.platform === 'win32' ? `"${process.execPath}" "${found}"` : found;
 }
 
 // Node's headers next to the running node let node-gyp build offline.
@@ -74,13 +76,19 @@ function stage() {
   return dir;
 }
 
+// GYP_DEFINES is split like a shell command line: forward slashes keep Windows paths intact.
+function gypPath(p) {
+  return path.resolve(p).replace(/\\/g, '/');
+}
+
 function main() {
   const defines = [];
   if (process.platform === 'darwin' && process.env.BLASNET_PREBUILD_BLAS === 'accelerate') {
     defines.push('blas=accelerate');
-  } else if (process.platform !== 'win32' || process.env.BLASNET_OPENBLAS_STATIC) {
-    defines.push(`openblas_static=${findStaticOpenblas()}`);
+  } else {
+    defines.push(`openblas_static=${gypPath(findStaticOpenblas())}`);
   }
+  if (process.env.BLASNET_OPENBLAS_INCLUDE) defines.push(`openblas_include=${gypPath(process.env.BLASNET_OPENBLAS_INCLUDE)}`);
   const out = path.resolve(process.env.BLASNET_PREBUILD_OUT || root);
   const dir = stage();
   const env = { ...process.env };
@@ -102,7 +110,7 @@ function main() {
     // prebuildify 6 names a Node-API build <name>.node; node-gyp-build reads the napi tag from the file
     // name, so give it the name it documents for Node-API builds (blasnet.napi.node).
     for (const f of fs.readdirSync(path.join(dir, 'prebuilds', tuple))) {
-      const name = f === 'blasnet.node' ? 'blasnet.napi.node' : f;
+      const name = f.replace(/^blasnet\.(?!napi\.)/, 'blasnet.napi.');
       fs.copyFileSync(path.join(dir, 'prebuilds', tuple, f), path.join(builds, name));
     }
   }

@@ -1,16 +1,16 @@
-// The Linux x64 prebuild (npm run build:prebuild): OpenBLAS linked in, only the module registration
+// The Linux prebuild (npm run build:prebuild): OpenBLAS linked in, only the module registration
 // exported, and the loader's child-process check that keeps a broken prebuild from killing the process.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBinary, isPrebuilt } from '../lib/engine/prebuild-check';
-import { missingPrerequisite, prebuiltBinary, run } from './prebuild-helpers';
+import { missingPrerequisite, prebuiltBinary, run, TUPLE } from './prebuild-helpers';
 
 const missing = missingPrerequisite();
 if (missing) console.warn(`prebuild-binary tests skipped: ${missing}`);
 
-describe.skipIf(missing !== null)('linux-x64 prebuild', () => {
+describe.skipIf(missing !== null)('Linux prebuild', () => {
   let binary = '';
   let tmp = '';
 
@@ -28,9 +28,9 @@ describe.skipIf(missing !== null)('linux-x64 prebuild', () => {
     expect(ldd).not.toMatch(/openblas|gfortran|quadmath|libblas|libstdc\+\+|not found/);
     const needed = [...run('readelf', ['-d', binary]).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)]
       .map((m) => m[1]);
-    // Only the C library: nothing the user has to install.
-    expect(needed.every((n) => /^(libc|libm|ld-linux-x86-64)\.so/.test(n ?? ''))).toBe(true);
-    expect(needed).toContain('libc.so.6');
+    // Only the C library (glibc or musl): nothing the user has to install.
+    expect(needed.every((n) => /^(libc|libm|ld-linux-[\w-]+|libc\.musl-\w+)\.so/.test(n ?? ''))).toBe(true);
+    expect(needed.some((n) => /^libc[.]/.test(n ?? ''))).toBe(true);
   });
 
   it('exports only the Node-API module registration', () => {
@@ -52,7 +52,7 @@ describe.skipIf(missing !== null)('linux-x64 prebuild', () => {
   it('passes the loader check once, then the cached verdict is used', () => {
     expect(isPrebuilt(binary)).toBe(true);
     expect(isPrebuilt(path.join('pkg', 'build', 'Release', 'blasnet.node'))).toBe(false);
-    const copy = path.join(tmp, 'prebuilds', 'linux-x64', 'blasnet.napi.node');
+    const copy = path.join(tmp, 'prebuilds', TUPLE, path.basename(binary));
     fs.mkdirSync(path.dirname(copy), { recursive: true });
     fs.copyFileSync(binary, copy);
     const first = checkBinary(copy);
@@ -61,7 +61,7 @@ describe.skipIf(missing !== null)('linux-x64 prebuild', () => {
   });
 
   it('rejects a truncated binary with the reason, and caches that verdict', () => {
-    const broken = path.join(tmp, 'broken', 'prebuilds', 'linux-x64', 'blasnet.napi.node');
+    const broken = path.join(tmp, 'broken', 'prebuilds', TUPLE, path.basename(binary));
     fs.mkdirSync(path.dirname(broken), { recursive: true });
     fs.writeFileSync(broken, fs.readFileSync(binary).subarray(0, 4096));
     const v = checkBinary(broken);
@@ -78,7 +78,7 @@ describe.skipIf(missing !== null)('linux-x64 prebuild', () => {
 
   it('rejects a binary that kills its process (the check runs in a child)', () => {
     // A module whose load crashes with SIGSEGV, like an illegal instruction would with SIGILL.
-    const crash = path.join(tmp, 'crash', 'prebuilds', 'linux-x64', 'blasnet.napi.node');
+    const crash = path.join(tmp, 'crash', 'prebuilds', TUPLE, 'blasnet.napi.node');
     fs.mkdirSync(path.dirname(crash), { recursive: true });
     const js = crash.replace(/\.node$/, '.js');
     fs.writeFileSync(js, "process.kill(process.pid, 'SIGSEGV');\n");

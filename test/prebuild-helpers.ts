@@ -8,8 +8,10 @@ import * as os from 'os';
 import * as path from 'path';
 
 export const ROOT = path.resolve(__dirname, '..');
+const MULTIARCH = process.arch === 'arm64' ? 'aarch64-linux-gnu' : 'x86_64-linux-gnu';
 export const STATIC_OPENBLAS = process.env.BLASNET_OPENBLAS_STATIC
-  ?? '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.a';
+  ?? `/usr/lib/${MULTIARCH}/openblas-pthread/libopenblas.a`;
+export const TUPLE = `${process.platform}-${process.arch}`;
 
 function onPath(cmd: string): boolean {
   return (process.env.PATH ?? '').split(path.delimiter).some((d) => d && fs.existsSync(path.join(d, cmd)));
@@ -20,9 +22,10 @@ function onPath(cmd: string): boolean {
  * libopenblas-dev) a missing prerequisite is an error, not a reason to skip.
  */
 export function missingPrerequisite(): string | null {
+  // Linux only (ldd, nm, readelf, /proc): macOS and Windows prebuilds are tested by the suite running on them.
+  if (process.platform !== 'linux') return `the prebuild tests are for Linux (this is ${TUPLE})`;
   let why: string | null = null;
-  if (process.platform !== 'linux' || process.arch !== 'x64') why = `the prebuild tests are for linux-x64 (this is ${process.platform}-${process.arch})`;
-  else if (!onPath('g++') || !onPath('make')) why = 'no C++ compiler (g++) or make on PATH';
+  if (!onPath('g++') || !onPath('make')) why = 'no C++ compiler (g++) or make on PATH';
   else if (!fs.existsSync(STATIC_OPENBLAS)) why = `no ${STATIC_OPENBLAS} (apt-get install libopenblas-dev)`;
   else if (!onPath('ldd') || !onPath('nm') || !onPath('readelf')) why = 'ldd, nm or readelf missing (binutils)';
   if (why && process.env.CI) throw new Error(`prebuild tests cannot run in CI: ${why}`);
@@ -46,11 +49,44 @@ function sourceHash(): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** Path of prebuilds/linux-x64/blasnet.napi.node built from the current sources (built if needed). */
+function findBinary(dir: string): string | null {
+  const builds = path.join(dir, 'prebuilds', TUPLE);
+  const f = fs.existsSync(builds) ? fs.readdirSync(builds).find((n) => /^blasnet\.napi\..*node$/.test(n)) : undefined;
+  return f ? path.join(builds, f) : null;
+}
+
+/** Path of prebuilds/<platform>-<arch>/blasnet.napi[.musl].node built from the current sources (built if needed). */
 export function prebuiltBinary(): string {
   const final = path.join(os.tmpdir(), `blasnet-test-prebuild-${sourceHash()}`);
-  const binary = path.join(final, 'prebuilds', 'linux-x64', 'blasnet.napi.node');
-  if (fs.existsSync(binary)) return binary;
+  const existing = findBinary(final);
+  if (existing) return existing;
+  // One build at a time: test files run in parallel and would otherwise each build the same binary.
+  const lock = `${final}.lock`;
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      const done = findBinary(final);
+      if (done) return done;
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs > 10 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+      } catch { /* released meanwhile */ }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for another prebuild (${lock})`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    return buildInto(final);
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function buildInto(final: string): string {
+  const existing = findBinary(final);
+  if (existing) return existing;
   const work = fs.mkdtempSync(`${final}-work-`);
   const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'prebuild.js')], {
     cwd: ROOT, env: { ...process.env, BLASNET_PREBUILD_OUT: work }, encoding: 'utf8',
@@ -64,7 +100,8 @@ export function prebuiltBinary(): string {
   } catch {
     fs.rmSync(work, { recursive: true, force: true });
   }
-  if (!fs.existsSync(binary)) throw new Error(`the prebuild did not produce ${binary}`);
+  const binary = findBinary(final);
+  if (!binary) throw new Error(`the prebuild did not produce prebuilds/${TUPLE}/blasnet.napi*.node in ${final}`);
   return binary;
 }
 

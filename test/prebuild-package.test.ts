@@ -6,11 +6,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missingPrerequisite, prebuiltBinary, ROOT, run } from './prebuild-helpers';
+import { missingPrerequisite, prebuiltBinary, ROOT, run, TUPLE } from './prebuild-helpers';
 
-const missing = missingPrerequisite()
-  ?? (fs.existsSync(path.join(ROOT, 'dist', 'index.js')) ? null : 'dist/ is not built (npm run build; npm test does it)');
-if (missing && process.env.CI) throw new Error(`prebuild-package tests cannot run in CI: ${missing}`);
+const noDist = fs.existsSync(path.join(ROOT, 'dist', 'index.js')) ? null : 'dist/ is not built (npm run build; npm test does it)';
+if (noDist && process.env.CI) throw new Error(`prebuild-package tests cannot run in CI: ${noDist}`);
+const missing = missingPrerequisite() ?? noDist;
 if (missing) console.warn(`prebuild-package tests skipped: ${missing}`);
 
 const NPM_CLI = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
@@ -45,11 +45,12 @@ interface AppResult {
   systemBlasMapped: boolean; blasnetBinaries: string[];
 }
 
-describe.skipIf(missing !== null)('npm pack tarball with the linux-x64 prebuild', () => {
+describe.skipIf(missing !== null)(`npm pack tarball with the ${TUPLE} prebuild`, () => {
   let tmp = '';
   let env: NodeJS.ProcessEnv = {};
   let withPrebuild = '';
   let withoutPrebuild = '';
+  let binaryName = '';
 
   // A package directory holding what package.json's `files` names, plus (optionally) the prebuild.
   function pack(name: string, binary: string | null): string {
@@ -63,7 +64,7 @@ describe.skipIf(missing !== null)('npm pack tarball with the linux-x64 prebuild'
       fs.cpSync(src, path.join(stage, f), { recursive: true });
     }
     if (binary) {
-      const dest = path.join(stage, 'prebuilds', 'linux-x64', 'blasnet.napi.node');
+      const dest = path.join(stage, 'prebuilds', TUPLE, path.basename(binary));
       fs.mkdirSync(path.dirname(dest), { recursive: true });
       fs.copyFileSync(binary, dest);
     }
@@ -110,6 +111,7 @@ describe.skipIf(missing !== null)('npm pack tarball with the linux-x64 prebuild'
       'LD_PRELOAD', 'LD_LIBRARY_PATH', 'NODE_OPTIONS', 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID']) delete env[k];
     for (const k of Object.keys(env)) if (k.startsWith('npm_')) if (k !== 'npm_config_cache') delete env[k];
     const binary = prebuiltBinary();
+    binaryName = path.basename(binary);
     withPrebuild = pack('with-prebuild', binary);
     withoutPrebuild = pack('without-prebuild', null);
     console.log(`prebuild ${fs.statSync(binary).size} bytes; tarballs: ${fs.statSync(withPrebuild).size} bytes with it, ` +
@@ -121,7 +123,7 @@ describe.skipIf(missing !== null)('npm pack tarball with the linux-x64 prebuild'
 
   it('ships the prebuild and no build output, tests or sources beyond what a source build needs', () => {
     const list = run('tar', ['-tzf', withPrebuild]).trim().split('\n');
-    expect(list).toContain('package/prebuilds/linux-x64/blasnet.napi.node');
+    expect(list.filter((f) => f.startsWith('package/prebuilds/'))).toEqual([`package/prebuilds/${TUPLE}/${binaryName}`]);
     expect(list).toContain('package/scripts/install.js');
     expect(list).toContain('package/binding.gyp');
     expect(list.filter((f) => /^package\/(build|test|lib|bench|node_modules)\//.test(f))).toEqual([]);
@@ -136,13 +138,13 @@ describe.skipIf(missing !== null)('npm pack tarball with the linux-x64 prebuild'
     const { result, stderr } = app(dir);
     expect(result.engine).toBe('native');
     expect(result.blasConfig).toMatch(/OpenBLAS .*DYNAMIC_ARCH/);
-    expect(result.blasnetBinaries).toEqual([path.join(fs.realpathSync(dir), 'node_modules', 'blasnet', 'prebuilds', 'linux-x64', 'blasnet.napi.node')]);
+    const file = path.join(fs.realpathSync(dir), 'node_modules', 'blasnet', 'prebuilds', TUPLE, binaryName);
+    expect(result.blasnetBinaries).toEqual([file]);
     expect(result.systemBlasMapped).toBe(false);
     expect(result.lastLoss).toBeLessThan(result.firstLoss * 0.5);
     expect(stderr).not.toMatch(/TypeScript engine/);
 
     // The same install with the prebuild truncated: the loader's check rejects it, the notice says why.
-    const file = path.join(dir, 'node_modules', 'blasnet', 'prebuilds', 'linux-x64', 'blasnet.napi.node');
     const size = fs.statSync(file).size;
     fs.truncateSync(file, Math.floor(size / 2));
     const broken = app(dir);
