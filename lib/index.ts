@@ -1,5 +1,10 @@
 // blasnet's single public entry: a Keras / TensorFlow.js-style API for dense networks over a native
 // OpenBLAS engine or a pure TypeScript one.
+import { toArtifacts } from './io';
+import { setArtifactsHook } from './model/sequential';
+
+// model.toArtifacts() is implemented by lib/io (importing './io' also registers model.save()).
+setArtifactsHook((m, options) => toArtifacts(m, options));
 export { sequential, Sequential, History } from './model/sequential';
 export type { SequentialArgs, CompileArgs, FitArgs, EvaluateArgs, PredictArgs } from './model/sequential';
 export { layers, Layer, Dense, Activation, LeakyReLU, Dropout, BatchNormalization, LayerNormalization, deserializeLayer } from './model/layers';
@@ -23,6 +28,8 @@ export type { Initializer, InitializerName } from './model/initializers';
 export type { ActivationName, LossName, OptimizerName } from './model/names';
 export { data } from './data';
 export type { MatrixLike, LabelsLike, TrainTestSplit, TrainTestSplitOptions, CsvData, ReadCsvOptions } from './data';
+export { loadLayersModel, loadModel, fromArtifacts } from './io';
+export type { SaveOptions, SaveResult, ModelArtifacts, LoadOptions } from './io';
 export { setEngine, engineInfo, setNumThreads, getEngine } from './engine';
 export type { EngineInfo } from './engine/types';
 export { BlasnetError } from './errors';

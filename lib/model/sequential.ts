@@ -9,6 +9,7 @@ import { Tensor, Tensor2D } from '../tensor';
 import { checkFinite, sliceRows, toLabels, toMatrix } from '../data/coerce';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
 import type { ModelDescription, NamedTensor } from '../io/description';
+import type { ModelArtifacts } from '../io/format';
 import { Layer, deserializeLayer, type LayerOwner } from './layers';
 import { getOptimizer, makeOptimizer, Optimizer } from './optimizers';
 import { makeLoss, type Loss, type LossConfig } from './losses';
@@ -951,9 +952,23 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (this.disposedFlag) throw new BlasnetError('ERR_DISPOSED', `Model ${this.name} was disposed`);
   }
 
-  /** Saving needs lib/io (see save()); set by lib/index.ts to avoid a load-order cycle. */
+  /**
+   * The model as in-memory tfjs artifacts (model.json fields + one ArrayBuffer), to keep in a database
+   * or send over the network; fromArtifacts() rebuilds it.
+   */
+  toArtifacts(options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } } = {}): ModelArtifacts {
+    this.checkAlive();
+    if (!artifactsHook) throw new BlasnetError('ERR_IO', 'Artifacts are not available (lib/io is not loaded: import from the package entry)');
+    return artifactsHook(this, options);
+  }
+
+  /**
+   * Writes dir/model.json and dir/weights.bin in the TensorFlow.js layers-model format, atomically
+   * ('dir' or 'file://dir'); {includeOptimizer} adds the training config and optimizer state, {scaler}
+   * a fitted data scaler. Runs after any call already queued on this model.
+   */
   async save(target: string, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } } = {}): Promise<unknown> {
-    if (!saveHook) throw new BlasnetError('ERR_IO', 'Saving is not available (lib/io is not loaded)');
+    if (!saveHook) throw new BlasnetError('ERR_IO', 'Saving is not available (lib/io is not loaded: import from the package entry)');
     const hook = saveHook;
     return this.exclusive(async () => hook(this, target, options));
   }
@@ -962,6 +977,10 @@ export class Sequential implements LayerOwner, TrainableModel {
 type SaveHook = (m: Sequential, target: string, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } }) => Promise<unknown>;
 let saveHook: SaveHook | null = null;
 export function setSaveHook(h: SaveHook): void { saveHook = h; }
+type ArtifactsHook = (m: Sequential, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } }) => ModelArtifacts;
+let artifactsHook: ArtifactsHook | null = null;
+/** lib/index.ts registers lib/io's toArtifacts here (lib/model does not import lib/io). */
+export function setArtifactsHook(h: ArtifactsHook): void { artifactsHook = h; }
 
 function optimizerSlotNamesFor(opt: Optimizer): string[] {
   const s = opt.spec;
