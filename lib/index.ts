@@ -20,7 +20,7 @@ export type { OptimizerArgs, SgdArgs, AdamArgs, AdamWArgs, RmspropArgs, AdagradA
 export { losses } from './model/losses';
 export type { Loss, LossConfig } from './model/losses';
 export { metrics } from './model/metrics';
-export type { Metric, MetricName } from './model/metrics';
+export type { Metric, MetricName, CustomMetricFn } from './model/metrics';
 export { regularizers, constraints } from './model/regularizers';
 export type { Regularizer, Constraint } from './model/regularizers';
 export { initializers } from './model/initializers';

@@ -276,3 +276,32 @@ describe(`concurrency (${getEngine().name} engine)`, () => {
     models.forEach((m, i) => expect(maxDiff(flat(m), alone[i]!)).toBe(0));
   });
 });
+
+describe(`more fit behaviour (${getEngine().name} engine)`, () => {
+  it('a custom metric function gets all labels and predictions of the epoch, in matching rows', async () => {
+    const { x, y } = makeData(40, 4, 31);
+    const m = sequential({ layers: [layers.dense({ units: 1, inputShape: [4] })] });
+    function maxAbsError(yTrue: { dataSync(): Float32Array }, yPred: { dataSync(): Float32Array }): number {
+      const a = yTrue.dataSync(), b = yPred.dataSync();
+      let e = 0;
+      for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i]! - b[i]!));
+      return e;
+    }
+    m.compile({ optimizer: 'sgd', loss: 'mse', metrics: [maxAbsError] });
+    const ev = await m.evaluate(x, y);
+    const p = m.predictSync(x).dataSync();
+    expect(ev.maxAbsError).toBeCloseTo(Math.max(...y.map((r, i) => Math.abs(r[0]! - p[i]!))), 5);
+    // Training: predictions are made before each batch's update, so with a zero learning-rate-like
+    // setup (one batch) they equal the initial predictions.
+    const h = await m.fit(x, y, { epochs: 1, batchSize: 40, verbose: 0 });
+    expect(h.history.maxAbsError![0]).toBeCloseTo(ev.maxAbsError!, 5);
+  });
+
+  it('dispose during fit ends it with ERR_DISPOSED', async () => {
+    const { x, y } = makeData(64, 4, 32);
+    const m = regression();
+    const p = m.fit(x, y, { epochs: 50, batchSize: 4, verbose: 0, callbacks: { onEpochEnd: (e) => { if (e === 1) m.dispose(); } } });
+    await expect(p).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+    expect(m.isDisposed).toBe(true);
+  });
+});

@@ -3,6 +3,7 @@
 import { BlasnetError, describe, invalidArg } from '../errors';
 import type { LossId, Matrix } from '../engine/types';
 import { normalizeName } from './names';
+import { Tensor2D } from '../tensor';
 
 /** Everything a metric needs: predictions [rows, d] and labels [rows, yCols] (yCols 1 for sparse). */
 export interface MetricInput {
@@ -233,6 +234,7 @@ export type MetricName = 'accuracy' | 'acc' | 'binaryAccuracy' | 'binary_accurac
  */
 export function getMetric(arg: unknown): Metric {
   if (arg && typeof arg === 'object' && (arg as Metric).isMetric === true) return arg as Metric;
+  if (typeof arg === 'function') return customMetric(arg as CustomMetricFn);
   const hit = typeof arg === 'string' ? NAMES[normalizeName(arg)] : undefined;
   if (!hit) {
     throw new BlasnetError('ERR_UNKNOWN_NAME', `Unknown metric ${describe(arg)} for compile metrics; expected one of: ` +
@@ -241,6 +243,25 @@ export function getMetric(arg: unknown): Metric {
   }
   const m = hit[1]();
   return hit[0] === 'acc' ? metric('accuracy', m.compute) : m;
+}
+
+/**
+ * A user metric: called once per epoch (and per evaluation) with all labels and predictions of it,
+ * in the same row order; its name (the function's name) is the History key.
+ */
+export type CustomMetricFn = (yTrue: Tensor2D, yPred: Tensor2D) => number;
+
+function customMetric(fn: CustomMetricFn): Metric {
+  const name = fn.name;
+  if (!name) throw invalidArg('a custom metric function', 'a named function (its name is the History key)', fn);
+  return metric(name, (m) => {
+    const y = m.y;
+    const labels = new Float32Array(m.rows * y.cols);
+    for (let r = 0; r < m.rows; r++) labels.set(y.data.subarray(labelRow(m, r) * y.cols, (labelRow(m, r) + 1) * y.cols), r * y.cols);
+    const v = fn(new Tensor2D(labels, [m.rows, y.cols]), new Tensor2D(m.pred.subarray(0, m.rows * m.d), [m.rows, m.d]));
+    if (typeof v !== 'number') throw invalidArg(`the value of metric ${name}`, 'a number', v);
+    return v;
+  });
 }
 
 /** Normalizes a monitored key: 'acc' -> 'accuracy', 'val_acc' -> 'val_accuracy'. */

@@ -14,7 +14,7 @@ import { Layer, deserializeLayer, type LayerOwner } from './layers';
 import { getOptimizer, makeOptimizer, Optimizer } from './optimizers';
 import { makeLoss, type Loss, type LossConfig } from './losses';
 import type { LossName, OptimizerName } from './names';
-import { getMetric, type Metric, type MetricName } from './metrics';
+import { getMetric, type CustomMetricFn, type Metric, type MetricName } from './metrics';
 import { Callback, TerminateOnNaN, type CallbackHooks, type Logs, type TrainableModel } from './callbacks';
 import { Progress } from './progress';
 import { localRandom, randomUint32, rowOrder, shuffleInPlace } from './random';
@@ -34,7 +34,7 @@ export interface CompileArgs {
   /** A name ('mse', 'categoricalCrossentropy', ...) or a losses.* object / {name, fromLogits, delta}. */
   loss: LossName | LossConfig | Loss | string;
   /** Names ('accuracy', 'mae', ...) or metrics.* objects. */
-  metrics?: (MetricName | Metric | string)[] | MetricName | string;
+  metrics?: (MetricName | Metric | CustomMetricFn | string)[] | MetricName | string;
 }
 
 export interface FitArgs {
@@ -261,6 +261,7 @@ export class Sequential implements LayerOwner, TrainableModel {
 
   /** The engine net, created on first use from the current weights. */
   private ensureNet(): Net {
+    this.checkAlive();
     if (this.net) return this.net;
     if (this.inputDim === null || !this.params) throw new BlasnetError('ERR_INVALID_ARG', 'The model is not built yet');
     const spec = this.specFor(this.inputDim);
