@@ -64,6 +64,16 @@ void read_preds(const Napi::CallbackInfo& info, size_t i, uint64_t n, int64_t od
   if (d->preds.present) check_len(info.Env(), d->preds, n * (uint64_t)od, "predsOut", "rows * outputDim");
 }
 
+// Pins the buffers an async call reads or writes against detachment (may throw a JS exception:
+// call it before constructing the worker).
+void pin_all(const DataArgs& d, const Napi::Value* order) {
+  pin_buffer(d.x.value);
+  if (d.y.present) pin_buffer(d.y.value);
+  if (d.sw.present) pin_buffer(d.sw.value);
+  if (d.preds.present) pin_buffer(d.preds.value);
+  if (order) pin_buffer(*order);
+}
+
 Napi::Object make_status_error(Napi::Env env, const Status& st) {
   return coded_error(env, blasnet::code_name(st.code), st.message).Value();
 }
@@ -77,11 +87,13 @@ class NetWorkBase {
     blas_use_begin();
   }
   ~NetWorkBase() { blas_use_end(); }  // after OnOK / OnError: a deferred setNumThreads may apply now
-  // Holds v (a typed array) until the worker ends and pins its buffer against detachment.
+  // Holds v (a typed array) until the worker ends. Its buffer was pinned by pin_all() before the
+  // worker was made: the pin calls into JS, which may throw, and a constructor that throws after
+  // AsyncProgressQueueWorker made its thread-safe function leaves that function's finalizer pointing
+  // at a freed worker (a use-after-free the fuzz test found).
   void keep(const Napi::Value& v) {
     if (v.IsEmpty() || !v.IsObject()) return;
     refs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
-    pin_buffer(v);
   }
 
  protected:
@@ -369,6 +381,7 @@ Napi::Value NativeNet::TrainBatches(const Napi::CallbackInfo& info) {
   Napi::Value progress = info[9];
   if (!progress.IsUndefined() && !progress.IsNull() && !progress.IsFunction())
     invalid(env, "progressFn", "a function or undefined", progress);
+  pin_all(d, &order.value);
   auto* w = new TrainWorker(env, this, info.This().As<Napi::Object>(), d, order, batch, progress);
   Napi::Promise p = w->promise();
   busy_ = true;
@@ -385,6 +398,7 @@ Napi::Value NativeNet::Evaluate(const Napi::CallbackInfo& info) {
   int64_t batch = get_int(info[5], "batchSize", 1, kMaxRows);
   read_sw(info, 6, &d);
   read_preds(info, 7, d.rows, output_dim_, &d);
+  pin_all(d, nullptr);
   auto* w = new EvalWorker(env, this, info.This().As<Napi::Object>(), d, batch);
   Napi::Promise p = w->promise();
   busy_ = true;
@@ -399,6 +413,7 @@ Napi::Value NativeNet::Predict(const Napi::CallbackInfo& info) {
   read_x(info, 0, net_.get(), &d);
   int64_t batch = get_int(info[3], "batchSize", 1, kMaxRows);
   Napi::Float32Array out = new_f32(env, (uint64_t)d.rows * (uint64_t)output_dim_);
+  pin_all(d, nullptr);
   auto* w = new PredictWorker(env, this, info.This().As<Napi::Object>(), d, batch, out);
   Napi::Promise p = w->promise();
   busy_ = true;
