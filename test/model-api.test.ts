@@ -369,3 +369,20 @@ describe('public entry', () => {
     expect(Object.keys(api.optimizers).sort()).toEqual(['adagrad', 'adam', 'adamw', 'rmsprop', 'schedules', 'sgd']);
   });
 });
+
+describe(`tfjs extras (${getEngine().name} engine)`, () => {
+  it('trainOnBatch takes one step on all rows; predictOnBatch and getConfig', async () => {
+    const m = sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] });
+    m.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'mse', metrics: ['mae'] });
+    const twin = sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] });
+    twin.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'mse' });
+    twin.setWeights(m.getWeights());
+    const ev = await m.evaluate(XOR_X, XOR_Y);
+    const r = await m.trainOnBatch(XOR_X, XOR_Y) as number[];
+    expect(r[0]).toBeCloseTo(ev.loss, 6);
+    expect(r[1]).toBeCloseTo(ev.mae!, 6);
+    await twin.fit(XOR_X, XOR_Y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+    expect(Array.from(m.predictOnBatch(XOR_X).dataSync())).toEqual(Array.from(twin.predictSync(XOR_X).dataSync()));
+    expect(m.getConfig().layers[0]).toMatchObject({ className: 'Dense', config: { units: 1, batchInputShape: [null, 2] } });
+  });
+});

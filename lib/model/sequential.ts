@@ -693,6 +693,42 @@ export class Sequential implements LayerOwner, TrainableModel {
     return new Tensor2D(this.ensureNet().predictSync(X), [X.rows, d]);
   }
 
+  /**
+   * One optimizer step on all rows of x as a single batch (tfjs's trainOnBatch). Resolves to the loss
+   * (computed before the step), or [loss, ...metrics] when metrics were compiled.
+   */
+  async trainOnBatch(x: unknown, y: unknown): Promise<number | number[]> {
+    this.checkAlive();
+    if (!this.compiled) throw notCompiled('trainOnBatch');
+    if (this.fitting) throw new BlasnetError('ERR_BUSY', 'trainOnBatch() cannot run while this model is fitting');
+    const c = this.compiled;
+    const X = this.prepareX(x, 'x');
+    const Y = this.prepareY(y, 'y', X.rows);
+    const d = this.outputDimOf(this.layers.length - 1)!;
+    const preds = c.metrics.length > 0 ? allocate(X.rows * d) : null;
+    const order = rowOrder(X.rows, false);
+    const r = await this.exclusive(() => this.engineCall((net) => net.trainBatches({
+      x: X, y: Y, order, batchSize: X.rows, sampleWeight: null, predictionsOut: preds,
+    })));
+    if (r.nonFiniteBatch >= 0) {
+      throw new BlasnetError('ERR_NAN_LOSS', 'Loss became NaN in trainOnBatch (the step was not applied)');
+    }
+    const loss = r.lossSum / r.samples;
+    if (!preds) return loss;
+    const m = { pred: preds, d, y: Y, order: null, rows: X.rows, loss: c.loss.spec.id, fromLogits: c.loss.spec.fromLogits };
+    return [loss, ...c.metrics.map((metric) => metric.compute(m))];
+  }
+
+  /** predictSync under its tfjs name. */
+  predictOnBatch(x: unknown): Tensor2D {
+    return this.predictSync(x);
+  }
+
+  /** tfjs-style config: the model name and each layer's {className, config}. */
+  getConfig(): { name: string; layers: { className: string; config: Record<string, unknown> }[] } {
+    return { name: this.name, layers: this.layers.map((l) => ({ className: l.getClassName(), config: l.getConfig() })) };
+  }
+
   // -------------------------------------------------------------------------------------- weights
 
   /** All weights as tensors, in layer order (kernel, bias, gamma, beta, moving_mean, moving_variance). */
