@@ -628,6 +628,18 @@ export class Sequential implements LayerOwner, TrainableModel {
         await call('onEpochEnd', epoch, logs);
         break;
       }
+      // The loss can stay finite while weights are not: relu maps a NaN pre-activation to 0, so NaN
+      // inputs (a shared buffer written during fit) or overflowing gradients can leave NaN kernels
+      // behind finite losses and outputs. Never hand those back silently.
+      const netAfter = this.ensureNet();
+      if (!netAfter.getParams().every(Number.isFinite)) {
+        netAfter.setParams(startParams);
+        netAfter.setOptimizerState(startState);
+        throw new BlasnetError('ERR_NAN_LOSS',
+          `The weights became NaN or infinite during epoch ${epoch + 1} while the loss stayed finite (the weights were restored ` +
+          `to those at the start of epoch ${epoch + 1}); check that the training data is not changed during fit, lower the ` +
+          'learning rate, or add gradient clipping (clipnorm)');
+      }
       const logs: Logs = { loss: samples > 0 ? lossSum / samples : NaN };
       const seen = samples;
       if (preds && seen > 0) {
