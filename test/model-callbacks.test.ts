@@ -75,6 +75,12 @@ describe(`callbacks (${getEngine().name} engine)`, () => {
     expect(es.mode).toBe('max');
     const h = await m.fit(x, cls, { epochs: 6, verbose: 0, callbacks: [es] });
     expect(h.epoch).toHaveLength(6);
+    expect(es.best).toBe(Math.max(...h.history.accuracy!));
+    // And the other way round: metrics ['acc'] logs 'acc', monitored as 'val_accuracy'.
+    m.compile({ optimizer: optimizers.adam({ learningRate: 0.05 }), loss: 'binaryCrossentropy', metrics: ['acc'] });
+    const es2 = callbacks.earlyStopping({ monitor: 'val_accuracy', patience: 100 });
+    const h2 = await m.fit(x, cls, { epochs: 3, verbose: 0, validationSplit: 0.25, callbacks: [es2] });
+    expect(es2.best).toBe(Math.max(...h2.history.val_acc!));
   });
 
   it('earlyStopping with a baseline stops when the monitored value does not beat it', async () => {

@@ -1,5 +1,6 @@
 // A numeric CSV reader: a header row, then numbers. Errors name the line and column.
 import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
 import { BlasnetError, invalidArg } from '../errors';
 import { Tensor2D } from '../tensor';
 
@@ -103,6 +104,6 @@ export function readCsv(file: string, options: ReadCsvOptions = {}): CsvData {
   } catch (err) {
     throw new BlasnetError('ERR_IO', `Cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
-  if (file.endsWith('.gz')) buf = require('node:zlib').gunzipSync(buf) as Buffer;
+  if (file.endsWith('.gz')) buf = zlib.gunzipSync(buf);
   return parseCsv(buf.toString('utf8'), options, file);
 }

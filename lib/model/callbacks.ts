@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlasnetError, invalidArg } from '../errors';
-import { canonicalLogKey } from './metrics';
+import { canonicalLogKey, logValue } from './metrics';
 
 export type Logs = Record<string, number>;
 
@@ -68,7 +68,7 @@ function monitorArg(v: unknown, fn: string, dflt: string): string {
 }
 
 function readMonitor(logs: Logs | undefined, key: string, fn: string): number | undefined {
-  const v = logs?.[key];
+  const v = logValue(logs, key);
   if (v === undefined) {
     const avail = Object.keys(logs ?? {}).join(', ');
     process.emitWarning(`${fn}: the monitored quantity "${key}" is not in the logs (available: ${avail})`,
@@ -355,7 +355,7 @@ export class ModelCheckpoint extends Callback {
 
 function formatPath(p: string, epoch: number, logs: Logs): string {
   return p.replace(/\{([a-zA-Z_]+)(?::([0-9.]*)([df]))?\}/g, (all, key: string, width: string | undefined, kind: string | undefined) => {
-    const v = key === 'epoch' ? epoch : logs[canonicalLogKey(key)];
+    const v = key === 'epoch' ? epoch : logValue(logs, key);
     if (v === undefined) return all;
     if (kind === 'f') {
       const digits = Number((width ?? '').split('.')[1] ?? 6);

@@ -242,7 +242,8 @@ export function getMetric(arg: unknown): Metric {
       'mse (meanSquaredError), mae (meanAbsoluteError), precision, recall, auc');
   }
   const m = hit[1]();
-  return hit[0] === 'acc' ? metric('accuracy', m.compute) : m;
+  // 'acc' keeps its spelling as the History key (as Keras 3 and tfjs do); monitors accept either.
+  return hit[0] === 'acc' ? metric('acc', m.compute) : m;
 }
 
 /**
@@ -269,4 +270,13 @@ export function canonicalLogKey(key: string): string {
   if (key === 'acc') return 'accuracy';
   if (key === 'val_acc') return 'val_accuracy';
   return key;
+}
+
+/** A log value by key, with 'acc' and 'accuracy' (and their val_ forms) standing for each other. */
+export function logValue(logs: Record<string, number> | undefined, key: string): number | undefined {
+  if (!logs) return undefined;
+  if (logs[key] !== undefined) return logs[key];
+  const alt: Record<string, string> = { accuracy: 'acc', acc: 'accuracy', val_accuracy: 'val_acc', val_acc: 'val_accuracy' };
+  const a = alt[key];
+  return a === undefined ? undefined : logs[a];
 }
