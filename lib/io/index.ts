@@ -49,9 +49,24 @@ export function toArtifacts(model: Sequential, options: SaveOptions = {}): Model
   return descriptionToArtifacts(describeModel(model, options), { includeOptimizer: options.includeOptimizer === true });
 }
 
+/**
+ * Builds the model a validated description describes. A config value the model rejects (an unknown
+ * activation, a rate out of range) is a fault of the file: reported as ERR_FORMAT with the model's message.
+ */
+function buildModel(desc: ModelDescription): Sequential {
+  try {
+    return Sequential.fromDescription(desc);
+  } catch (err) {
+    if (err instanceof BlasnetError && ['ERR_INVALID_ARG', 'ERR_UNKNOWN_NAME', 'ERR_SHAPE_MISMATCH'].includes(err.code)) {
+      throw new BlasnetError('ERR_FORMAT', `Invalid model file: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
 /** Rebuilds a model from in-memory artifacts (validated exactly as files are). */
 export function fromArtifacts(artifacts: ModelArtifacts, options: LoadOptions = {}): Sequential {
-  return Sequential.fromDescription(artifactsToDescription(artifacts, options));
+  return buildModel(artifactsToDescription(artifacts, options));
 }
 
 function saveResult(artifacts: ModelArtifacts, weightBytes: number): SaveResult {
@@ -75,7 +90,7 @@ export async function saveModel(model: Sequential, target: string, options: Save
 
 /** tfjs's tf.loadLayersModel for local files: 'file://dir/model.json', 'dir/model.json' or 'dir'. */
 export async function loadLayersModel(pathOrUrl: string, options: LoadOptions = {}): Promise<Sequential> {
-  return Sequential.fromDescription(loadDescription(pathOrUrl, options));
+  return buildModel(loadDescription(pathOrUrl, options));
 }
 
 /** Loads the model saved in a directory (same as loadLayersModel). */
