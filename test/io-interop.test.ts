@@ -108,8 +108,22 @@ describe('blasnet <-> @tensorflow/tfjs', () => {
     const d = maxAbsDiff(ours, theirs);
     console.log(`io-interop blasnet->tfjs max abs diff: ${d}`);
     expect(d).toBeLessThanOrEqual(1e-5);
-    // tfjs read our trainingConfig too.
+    // tfjs read our trainingConfig and the optimizer's state: iterations and every moment, one entry per
+    // trainable weight in tfjs's order (moving statistics have none), positionally as tfjs restores them.
     expect(tfModel.optimizer?.getClassName()).toBe('Adam');
+    const tfState = await tfModel.optimizer!.getWeights();
+    const ourState = new Map(model.toDescription({ includeOptimizer: true }).optimizerWeights.map((t) => [t.name, t]));
+    const trainable = model.getWeights().length - 2; // two moving statistics
+    expect(tfState).toHaveLength(1 + 2 * trainable);
+    expect(tfState[0]!.tensor.dataSync()[0]).toBe(ourState.get('iter')!.data[0]);
+    for (const { name, tensor } of tfState.slice(1)) {
+      const mine = ourState.get(name.replace(/_\d+\//, '/'));
+      expect(mine, name).toBeDefined();
+      expect(maxAbsDiff(tensor.dataSync(), mine!.data)).toBe(0);
+    }
+    // and tfjs continues training from that state.
+    const h = await tfModel.fit(tf.tensor2d(x), tf.tensor2d(y), { epochs: 1, batchSize: 16, verbose: 0 });
+    expect(Number.isFinite(h.history.loss![0] as number)).toBe(true);
     tfModel.dispose();
     model.dispose();
   });
