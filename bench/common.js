@@ -210,10 +210,27 @@ function writeData(dir, cfgs, seed) {
   return files;
 }
 
-/** Reads a float32 file written by writeData. */
-function readF32(file) {
-  const buf = fs.readFileSync(file);
-  return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+/**
+ * Reads a float32 file written by writeData; with `count`, only its first `count` values (so a
+ * reduced-N peer's peak RSS holds only the rows it uses).
+ */
+function readF32(file, count) {
+  const total = fs.statSync(file).size / 4;
+  const n = count === undefined ? total : Math.min(count, total);
+  const out = new Float32Array(n);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const bytes = new Uint8Array(out.buffer);
+    let off = 0;
+    while (off < bytes.length) {
+      const got = fs.readSync(fd, bytes, off, Math.min(1 << 26, bytes.length - off), off);
+      if (got <= 0) throw new Error(`short read of ${file}`);
+      off += got;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return out;
 }
 
 /** The W2/W3/W4 weight arrays [k0, b0, ...] from the manifest under `prefix`. */

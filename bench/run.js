@@ -139,13 +139,22 @@ async function main() {
     machine: machine(), configs: cfgs, skipped, gemm: null, results: {},
   };
   try {
-    if (wantedW('gemm')) {
-      log(`gemm peak: ${cfgs.gemm.n}^3 sgemm through the addon`);
+    // The sgemm peak, measured at the start and again at the end of the run: the machine may be
+    // shared, and the better of the two medians is the peak the fractions use.
+    const gemmRuns = [];
+    const gemmOnce = (when) => {
+      log(`gemm peak (${when}): ${cfgs.gemm.n}^3 sgemm through the addon`);
       const g = runChild({ cmd: 'node', file: 'gemm.js' }, { workload: 'gemm', cfg: cfgs.gemm, runs: opt.runs ?? cfgs.gemm.runs }, timeoutS);
-      out.gemm = g.error ? { error: g.error } : { gflops: stats(g.gflops), blas: g.blas, check: g.check };
-      if (g.blas) out.machine.blas = g.blas;
       log(g.error ? `gemm: ${g.error}` : `gemm: ${C.median(g.gflops).toFixed(1)} GFLOP/s (${g.blas.core}, ${g.blas.threads} threads)`);
-    }
+      if (g.blas) out.machine.blas = g.blas;
+      gemmRuns.push({ when, ...g });
+      const good = gemmRuns.filter((r) => !r.error && r.check && r.check.ok);
+      const best = good.sort((a, b) => C.median(b.gflops) - C.median(a.gflops))[0];
+      out.gemm = best ? { gflops: stats(best.gflops), blas: best.blas, check: best.check, when: best.when,
+        all: gemmRuns.map((r) => ({ when: r.when, gflops: r.gflops ? stats(r.gflops) : null, error: r.error ?? null })) }
+        : { error: gemmRuns.map((r) => r.error || (r.check && r.check.detail)).join('; ') };
+    };
+    if (wantedW('gemm')) gemmOnce('start');
     for (const w of WORKLOADS.filter(wantedW)) {
       for (const p of peers) {
         if (!p.workloads.includes(w) || skipped[p.id]) continue;
@@ -160,6 +169,7 @@ async function main() {
         log(`${w} ${p.id}: ${res.error ? `ERROR ${res.error}` : `${summary(w, res)} (${res.wallS.toFixed(1)} s)`}`);
       }
     }
+    if (wantedW('gemm') && WORKLOADS.some(wantedW)) gemmOnce('end');
   } finally {
     if (!opt.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
   }
@@ -218,7 +228,8 @@ function report(out, cfgs) {
   lines.push('');
   lines.push(`Each figure: median (min-max) of the runs, each peer in a fresh process, its result checked first (loss goes down; ` +
     `predictions within 1e-4 of a float64 reference). Ratios: how many times blasnet beats the peer (>1: blasnet is faster). ` +
-    `GEMM peak: ${cfgs.gemm.n}^3 \`cblas_sgemm\` through the addon = **${peak ? peak.toFixed(1) : '-'} GFLOP/s** ${fmtS(out.gemm?.gflops, 1)}.`);
+    `GEMM peak: ${cfgs.gemm.n}^3 \`cblas_sgemm\` through the addon = **${peak ? peak.toFixed(1) : '-'} GFLOP/s** ${fmtS(out.gemm?.gflops, 1)}` +
+    `${out.gemm && out.gemm.all ? ` (the better of the medians at the start and end of the run: ${out.gemm.all.map((g) => `${g.when} ${g.gflops ? g.gflops.median.toFixed(1) : g.error}`).join(', ')})` : ''}.`);
   const note = (p, w) => {
     const r = get(p, w);
     if (!R[p] || !R[p][w]) return out.skipped[p] ? `not run: ${out.skipped[p]}` : 'not run';

@@ -65,8 +65,8 @@ const fmt = (v) => (typeof v === 'number' ? v.toPrecision(4) : String(v));
 async function w2(bn, task) {
   const c = task.cfg, n = task.rows;
   const widths = C.w2Widths(c);
-  const x = mat(C.readF32(task.files.w2_x), n, c.inputs);
-  const y = mat(C.readF32(task.files.w2_y), n, c.classes);
+  const x = mat(C.readF32(task.files.w2_x, n * c.inputs), n, c.inputs);
+  const y = mat(C.readF32(task.files.w2_y, n * c.classes), n, c.classes);
   const init = C.readWeights(task.files, 'w2_init', widths.length - 1);
   const rates = [], losses = [], elMax = [], epochMs = [];
   for (let r = 0; r < task.runs; r++) {
@@ -97,7 +97,7 @@ async function w2(bn, task) {
 async function w3(bn, task) {
   const c = task.cfg, n = task.rows;
   const din = c.width[0], dout = c.width.at(-1);
-  const xAll = C.readF32(task.files.w3_x), yAll = C.readF32(task.files.w3_y);
+  const xAll = C.readF32(task.files.w3_x, n * din), yAll = C.readF32(task.files.w3_y, n * dout);
   const init = C.readWeights(task.files, 'w3_init', c.width.length - 1);
   const make = () => {
     bn.setSeed(42);

@@ -41,7 +41,8 @@ function lossCheck(loss) {
 async function w1(brain, task) {
   const c = task.cfg;
   const data = rowsOf(C.readF32(task.files.w1_x), C.readF32(task.files.w1_y), c.rows, c.inputs, 1);
-  const check = train(brain, [c.hidden], data, c.epochs, 1e-3);
+  // The untimed check runs at least 30 epochs: brain.js's error moves slowly at first (--quick has 5).
+  const check = train(brain, [c.hidden], data, Math.max(c.epochs, 30), 1e-3);
   const times = [];
   for (let r = 0; r < task.runs; r++) times.push(train(brain, [c.hidden], data, c.epochs, 1e-3).ms);
   return { times, check: lossCheck(check.errors) };
@@ -49,7 +50,7 @@ async function w1(brain, task) {
 
 async function w2(brain, task) {
   const c = task.cfg, n = task.rows;
-  const data = rowsOf(C.readF32(task.files.w2_x), C.readF32(task.files.w2_y), n, c.inputs, c.classes);
+  const data = rowsOf(C.readF32(task.files.w2_x, n * c.inputs), C.readF32(task.files.w2_y, n * c.classes), n, c.inputs, c.classes);
   const rates = [], checks = [];
   for (let r = 0; r < task.runs; r++) {
     // Epoch 1 then epoch 2 on the same net (train() resumes from the current weights): time the second.

@@ -19,7 +19,8 @@ REF_ROWS = 64
 
 
 def f32(path, rows=None, cols=None):
-    a = np.fromfile(path, dtype="<f4")
+    # Only the rows used (a reduced-N run's peak RSS then holds only its own data).
+    a = np.fromfile(path, dtype="<f4", count=-1 if rows is None else rows * cols)
     if rows is not None:
         a = a[: rows * cols].reshape(rows, cols)
     return torch.from_numpy(a)
@@ -187,11 +188,14 @@ def w4(task):
 
 def main():
     task = json.loads(sys.argv[1])
-    threads = min(2, os.cpu_count() or 1)
+    # PyTorch's own (OpenMP) pool gets one thread and OpenBLAS keeps its two: with both pools at two
+    # threads on two cores they spin against each other (measured here: W2 12x slower under load).
+    # BENCH_TORCH_THREADS overrides.
+    threads = int(os.environ.get("BENCH_TORCH_THREADS", 1))
     torch.set_num_threads(threads)
     try:
         res = {"w1": w1, "w2": w2, "w3": w3, "w4": w4}[task["workload"]](task)
-        res["version"] = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
+        res["version"] = f"torch {torch.__version__}, {torch.get_num_threads()} intra-op thread(s), OpenBLAS threads from its default"
     except Exception as e:  # reported to the runner as this row's error
         res = {"error": f"{type(e).__name__}: {e}"}
     res["maxRssMB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -61,8 +61,8 @@ async function w1(tf, task) {
 async function w2(tf, task) {
   const c = task.cfg, n = task.rows;
   const widths = C.w2Widths(c);
-  const x = tf.tensor2d(C.readF32(task.files.w2_x).subarray(0, n * c.inputs), [n, c.inputs]);
-  const y = tf.tensor2d(C.readF32(task.files.w2_y).subarray(0, n * c.classes), [n, c.classes]);
+  const x = tf.tensor2d(C.readF32(task.files.w2_x, n * c.inputs), [n, c.inputs]);
+  const y = tf.tensor2d(C.readF32(task.files.w2_y, n * c.classes), [n, c.classes]);
   const init = C.readWeights(task.files, 'w2_init', widths.length - 1);
   const { monitorEventLoopDelay } = require('perf_hooks');
   const rates = [], checks = [], elMax = [];
@@ -92,7 +92,7 @@ async function w2(tf, task) {
 async function w3(tf, task) {
   const c = task.cfg, n = task.rows;
   const din = c.width[0], dout = c.width.at(-1);
-  const xAll = C.readF32(task.files.w3_x), yAll = C.readF32(task.files.w3_y);
+  const xAll = C.readF32(task.files.w3_x, n * din), yAll = C.readF32(task.files.w3_y, n * dout);
   const init = C.readWeights(task.files, 'w3_init', c.width.length - 1);
   const make = () => {
     const m = denseStack(tf, c.width, 'linear');
