@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// npm run prebuild: builds prebuilds/<platform>-<arch>/blasnet.napi.node with prebuildify (--napi --strip),
+// npm run build:prebuild (not "prebuild": npm would run a script of that name before every `npm run build`):
+// builds prebuilds/<platform>-<arch>/blasnet.napi.node with prebuildify (--napi --strip),
 // OpenBLAS linked statically (binding.gyp's openblas_static variable, passed through GYP_DEFINES) and
 // every symbol but the module registration hidden. The build runs in a staging copy of the sources so
 // that the tree's own build/ (the source build the tests use) is left alone.
