@@ -52,6 +52,22 @@ describe(`saving from the model (${getEngine().name} engine)`, () => {
     wa.forEach((t, i) => expect(Array.from(wb[i]!.dataSync())).toEqual(Array.from(t.dataSync())));
   });
 
+  it('a dropout layer without a seed keeps its drawn seed through save/load (exact resume)', async () => {
+    const make = () => {
+      setSeed(21);
+      const m = sequential({ layers: [layers.dense({ units: 16, activation: 'relu', inputShape: [3] }), layers.dropout({ rate: 0.5 }), layers.dense({ units: 1 })] });
+      m.compile({ optimizer: 'adam', loss: 'mse' });
+      return m;
+    };
+    const whole = make();
+    await whole.fit(x, y, { epochs: 4, batchSize: 8, shuffle: false, verbose: 0 });
+    const first = make();
+    await first.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false, verbose: 0 });
+    const back = fromArtifacts(first.toArtifacts({ includeOptimizer: true }));
+    await back.fit(x, y, { epochs: 4, initialEpoch: 2, batchSize: 8, shuffle: false, verbose: 0 });
+    whole.getWeights().forEach((t, i) => expect(Array.from(back.getWeights()[i]!.dataSync())).toEqual(Array.from(t.dataSync())));
+  });
+
   it('toArtifacts / fromArtifacts round-trip in memory', async () => {
     const m = model();
     await m.fit(x, y, { epochs: 1, verbose: 0 });

@@ -318,7 +318,8 @@ export interface DropoutLayerArgs extends LayerArgs {
 
 export class Dropout extends Layer {
   readonly rate: number;
-  readonly seed: number;
+  /** The mask seed in use (drawn when not given; restored from saved training state by the model). */
+  seed: number;
   private readonly userSeed: number | null;
   constructor(args: DropoutLayerArgs) {
     const a = checkArgsObject(args, 'dropout');

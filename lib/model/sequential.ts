@@ -10,7 +10,7 @@ import { checkFinite, sliceRows, toLabels, toMatrix } from '../data/coerce';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
 import type { ModelDescription, NamedTensor } from '../io/description';
 import type { ModelArtifacts } from '../io/format';
-import { Layer, deserializeLayer, type LayerOwner } from './layers';
+import { Dropout, Layer, deserializeLayer, type LayerOwner } from './layers';
 import { getOptimizer, makeOptimizer, Optimizer } from './optimizers';
 import { makeLoss, type Loss, type LossConfig } from './losses';
 import type { LossName, OptimizerName } from './names';
@@ -913,9 +913,16 @@ export class Sequential implements LayerOwner, TrainableModel {
         }
       });
     }
+    let metadata = options.userDefinedMetadata ?? null;
+    const dropouts = this.layers.filter((l): l is Dropout => l instanceof Dropout);
+    if (options.includeOptimizer && c && dropouts.length > 0) {
+      // Drawn dropout seeds are training state (tfjs's config keeps seed null): saved with the optimizer
+      // state so that training resumes with the same masks.
+      metadata = { ...(metadata ?? {}), dropoutSeeds: Object.fromEntries(dropouts.map((l) => [l.name, l.seed])) };
+    }
     return {
       name: this.name, inputDim: this.inputDim, layers: layersDesc, weights,
-      training: training ?? null, optimizerWeights, userDefinedMetadata: options.userDefinedMetadata ?? null,
+      training: training ?? null, optimizerWeights, userDefinedMetadata: metadata,
     };
   }
 
@@ -931,6 +938,13 @@ export class Sequential implements LayerOwner, TrainableModel {
     });
     const model = new Sequential({ name: desc.name || undefined, layers: layersList });
     model.userDefinedMetadata = desc.userDefinedMetadata ?? null;
+    const seeds = desc.userDefinedMetadata?.dropoutSeeds;
+    if (seeds && typeof seeds === 'object') {
+      for (const l of model.layers) {
+        const v = (seeds as Record<string, unknown>)[l.name];
+        if (l instanceof Dropout && typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff) l.seed = v;
+      }
+    }
     const slots = model.slots();
     if (!Array.isArray(desc.weights) || desc.weights.length !== slots.length) {
       throw new BlasnetError('ERR_FORMAT', `Expected ${slots.length} weight tensors for this architecture but received ${Array.isArray(desc.weights) ? desc.weights.length : describe(desc.weights)}`);
