@@ -7,7 +7,7 @@ import { setArtifactsHook } from './model/sequential';
 setArtifactsHook((m, options) => toArtifacts(m, options));
 export { sequential, Sequential, History } from './model/sequential';
 export type { SequentialArgs, CompileArgs, FitArgs, EvaluateArgs, PredictArgs } from './model/sequential';
-export { layers, Layer, Dense, Activation, LeakyReLU, Dropout, BatchNormalization, LayerNormalization, deserializeLayer } from './model/layers';
+export { layers, Layer, Dense, Activation, LeakyReLU, Dropout, BatchNormalization, LayerNormalization, InputLayer, deserializeLayer } from './model/layers';
 export type {
   LayerArgs, DenseLayerArgs, ActivationLayerArgs, DropoutLayerArgs, BatchNormalizationLayerArgs, LayerNormalizationLayerArgs,
 } from './model/layers';

@@ -371,6 +371,16 @@ describe('public entry', () => {
 });
 
 describe(`tfjs extras (${getEngine().name} engine)`, () => {
+  it('layers.inputLayer declares the input width and is not listed among the layers (as tfjs)', () => {
+    const m = sequential({ layers: [layers.inputLayer({ inputShape: [3] }), layers.dense({ units: 2 })] });
+    expect(m.layers).toHaveLength(1);
+    expect(m.inputShape).toEqual([null, 3]);
+    expect(m.getWeights()[0]!.shape).toEqual([3, 2]);
+    expect(m.getConfig().layers[0]!.config.batchInputShape).toEqual([null, 3]);
+    expect(() => sequential({ layers: [layers.dense({ units: 2, inputShape: [3] }), layers.inputLayer({ inputShape: [2] })] })).toThrow(/first layer/);
+    expect(code(() => sequential({ layers: [layers.inputLayer({ inputShape: [3] }), layers.dense({ units: 2, inputShape: [4] })] }))).toBe('ERR_SHAPE_MISMATCH');
+  });
+
   it('trainOnBatch takes one step on all rows; predictOnBatch and getConfig', async () => {
     const m = sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] });
     m.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'mse', metrics: ['mae'] });

@@ -95,8 +95,8 @@ const COMMON = ['inputShape', 'batchInputShape', 'inputDim', 'batchSize', 'name'
 
 export abstract class Layer {
   readonly name: string;
-  /** Feature count declared by inputShape / batchInputShape / inputDim, if any. */
-  readonly declaredInputDim: number | null;
+  /** Feature count declared by inputShape / batchInputShape / inputDim (or a preceding InputLayer), if any. */
+  declaredInputDim: number | null;
   protected trainableFlag: boolean;
   /** Set when the layer joins a model. */
   owner: LayerOwner | null = null;
@@ -479,6 +479,24 @@ export class LayerNormalization extends Layer {
   }
 }
 
+/**
+ * tfjs's InputLayer: only declares the input width. A Sequential model takes it as the input shape of
+ * the next layer and does not list it among its layers (as tfjs).
+ */
+export class InputLayer {
+  readonly inputDim: number;
+  readonly name: string;
+  constructor(args: { inputShape?: number[]; batchInputShape?: (number | null)[]; name?: string; batchSize?: number; dtype?: 'float32' }) {
+    const a = checkArgsObject(args, 'inputLayer');
+    rejectUnknown(a, ['inputShape', 'batchInputShape', 'name', 'batchSize', 'dtype', 'sparse'], 'inputLayer');
+    const dim = parseInputShape(a, 'inputLayer');
+    if (dim === null) throw invalidArg('inputLayer inputShape', '[features]', a.inputShape);
+    this.inputDim = dim;
+    this.name = typeof a.name === 'string' ? a.name : 'input';
+  }
+  getClassName(): string { return 'InputLayer'; }
+}
+
 /** Layer factories, as tfjs's `tf.layers`. */
 export const layers = {
   dense: (args: DenseLayerArgs): Dense => new Dense(args),
@@ -487,6 +505,7 @@ export const layers = {
   dropout: (args: DropoutLayerArgs): Dropout => new Dropout(args),
   batchNormalization: (args: BatchNormalizationLayerArgs = {}): BatchNormalization => new BatchNormalization(args),
   layerNormalization: (args: LayerNormalizationLayerArgs = {}): LayerNormalization => new LayerNormalization(args),
+  inputLayer: (args: { inputShape?: number[]; batchInputShape?: (number | null)[]; name?: string }): InputLayer => new InputLayer(args),
 };
 
 const CLASSES: Record<string, (cfg: Record<string, unknown>) => Layer> = {

@@ -10,7 +10,7 @@ import { checkFinite, sliceRows, toLabels, toMatrix } from '../data/coerce';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
 import type { ModelDescription, NamedTensor } from '../io/description';
 import type { ModelArtifacts } from '../io/format';
-import { Dropout, Layer, deserializeLayer, type LayerOwner } from './layers';
+import { Dropout, InputLayer, Layer, deserializeLayer, type LayerOwner } from './layers';
 import { getOptimizer, makeOptimizer, Optimizer } from './optimizers';
 import { makeLoss, type Loss, type LossConfig } from './losses';
 import type { LossName, OptimizerName } from './names';
@@ -24,7 +24,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 const modelContext = new AsyncLocalStorage<Sequential>();
 
 export interface SequentialArgs {
-  layers?: Layer[];
+  layers?: (Layer | InputLayer)[];
   name?: string;
 }
 
@@ -119,6 +119,8 @@ export class Sequential implements LayerOwner, TrainableModel {
   /** Set true (e.g. from a callback) to end fit after the current epoch (or batch, with batch hooks). */
   stopTraining = false;
   private inputDim: number | null = null;
+  /** Width declared by an inputLayer added before any other layer. */
+  private pendingInputDim: number | null = null;
   /** The weights while no net exists (before the first call, after compile()). */
   private params: Float32Array | null = null;
   private net: Net | null = null;
@@ -154,9 +156,23 @@ export class Sequential implements LayerOwner, TrainableModel {
   // ------------------------------------------------------------------------------------ structure
 
   /** Appends a layer; the first one needs inputShape unless the model is built from the first data. */
-  add(layer: Layer): void {
+  add(layer: Layer | InputLayer): void {
     this.checkAlive();
+    if (layer instanceof InputLayer) {
+      if (this.layers.length > 0 || this.pendingInputDim !== null) {
+        throw new BlasnetError('ERR_INVALID_ARG', 'An inputLayer can only be the first layer of a sequential model');
+      }
+      this.pendingInputDim = layer.inputDim;
+      return;
+    }
     if (!(layer instanceof Layer)) throw invalidArg('add(layer)', 'a layer from layers.*', layer);
+    if (this.layers.length === 0 && this.pendingInputDim !== null) {
+      if (layer.declaredInputDim !== null && layer.declaredInputDim !== this.pendingInputDim) {
+        throw new BlasnetError('ERR_SHAPE_MISMATCH',
+          `Layer ${layer.name} declares inputShape [${layer.declaredInputDim}] but the inputLayer declares [${this.pendingInputDim}]`);
+      }
+      layer.declaredInputDim = this.pendingInputDim;
+    }
     if (layer.owner) throw new BlasnetError('ERR_INVALID_ARG', `Layer ${layer.name} already belongs to a model`);
     if (this.layers.some((l) => l.name === layer.name)) {
       throw new BlasnetError('ERR_INVALID_ARG', `Expected unique layer names but received a second layer named "${layer.name}"`);
@@ -693,6 +709,7 @@ export class Sequential implements LayerOwner, TrainableModel {
     const X = this.prepareX(x, 'x');
     const d = this.outputDimOf(this.layers.length - 1)!;
     const out = await this.exclusive(() => this.engineCall((net) => net.predict(X, Math.min(batchSize, X.rows))));
+    checkOutputs(out, d);
     return new Tensor2D(out, [X.rows, d]);
   }
 
@@ -702,7 +719,9 @@ export class Sequential implements LayerOwner, TrainableModel {
     this.checkIdle('predictSync()');
     const X = this.prepareX(x, 'x');
     const d = this.outputDimOf(this.layers.length - 1)!;
-    return new Tensor2D(this.ensureNet().predictSync(X), [X.rows, d]);
+    const out = this.ensureNet().predictSync(X);
+    checkOutputs(out, d);
+    return new Tensor2D(out, [X.rows, d]);
   }
 
   /**
@@ -1054,6 +1073,20 @@ function optimizerSlotNamesFor(opt: Optimizer): string[] {
     case 'rmsprop': return ['velocity', ...(s.momentum > 0 ? ['momentum'] : []), ...(s.centered ? ['average_gradient'] : [])];
     case 'adagrad': return ['accumulator'];
   }
+}
+
+/**
+ * Outputs are never handed back NaN or infinite: finite inputs (checked) through finite weights can
+ * still overflow float32 once training has diverged (e.g. weights near 1e38 after a huge learning rate).
+ */
+function checkOutputs(out: Float32Array, d: number): void {
+  let acc = 0;
+  for (let i = 0; i < out.length; i++) acc += out[i]! * 0;
+  if (acc === 0) return;
+  const i = out.findIndex((v) => !Number.isFinite(v));
+  throw new BlasnetError('ERR_NON_FINITE',
+    `Expected finite outputs from predict but received ${describe(out[i])} at row ${Math.floor(i / d)}, column ${i % d}: ` +
+    'the weights are too large for float32 (training diverged); retrain with a lower learning rate or gradient clipping');
 }
 
 function notCompiled(fn: string): BlasnetError {
