@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { sequential, layers, setSeed } from '../lib';
+import { sequential, layers, setSeed, optimizers, losses } from '../lib';
 import { loadLayersModel, loadModel, fromArtifacts, toArtifacts, type ModelArtifacts } from '../lib/io';
 
 const FIXTURES = path.resolve(__dirname, '../../shared/interop-models');
@@ -126,6 +126,48 @@ describe('blasnet <-> @tensorflow/tfjs', () => {
     expect(Number.isFinite(h.history.loss![0] as number)).toBe(true);
     tfModel.dispose();
     model.dispose();
+  });
+
+  it('tfjs loads every includeOptimizer file: compiled when its optimizer and loss exist in tfjs, else uncompiled', async () => {
+    const x = [[1, 2], [3, 4], [-1, 0.5], [0, -2]];
+    const y = [[1], [2], [0], [-1]];
+    const cases: [string, unknown, unknown, string | null][] = [
+      ['adam', optimizers.adam(), 'mse', 'Adam'],
+      ['sgd', optimizers.sgd(), 'meanAbsoluteError', 'SGD'],
+      ['rmsprop', optimizers.rmsprop(), 'mse', 'RMSProp'],
+      ['rmsprop centered momentum', optimizers.rmsprop({ momentum: 0.5, centered: true }), 'mse', 'RMSProp'],
+      ['adagrad', optimizers.adagrad(), 'mse', 'Adagrad'],
+      ['adam amsgrad', optimizers.adam({ amsgrad: true }), 'mse', null],
+      ['adamw', optimizers.adamw(), 'mse', null],
+      ['sgd momentum', optimizers.sgd({ momentum: 0.9 }), 'mse', null],
+      ['huber loss', optimizers.adam(), losses.huber({ delta: 0.5 }), null],
+    ];
+    for (const [name, opt, loss, tfjsClass] of cases) {
+      setSeed(3);
+      const m = sequential({ layers: [layers.dense({ units: 3, activation: 'tanh', inputShape: [2] }), layers.dense({ units: 1 })] });
+      m.compile({ optimizer: opt as never, loss: loss as never, metrics: ['mae'] });
+      await m.fit(x, y, { epochs: 3, batchSize: 2, verbose: 0 });
+      const art = toArtifacts(m, { includeOptimizer: true });
+      const t = await tf.loadLayersModel(tf.io.fromMemory(art as unknown as tf.io.ModelArtifacts));
+      expect(maxAbsDiff((t.predict(tf.tensor2d(x)) as tf.Tensor).dataSync(), (await m.predict(x)).dataSync()), name).toBeLessThanOrEqual(1e-5);
+      if (tfjsClass) {
+        expect(t.optimizer?.getClassName(), name).toBe(tfjsClass);
+        // One more step in tfjs from our state, and one in blasnet: the same update.
+        await t.fit(tf.tensor2d(x), tf.tensor2d(y), { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+        await m.fit(x, y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
+        const d = maxAbsDiff((t.predict(tf.tensor2d(x)) as tf.Tensor).dataSync(), (await m.predict(x)).dataSync());
+        expect(d, `${name}: predictions after one more step in tfjs and in blasnet`).toBeLessThanOrEqual(1e-5);
+      } else {
+        expect(art.trainingConfig, name).toBeUndefined();
+        expect(art.blasnetTrainingConfig, name).toBeDefined();
+      }
+      // blasnet reads its exact config back either way.
+      const back = fromArtifacts(art);
+      expect(back.isCompiled, name).toBe(true);
+      back.dispose();
+      t.dispose();
+      m.dispose();
+    }
   });
 
   it('a model built, trained and saved by tfjs loads in blasnet and predicts the same', async () => {

@@ -55,7 +55,7 @@ describe('includeOptimizer: training resumes exactly', () => {
       const dir = path.join(tmp, name.replace(/ /g, '-'));
       await first.save(`file://${dir}`, { includeOptimizer: true });
       const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-      expect(json.trainingConfig.optimizer_config.class_name).toBeTypeOf('string');
+      expect(json.blasnetTrainingConfig.optimizer_config.class_name).toBeTypeOf('string');
       expect(json.weightsManifest[0].weights.some((w: { group?: string }) => w.group === 'optimizer')).toBe(true);
       first.dispose();
 

@@ -15,6 +15,12 @@ export interface ModelArtifacts {
   generatedBy?: string;
   convertedBy?: string | null;
   trainingConfig?: Record<string, unknown>;
+  /**
+   * blasnet's exact training config (its own loss, metric and optimizer names). Always written with
+   * includeOptimizer; trainingConfig is written only when tfjs can read it exactly (else tfjs would
+   * refuse the whole file), so tfjs users get a compiled model when possible and an uncompiled one otherwise.
+   */
+  blasnetTrainingConfig?: Record<string, unknown>;
   userDefinedMetadata?: Record<string, unknown>;
 }
 
@@ -41,6 +47,7 @@ export interface ModelJSON {
   generatedBy?: string;
   convertedBy?: string | null;
   trainingConfig?: Record<string, unknown>;
+  blasnetTrainingConfig?: Record<string, unknown>;
   userDefinedMetadata?: Record<string, unknown>;
 }
 
@@ -178,9 +185,11 @@ export function descriptionToArtifacts(desc: ModelDescription, options: { includ
     specs.push({ name: w.name, shape: [...w.shape], dtype: 'float32' });
     chunks.push({ data: w.data, int: false });
   }
+  const tfjsTraining = includeOptimizer && desc.training ? tfjsTrainingConfig(desc.training) : null;
   if (includeOptimizer) {
     const fill = initialStateValue(desc.training);
     const byName = new Map(desc.weights.map((w) => [w.name, w]));
+    const kept: NamedTensor[] = [];
     for (const w of desc.optimizerWeights ?? []) {
       checkTensor(w, 'optimizer weight');
       // tfjs keeps state only for variables the optimizer updated: moving statistics never are, and a
@@ -190,6 +199,9 @@ export function descriptionToArtifacts(desc: ModelDescription, options: { includ
         if (isNonTrainableSlot(variable)) continue;
         if (frozen.has(variable.slice(0, variable.lastIndexOf('/'))) && w.data.every((v) => v === fill)) continue;
       }
+      kept.push(w);
+    }
+    for (const w of tfjsTraining ? tfjsStateLayout(kept, desc.training!) : kept) {
       // tfjs saves the optimizer's iteration count as an int32 scalar.
       const int = w.name === 'iter' && w.shape.length === 0;
       specs.push({ name: w.name, shape: [...w.shape], dtype: int ? 'int32' : 'float32', group: 'optimizer' });
@@ -215,7 +227,10 @@ export function descriptionToArtifacts(desc: ModelDescription, options: { includ
     generatedBy: `blasnet v${version()}`,
     convertedBy: null,
   };
-  if (includeOptimizer && desc.training) artifacts.trainingConfig = trainingToConfig(desc.training);
+  if (includeOptimizer && desc.training) {
+    if (tfjsTraining) artifacts.trainingConfig = tfjsTraining;
+    artifacts.blasnetTrainingConfig = trainingToConfig(desc.training);
+  }
   if (desc.userDefinedMetadata) artifacts.userDefinedMetadata = desc.userDefinedMetadata;
   return artifacts;
 }
@@ -247,6 +262,61 @@ function trainingToConfig(t: TrainingDescription): Record<string, unknown> {
   return out;
 }
 
+/** Loss names tfjs-layers' loadTrainingConfig accepts (after its toCamelCase), keyed by a normalized name. */
+const TFJS_LOSSES: Record<string, string> = {
+  mse: 'mean_squared_error', meansquarederror: 'mean_squared_error',
+  mae: 'mean_absolute_error', meanabsoluteerror: 'mean_absolute_error',
+  mape: 'mean_absolute_percentage_error', meanabsolutepercentageerror: 'mean_absolute_percentage_error',
+  msle: 'mean_squared_logarithmic_error', meansquaredlogarithmicerror: 'mean_squared_logarithmic_error',
+  squaredhinge: 'squared_hinge', hinge: 'hinge', categoricalhinge: 'categorical_hinge', logcosh: 'logcosh',
+  categoricalcrossentropy: 'categorical_crossentropy', sparsecategoricalcrossentropy: 'sparse_categorical_crossentropy',
+  binarycrossentropy: 'binary_crossentropy', kld: 'kullback_leibler_divergence', kldivergence: 'kullback_leibler_divergence',
+  kullbackleiblerdivergence: 'kullback_leibler_divergence', poisson: 'poisson', cosineproximity: 'cosine_proximity',
+};
+/** Metric names tfjs's compile accepts (after toCamelCase). */
+const TFJS_METRICS = new Set(['accuracy', 'acc', 'mse', 'mae', 'mape', 'MSE', 'MAE', 'MAPE', 'binaryAccuracy', 'categoricalAccuracy',
+  'precision', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'crossentropy', 'ce']);
+
+const normalized = (n: string) => n.toLowerCase().replace(/[_\s-]/g, '');
+
+/**
+ * The trainingConfig tfjs can load and continue from with the same math and state layout, or null:
+ * tfjs knows Adam (without amsgrad), RMSProp, Adagrad and plain SGD with a constant learning rate, and
+ * string losses without options. (Its Momentum optimizer keeps a differently scaled state than Keras's SGD.)
+ */
+function tfjsTrainingConfig(t: TrainingDescription): Record<string, unknown> | null {
+  if ((t as { lossConfig?: unknown }).lossConfig !== undefined) return null;
+  const loss = typeof t.loss === 'string' ? TFJS_LOSSES[normalized(t.loss)] : undefined;
+  if (!loss) return null;
+  const { className, config } = t.optimizerConfig;
+  if (typeof config.learningRate !== 'number') return null;
+  const c = normalized(className);
+  const ok = (c === 'adam' && !config.amsgrad) || c === 'rmsprop' || c === 'adagrad'
+    || (c === 'sgd' && !(typeof config.momentum === 'number' && config.momentum > 0));
+  if (!ok) return null;
+  const tfjsClass = c === 'adam' ? 'Adam' : c === 'rmsprop' ? 'RMSProp' : c === 'adagrad' ? 'Adagrad' : 'SGD';
+  return {
+    loss,
+    metrics: (t.metrics ?? []).filter((m) => TFJS_METRICS.has(toCamelCase(m))),
+    optimizer_config: { class_name: tfjsClass, config: { ...config } },
+  };
+}
+
+/**
+ * Optimizer entries in the positional layout tfjs's setWeights expects. RMSProp: tfjs always keeps
+ * [mean squares, moments, (mean gradients)], so a blasnet RMSProp without momentum gets zero moments
+ * (exactly the state a momentum of 0 leaves; blasnet ignores them when loading).
+ */
+function tfjsStateLayout(entries: NamedTensor[], t: TrainingDescription): NamedTensor[] {
+  if (normalized(t.optimizerConfig.className) !== 'rmsprop') return entries;
+  const slot = (w: NamedTensor) => w.name.slice(w.name.lastIndexOf('/') + 1);
+  if (entries.some((w) => slot(w) === 'momentum')) return entries;
+  const velocity = entries.filter((w) => slot(w) === 'velocity');
+  const zeros = velocity.map((w) => ({ name: w.name.replace(/velocity$/, 'momentum'), shape: [...w.shape], data: new Float32Array(w.data.length) }));
+  const at = entries.lastIndexOf(velocity[velocity.length - 1]!) + 1;
+  return [...entries.slice(0, at), ...zeros, ...entries.slice(at)];
+}
+
 /** model.json contents for artifacts whose weights are stored in the given shard files (tfjs io_utils). */
 export function artifactsToModelJSON(artifacts: ModelArtifacts, paths: string[] = ['weights.bin']): ModelJSON {
   const json: ModelJSON = {
@@ -258,6 +328,7 @@ export function artifactsToModelJSON(artifacts: ModelArtifacts, paths: string[] 
   };
   if (artifacts.userDefinedMetadata != null) json.userDefinedMetadata = artifacts.userDefinedMetadata;
   if (artifacts.trainingConfig != null) json.trainingConfig = artifacts.trainingConfig;
+  if (artifacts.blasnetTrainingConfig != null) json.blasnetTrainingConfig = artifacts.blasnetTrainingConfig;
   return json;
 }
 
@@ -631,7 +702,7 @@ export function artifactsToDescription(artifacts: ModelArtifacts, options: LoadO
     checkFinite(t, options);
     weights.push(t);
   }));
-  const training = parseTraining(artifacts.trainingConfig ?? parsed.trainingConfig);
+  const training = parseTraining(artifacts.blasnetTrainingConfig ?? artifacts.trainingConfig ?? parsed.trainingConfig);
   const optimizerWeights = training ? optimizerState(parsed.layers, optimizerSpecs, view, offsets, training, options) : [];
 
   const layers: LayerDescription[] = parsed.layers.map((l, i) => {
@@ -737,6 +808,7 @@ export function modelJSONToArtifacts(json: unknown, weightData: ArrayBuffer | Ar
   if (j.generatedBy !== undefined) out.generatedBy = j.generatedBy;
   if (j.convertedBy !== undefined) out.convertedBy = j.convertedBy;
   if (j.trainingConfig !== undefined) out.trainingConfig = j.trainingConfig;
+  if (j.blasnetTrainingConfig !== undefined) out.blasnetTrainingConfig = j.blasnetTrainingConfig;
   if (j.userDefinedMetadata !== undefined) out.userDefinedMetadata = j.userDefinedMetadata;
   return out;
 }
