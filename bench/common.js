@@ -294,9 +294,22 @@ function childTask() {
   return JSON.parse(process.argv[2]);
 }
 const RESULT_TAG = 'BENCH_RESULT ';
+/**
+ * Peak RSS of this process in MiB: VmHWM (the high-water mark of this process's own address space;
+ * getrusage's maxRSS would also count the runner's RSS at fork time, which Linux carries across exec).
+ */
+function peakRssMB() {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux: fall through
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 function emit(result) {
-  const ru = process.resourceUsage();
-  result.maxRssMB = ru.maxRSS / 1024;
+  result.maxRssMB = peakRssMB();
   process.stdout.write(`\n${RESULT_TAG}${JSON.stringify(result)}\n`);
 }
 
