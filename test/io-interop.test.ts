@@ -208,6 +208,12 @@ describe('blasnet <-> @tensorflow/tfjs', () => {
     // Round trip through our writer: tfjs reads it back with the same predictions.
     const back = await tf.loadLayersModel(tf.io.fromMemory(toArtifacts(model) as unknown as tf.io.ModelArtifacts));
     expect(maxAbsDiff((back.predict(xs) as tf.Tensor).dataSync(), theirs)).toBeLessThanOrEqual(1e-5);
+    // tfjs's own IOHandlers work with blasnet too: model.save(tf.io.withSaveHandler(...)), loadLayersModel(tf.io.fromMemory(...)).
+    let viaHandler: tf.io.ModelArtifacts | null = null;
+    await model.save(tf.io.withSaveHandler(async (art) => { viaHandler = art; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }) as never);
+    const fromHandler = await loadLayersModel(tf.io.fromMemory(viaHandler!) as never);
+    expect(maxAbsDiff((await fromHandler.predict(xArr)).dataSync(), theirs)).toBeLessThanOrEqual(1e-5);
+    fromHandler.dispose();
     for (const m of [model, fromMem]) m.dispose();
     back.dispose();
     tfModel.dispose();

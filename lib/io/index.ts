@@ -81,20 +81,38 @@ function saveResult(artifacts: ModelArtifacts, weightBytes: number): SaveResult 
   };
 }
 
-/** Saves a model to 'dir' or 'file://dir' (model.json + weights.bin), atomically. */
-export async function saveModel(model: Sequential, target: string, options: SaveOptions = {}): Promise<SaveResult> {
+/** A tfjs-style IOHandler (tf.io.withSaveHandler, tf.io.fromMemory, or any {save} / {load} object). */
+export interface IOHandler {
+  save?(artifacts: ModelArtifacts): Promise<unknown>;
+  load?(): Promise<ModelArtifacts>;
+}
+
+function isHandler(v: unknown, method: 'save' | 'load'): v is IOHandler {
+  return typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)[method] === 'function';
+}
+
+/**
+ * Saves a model to 'dir' or 'file://dir' (model.json + weights.bin), atomically; or hands the artifacts
+ * to an IOHandler's save() as tfjs does.
+ */
+export async function saveModel(model: Sequential, target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
   const artifacts = toArtifacts(model, options);
-  const { bytes } = saveArtifacts(artifacts, target);
+  if (isHandler(target, 'save')) return (await target.save!(artifacts)) as SaveResult;
+  const { bytes } = saveArtifacts(artifacts, target as string);
   return saveResult(artifacts, bytes);
 }
 
-/** tfjs's tf.loadLayersModel for local files: 'file://dir/model.json', 'dir/model.json' or 'dir'. */
-export async function loadLayersModel(pathOrUrl: string, options: LoadOptions = {}): Promise<Sequential> {
-  return buildModel(loadDescription(pathOrUrl, options));
+/**
+ * tfjs's tf.loadLayersModel for local files ('file://dir/model.json', 'dir/model.json' or 'dir') or an
+ * IOHandler with load() (e.g. tf.io.fromMemory); everything is validated the same way.
+ */
+export async function loadLayersModel(pathOrUrl: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
+  if (isHandler(pathOrUrl, 'load')) return fromArtifacts(await pathOrUrl.load!(), options);
+  return buildModel(loadDescription(pathOrUrl as string, options));
 }
 
 /** Loads the model saved in a directory (same as loadLayersModel). */
-export async function loadModel(dir: string, options: LoadOptions = {}): Promise<Sequential> {
+export async function loadModel(dir: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
   return loadLayersModel(dir, options);
 }
 
@@ -109,5 +127,5 @@ export function toFiles(model: Sequential, options: SaveOptions = {}): { modelJs
 }
 
 // model.save() calls this (registered here so that lib/model does not import lib/io).
-setSaveHook((m, target, options) => saveModel(m, target, options));
+setSaveHook((m, target, options) => saveModel(m, target as string | IOHandler, options));
 
