@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { sequential, layers, setSeed, Sequential } from '../lib';
+import { sequential, layers, setSeed, Sequential, losses, optimizers } from '../lib';
 import { BlasnetError } from '../lib/errors';
 import {
   artifactsToDescription, descriptionToArtifacts, fromArtifacts, loadDescription, loadLayersModel, saveDescription,
@@ -132,6 +132,26 @@ describe('writing', () => {
     const loaded = Sequential.fromDescription(loadDescription(path.join(tmp, 'desc', 'model.json')));
     expect(maxAbsDiff(await predict(loaded), await predict(m))).toBe(0);
     loaded.dispose();
+    m.dispose();
+  });
+});
+
+describe('training configs', () => {
+  it('loss options, schedules and the shuffle seed come back exactly (blasnetTrainingConfig)', async () => {
+    const m = sequential({ layers: [layers.dense({ units: 2, inputShape: [3], activation: 'sigmoid' })] });
+    const lr = optimizers.schedules.exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 });
+    m.compile({ optimizer: optimizers.adam({ learningRate: lr as never }), loss: losses.huber({ delta: 0.25 }), metrics: ['mae'] });
+    await m.fit([[1, 2, 3], [0, 1, 0]], [[1, 0], [0, 1]], { epochs: 1, verbose: 0 });
+    const desc = m.toDescription({ includeOptimizer: true });
+    desc.training!.shuffleSeed = 123456789;
+    const art = descriptionToArtifacts(desc);
+    expect(art.trainingConfig).toBeUndefined(); // tfjs has no huber loss or schedules: it loads the model uncompiled
+    // Through JSON, as in model.json.
+    const back = artifactsToDescription({ ...art, blasnetTrainingConfig: JSON.parse(JSON.stringify(art.blasnetTrainingConfig)) });
+    expect(back.training).toEqual(desc.training);
+    const rebuilt = Sequential.fromDescription(back);
+    expect(rebuilt.isCompiled).toBe(true);
+    rebuilt.dispose();
     m.dispose();
   });
 });

@@ -29,6 +29,13 @@ export interface TrainingDescription {
   metrics: string[];
   /** { className: 'Adam', config: { learningRate, beta1, beta2, epsilon, ... } } in tfjs naming. */
   optimizerConfig: { className: string; config: Record<string, unknown> };
+  /** Options of a configurable loss (huber delta, fromLogits), when not the defaults. */
+  lossConfig?: { fromLogits?: boolean; delta?: number };
+  /**
+   * Seed of fit's row shuffling, so that a model saved with includeOptimizer and loaded again shuffles
+   * its next epochs as the original would have (the model derives each epoch's order from it and the epoch).
+   */
+  shuffleSeed?: number;
 }
 
 export interface ModelDescription {

@@ -257,8 +257,8 @@ function trainingToConfig(t: TrainingDescription): Record<string, unknown> {
     metrics: [...(t.metrics ?? [])],
     optimizer_config: { class_name: t.optimizerConfig.className, config: { ...t.optimizerConfig.config } },
   };
-  const lossConfig = (t as { lossConfig?: unknown }).lossConfig;
-  if (lossConfig !== undefined) out.loss_config = lossConfig;
+  if (t.lossConfig !== undefined) out.loss_config = t.lossConfig;
+  if (t.shuffleSeed !== undefined) out.shuffle_seed = t.shuffleSeed;
   return out;
 }
 
@@ -285,7 +285,7 @@ const normalized = (n: string) => n.toLowerCase().replace(/[_\s-]/g, '');
  * string losses without options. (Its Momentum optimizer keeps a differently scaled state than Keras's SGD.)
  */
 function tfjsTrainingConfig(t: TrainingDescription): Record<string, unknown> | null {
-  if ((t as { lossConfig?: unknown }).lossConfig !== undefined) return null;
+  if (t.lossConfig !== undefined) return null;
   const loss = typeof t.loss === 'string' ? TFJS_LOSSES[normalized(t.loss)] : undefined;
   if (!loss) return null;
   const { className, config } = t.optimizerConfig;
@@ -621,7 +621,13 @@ function parseTraining(tc: unknown): TrainingDescription | null {
   let metrics: string[] = [];
   if (Array.isArray(tc.metrics)) metrics = tc.metrics.filter((m): m is string => typeof m === 'string');
   const out: TrainingDescription = { loss, metrics, optimizerConfig: { className: opt.class_name, config } };
-  if (isObject(tc.loss_config)) (out as { lossConfig?: unknown }).lossConfig = { ...tc.loss_config };
+  if (isObject(tc.loss_config)) {
+    const lc: { fromLogits?: boolean; delta?: number } = {};
+    if (typeof tc.loss_config.fromLogits === 'boolean') lc.fromLogits = tc.loss_config.fromLogits;
+    if (typeof tc.loss_config.delta === 'number') lc.delta = tc.loss_config.delta;
+    out.lossConfig = lc;
+  }
+  if (typeof tc.shuffle_seed === 'number' && Number.isInteger(tc.shuffle_seed) && tc.shuffle_seed >= 0 && tc.shuffle_seed < 2 ** 32) out.shuffleSeed = tc.shuffle_seed;
   return out;
 }
 
