@@ -5,9 +5,11 @@ import { Sequential, setSaveHook } from '../model/sequential';
 import type { ModelDescription } from './description';
 import { artifactsToDescription, artifactsToModelJSON, descriptionToArtifacts, type LoadOptions, type ModelArtifacts } from './format';
 import { loadDescription, saveArtifacts } from './files';
+import { fetchArtifacts, isHttpUrl } from './http';
 
 export * from './format';
 export { loadArtifacts, loadDescription, saveArtifacts, saveDescription, resolveModelDir } from './files';
+export { fetchArtifacts } from './http';
 export type { ModelDescription, LayerDescription, NamedTensor, TrainingDescription } from './description';
 
 export interface SaveOptions {
@@ -103,11 +105,12 @@ export async function saveModel(model: Sequential, target: string | IOHandler, o
 }
 
 /**
- * tfjs's tf.loadLayersModel for local files ('file://dir/model.json', 'dir/model.json' or 'dir') or an
- * IOHandler with load() (e.g. tf.io.fromMemory); everything is validated the same way.
+ * tfjs's tf.loadLayersModel: local files ('file://dir/model.json', 'dir/model.json' or 'dir'), an
+ * http(s) URL of a model.json, or an IOHandler with load() (e.g. tf.io.fromMemory); all validated alike.
  */
 export async function loadLayersModel(pathOrUrl: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
   if (isHandler(pathOrUrl, 'load')) return fromArtifacts(await pathOrUrl.load!(), options);
+  if (isHttpUrl(pathOrUrl)) return fromArtifacts(await fetchArtifacts(pathOrUrl), options);
   return buildModel(loadDescription(pathOrUrl as string, options));
 }
 
