@@ -13,6 +13,18 @@ import {
 import { lossForwardBackward, lossIsFused } from './losses';
 import { applyUpdate, clipGradients, scheduledLearningRate } from './optimizers';
 import { checkNetSpec } from './spec-check';
+import { markAsUntransferable } from 'worker_threads';
+
+/**
+ * As the native binding does: the buffers an async call reads or writes between its yields cannot be
+ * detached (transferred to a Worker) while it runs; a transfer copies instead. Without this a
+ * transfer mid-fit made the next batch throw a raw TypeError on the TypeScript engine only.
+ */
+function pin(...arrays: (ArrayBufferView | null | undefined)[]): void {
+  for (const a of arrays) {
+    if (a && a.buffer instanceof ArrayBuffer && a.buffer.byteLength > 0) markAsUntransferable(a.buffer);
+  }
+}
 
 const YIELD_MS = 10;
 const PROGRESS_MS = 100;
@@ -403,6 +415,7 @@ export class JsNet implements Net {
     const total = order.length;
     const d = this.outputDim;
     this.checkPredictionsOut(predictionsOut, total);
+    pin(x.data, y.data, order, sampleWeight, predictionsOut);
     this.busy = true;
     try {
       const ws = this.workspace('train', Math.min(batchSize, Math.max(1, total)));
@@ -459,6 +472,7 @@ export class JsNet implements Net {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidArg('batchSize', 'a positive integer', batchSize);
     const d = this.outputDim;
     this.checkPredictionsOut(predictionsOut, x.rows);
+    pin(x.data, y.data, sampleWeight, predictionsOut);
     this.busy = true;
     try {
       const ws = this.workspace('infer', Math.min(batchSize, Math.max(1, x.rows)));
@@ -492,6 +506,7 @@ export class JsNet implements Net {
     this.ready('predict');
     this.checkMatrices(x, null);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidArg('batchSize', 'a positive integer', batchSize);
+    pin(x.data);
     this.busy = true;
     try {
       const out = new Float32Array(x.rows * this.outputDim);
