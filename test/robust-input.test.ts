@@ -325,3 +325,28 @@ describe(`a SharedArrayBuffer-backed x mutated during fit (${ENGINE} engine)`, (
     m.dispose();
   });
 });
+
+// A Float32Array whose buffer is transferred (postMessage / structuredClone with a transfer list)
+// while fit runs: both engines mark the buffers of a running call untransferable, so the transfer
+// copies and x stays intact; the fit completes as if nothing happened. (A buffer detached before the
+// call is rejected with ERR_INVALID_ARG, see above.)
+describe(`x transferred away while fit runs (${ENGINE} engine)`, () => {
+  it('the transfer copies, x stays attached, the fit completes with finite weights', async () => {
+    setSeed(8);
+    const rows = 2000;
+    const x = Float32Array.from({ length: rows * 4 }, (_, i) => Math.sin(i * 0.1));
+    const y = Float32Array.from({ length: rows }, (_, r) => r % 3);
+    const m = makeModel('sparseCategoricalCrossentropy');
+    const fit = m.fit({ data: x, shape: [rows, 4] }, y, { epochs: 3, batchSize: 4, verbose: 0 });
+    await new Promise((r) => setTimeout(r, 5));
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(x.buffer, [x.buffer]);
+    structuredClone(x.buffer, { transfer: [x.buffer] });
+    port1.close(); port2.close();
+    expect(x.length).toBe(rows * 4);
+    const h = await fit;
+    expect(h.history.loss!.every(Number.isFinite)).toBe(true);
+    expect(weightsOf(m).every((w) => w.every(Number.isFinite))).toBe(true);
+    m.dispose();
+  });
+});
