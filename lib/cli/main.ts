@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// The `blasnet` command: demo, train, evaluate, predict, summary, info.
+// Errors are one line on stderr (exit 1 for files and data, 2 for usage); --verbose adds the stack.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BlasnetError } from '../index';
+import { CliError } from './errors';
+import { train, evaluate, predict, summary, info, type Print } from './commands';
+import { demo } from './demo';
+import type { Task } from './model-info';
+
+const print: Print = (line) => { process.stdout.write(line + '\n'); };
+
+function version(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch { return 'unknown'; }
+}
+
+function int(min: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`Expected an integer >= ${min}.`);
+    return n;
+  };
+}
+
+function fraction(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError('Expected a number in [0, 1).');
+  return n;
+}
+
+function positive(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('Expected a number > 0.');
+  return n;
+}
+
+function hiddenList(v: string): number[] {
+  if (v.trim() === '' || v.trim() === 'none') return [];
+  const parts = v.split(',').map((s) => s.trim());
+  if (!parts.every((s) => /^\d+$/.test(s) && Number(s) >= 1)) throw new InvalidArgumentError('Expected layer widths like 64,32 (integers >= 1), or "none".');
+  return parts.map(Number);
+}
+
+/** Peak resident memory of this process (VmHWM; getrusage's maxrss can carry a parent's peak across exec). */
+function peakRssKb(): number {
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS;
+}
+
+function fitVerbose(cmd: Command): 0 | 1 {
+  return cmd.optsWithGlobals().quiet ? 0 : 1;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('blasnet')
+    .description('Train, evaluate and serve dense neural networks from CSV files (OpenBLAS native engine, or pure TypeScript).')
+    .version(version(), '-V, --version')
+    .option('--verbose', 'print stack traces with errors')
+    .option('-q, --quiet', 'no progress output while training')
+    .addOption(new Option('--report-peak-rss', 'print the peak RSS in kB to stderr at exit (tests)').hideHelp())
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(`blasnet: ${s.replace(/^error: /, '')}`) });
+
+  program.command('demo')
+    .description('train an MLP on the handwritten digits shipped with blasnet, show the loss curve, save, reload and predict')
+    .option('--epochs <n>', 'training epochs', int(1), 30)
+    .option('--out <dir>', 'where to save the model (default: a new temporary directory)')
+    .option('--seed <n>', 'random seed', int(0), 42)
+    .action(async (o: { epochs: number; out?: string; seed: number }, cmd: Command) => {
+      await demo({ epochs: o.epochs, out: o.out, seed: o.seed, fitVerbose: fitVerbose(cmd) }, print);
+    });
+
+  program.command('train')
+    .description('train a model on a numeric CSV file (header row; features standardized; the scaler is saved with the model)')
+    .argument('<data.csv>', 'training data with a header row')
+    .requiredOption('--label <column>', 'the column to predict')
+    .addOption(new Option('--task <task>', 'classification or regression (default: classification when the labels are at most 20 distinct integers)').choices(['classification', 'regression']))
+    .option('--hidden <widths>', 'hidden layer widths, comma-separated ("none" for no hidden layer)', hiddenList, [64, 32])
+    .option('--activation <name>', 'activation of the hidden layers', 'relu')
+    .option('--epochs <n>', 'training epochs', int(1), 50)
+    .option('--batch-size <n>', 'rows per gradient step', int(1), 32)
+    .option('--optimizer <name>', 'sgd, adam, adamw, rmsprop or adagrad', 'adam')
+    .option('--learning-rate <x>', "the optimizer's learning rate (default: the optimizer's own, 0.001 for adam)", positive)
+    .option('--validation-split <f>', 'fraction of rows held out for validation (after a seeded shuffle)', fraction, 0)
+    .option('--early-stopping <patience>', 'stop after this many epochs without improvement (val_loss, or loss) and keep the best weights', int(1))
+    .option('--seed <n>', 'random seed (weights, shuffling)', int(0), 42)
+    .option('--out <dir>', 'model directory to write', 'blasnet-model')
+    .option('--plot <file.svg>', 'write an SVG chart of loss and metrics per epoch')
+    .action(async (file: string, o: {
+      label: string; task?: Task; hidden: number[]; activation: string; epochs: number; batchSize: number; optimizer: string;
+      learningRate?: number; validationSplit: number; earlyStopping?: number; seed: number; out: string; plot?: string;
+    }, cmd: Command) => {
+      await train(file, { ...o, fitVerbose: fitVerbose(cmd) }, print);
+    });
+
+  program.command('evaluate')
+    .description('loss and metrics of a saved model on a labelled CSV or JSONL file')
+    .argument('<model-dir>', 'a directory with model.json')
+    .argument('<data.csv>', 'labelled data (the feature columns the model was trained on, and the label)')
+    .requiredOption('--label <column>', 'the label column')
+    .option('--batch-size <n>', 'rows read and evaluated at a time', int(1), 4096)
+    .action(async (dir: string, file: string, o: { label: string; batchSize: number }) => {
+      await evaluate(dir, file, o.label, o.batchSize, print);
+    });
+
+  program.command('predict')
+    .description('stream predictions for a CSV or JSONL file (or - for stdin) to stdout: class and probabilities, or values')
+    .argument('<model-dir>', 'a directory with model.json')
+    .argument('<input>', 'input.csv, input.jsonl, or - to read stdin')
+    .option('--batch-size <n>', 'rows read, predicted and written at a time', int(1), 1024)
+    .addOption(new Option('--format <format>', 'output format (default: that of the input)').choices(['csv', 'jsonl']))
+    .action(async (dir: string, input: string, o: { batchSize: number; format?: 'csv' | 'jsonl' }) => {
+      await predict(dir, input, o, process.stdout);
+    });
+
+  program.command('summary')
+    .description("a model's layers, shapes and parameter counts, and what the CLI saved with it")
+    .argument('<model-dir>', 'a directory with model.json')
+    .action(async (dir: string) => { await summary(dir, print); });
+
+  program.command('info')
+    .description('the engine in use, OpenBLAS core and threads, Node and platform')
+    .action(() => { info(print, version()); });
+
+  return program;
+}
+
+function report(err: unknown, verbose: boolean): number {
+  if (err instanceof CommanderError) {
+    // Commander has printed its message already; help and version exit 0.
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  const code = err instanceof CliError ? err.exitCode : 1;
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`blasnet: ${msg.split('\n')[0]}\n`);
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  else if (!(err instanceof CliError) && !(err instanceof BlasnetError)) process.stderr.write('(run with --verbose for details)\n');
+  return code;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  // A closed pipe (blasnet predict ... | head) ends the output quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); throw err; });
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    return report(err, argv.includes('--verbose'));
+  } finally {
+    if (argv.includes('--report-peak-rss')) process.stderr.write(`peak-rss-kb: ${peakRssKb()}\n`);
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => {
+    // Let stdout drain before exiting (large outputs to pipes).
+    process.exitCode = code;
+  });
+}
