@@ -21,7 +21,7 @@ const C = require('./common');
 
 const BENCH = __dirname;
 const ROOT = path.resolve(BENCH, '..');
-const PY = '/usr/bin/python3';
+const PY = process.env.BENCH_PYTHON || '/usr/bin/python3'; // BENCH_PYTHON: another interpreter with torch
 
 function parseArgs(argv) {
   const o = { quick: false, peers: null, workloads: null, runs: null, save: true, keepData: false, timeout: null };
@@ -241,7 +241,8 @@ function report(out, cfgs) {
     return bits.join('; ');
   };
   const pids = [...PEERS.map((p) => p.id)];
-  const has = (w) => pids.filter((p) => (R[p] && R[p][w]) || (out.skipped[p] && PEERS.find((q) => q.id === p).workloads.includes(w)));
+  const ran = (w) => pids.some((p) => R[p] && R[p][w]);
+  const has = (w) => (ran(w) ? pids.filter((p) => (R[p] && R[p][w]) || (out.skipped[p] && PEERS.find((q) => q.id === p).workloads.includes(w))) : []);
   const nat = (w, k) => val('blasnet-native', w, k), js = (w, k) => val('blasnet-js', w, k);
 
   // W1
