@@ -283,7 +283,10 @@ function report(out, cfgs) {
   ]);
   lines.push('', '\\* peak RSS of a reduced-N run: not comparable with the full-size rows. Batch-1 "sync" is `predictSync` for blasnet, ' +
     '`predict` + `dataSync` for tfjs, a no-grad forward for PyTorch; "async" is blasnet\'s `predict` (worker hop) and onnxruntime\'s `session.run`. ' +
-    'brain.js updates per sample and uses relu on every layer (its own semantics); it has no softmax output, so no W4 row.');
+    'brain.js updates per sample and uses relu on every layer (its own semantics); it has no softmax output, so no W4 row. ' +
+    `Training GFLOP/s follow issue 5's convention, 6 x params per sample; blasnet (and PyTorch) skip the first layer's input gradient, so the ` +
+    `arithmetic done is ${((6 * w2p - 2 * cfgs.w2.inputs * cfgs.w2.hidden[0]) / w2p).toFixed(2)} x params per sample in W2 and ` +
+    `${((6 * C.paramCount(cfgs.w3.width) - 2 * cfgs.w3.width[0] * cfgs.w3.width[1]) / C.paramCount(cfgs.w3.width)).toFixed(2)} x params in W3.`);
   lines.push('', targets(out, cfgs, { peak, w2p, w3p, nat, js, val, get, w2data }));
   return lines.join('\n');
 }
