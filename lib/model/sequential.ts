@@ -467,7 +467,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   private classWeights(cw: unknown, y: Matrix): Float32Array {
     let table: Map<number, number>;
     if (Array.isArray(cw)) {
-      table = new Map(cw.map((v, i) => [i, v as number]));
+      table = new Map(Array.from(cw, (v, i): [number, number] => [i, v as number])); // holes become undefined (rejected below)
     } else if (cw && typeof cw === 'object') {
       table = new Map(Object.entries(cw as Record<string, unknown>).map(([k, v]) => {
         const idx = Number(k);
@@ -520,7 +520,8 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (split > 0 && args.validationData !== undefined) {
       throw new BlasnetError('ERR_INVALID_ARG', 'Expected either validationSplit or validationData but received both');
     }
-    const cbList: CallbackHooks[] = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+    // Array.from turns holes of a sparse array into undefined, so the check below sees them (forEach skips holes).
+    const cbList: CallbackHooks[] = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? Array.from(args.callbacks) : [args.callbacks];
     cbList.forEach((cb, i) => {
       if (cb === null || typeof cb !== 'object') throw invalidArg(`callbacks[${i}]`, 'an object with hooks such as onEpochEnd', cb);
       for (const h of ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const) {
