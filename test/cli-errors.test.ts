@@ -1,0 +1,149 @@
+// Errors for people: one line on stderr naming the problem, exit 1 (files, data) or 2 (usage), no stack
+// trace unless --verbose; --help for every command.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEngine } from '../lib/engine';
+import { assertBuilt, cli, tempDir } from './cli-helpers';
+
+const engine = getEngine().name;
+
+describe(`blasnet CLI errors (${engine} engine)`, () => {
+  let dir = '';
+  let model = '';
+  const csv = (name: string, text: string): string => { const f = path.join(dir, name); fs.writeFileSync(f, text); return f; };
+  beforeAll(() => {
+    assertBuilt();
+    dir = tempDir('blasnet-cli-err-');
+    model = path.join(dir, 'm');
+    const train = csv('train.csv', 'a,b,y\n' + Array.from({ length: 40 }, (_, i) => `${i % 7},${i % 5},${i % 2}`).join('\n') + '\n');
+    const r = cli(['train', train, '--label', 'y', '--epochs', '2', '--hidden', '4', '--out', model, '-q']);
+    if (r.status !== 0) throw new Error(r.stderr);
+  });
+  afterAll(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+
+  /** One line on stderr, no stack frames. */
+  function oneLine(stderr: string): string {
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    return lines[0]!;
+  }
+
+  it('a missing data file', () => {
+    const r = cli(['train', path.join(dir, 'nope.csv'), '--label', 'y']);
+    expect(r.status).toBe(1);
+    expect(oneLine(r.stderr)).toBe(`blasnet: ${path.join(dir, 'nope.csv')}: no such file`);
+    const p = cli(['predict', model, path.join(dir, 'nope.csv')]);
+    expect(p.status).toBe(1);
+    expect(oneLine(p.stderr)).toMatch(/nope\.csv: no such file$/);
+  });
+
+  it('an unknown label column lists the columns', () => {
+    const f = csv('d.csv', 'a,b,y\n1,2,0\n3,4,1\n');
+    const r = cli(['train', f, '--label', 'z']);
+    expect(r.status).toBe(1);
+    expect(oneLine(r.stderr)).toBe(`blasnet: ${f}: no label column named "z"; the columns are: a, b, y`);
+    const e = cli(['evaluate', model, f, '--label', 'z']);
+    expect(e.status).toBe(1);
+    expect(oneLine(e.stderr)).toMatch(/no label column named "z"/);
+  });
+
+  it('a feature column the model needs is missing from the input', () => {
+    const f = csv('missing.csv', 'a,q\n1,2\n');
+    const r = cli(['predict', model, f]);
+    expect(r.status).toBe(1);
+    expect(oneLine(r.stderr)).toBe(`blasnet: ${f}: no column named "b"; the columns are: a, q`);
+  });
+
+  it('a non-numeric cell names its line and column', () => {
+    const f = csv('bad.csv', 'a,b,y\n1,2,0\n3,x7,1\n');
+    const r = cli(['train', f, '--label', 'y']);
+    expect(r.status).toBe(1);
+    expect(oneLine(r.stderr)).toBe(`blasnet: ${f}: line 3, column 2 (b): expected a number but found "x7"`);
+    const p = cli(['predict', model, f]);
+    expect(p.status).toBe(1);
+    expect(oneLine(p.stderr)).toBe(`blasnet: ${f}: line 3, column 2 (b): expected a number but found "x7"`);
+    const empty = csv('empty-cell.csv', 'a,b,y\n1,,0\n');
+    expect(oneLine(cli(['predict', model, empty]).stderr)).toBe(`blasnet: ${empty}: line 2, column 2 (b): expected a number but found ""`);
+    const ragged = csv('ragged.csv', 'a,b,y\n1,2,0\n1,2\n');
+    expect(oneLine(cli(['predict', model, ragged]).stderr)).toBe(`blasnet: ${ragged}: line 3: expected 3 columns (as the header) but found 2`);
+    const jl = csv('bad.jsonl', '{"a":1,"b":2}\n{"a":1,"b":"two"}\n');
+    expect(oneLine(cli(['predict', model, jl]).stderr)).toBe(`blasnet: ${jl}: line 2, key "b": expected a number but found "\\"two\\""`);
+  });
+
+  it('a label value the classifier does not know, in evaluate', () => {
+    const f = csv('cls.csv', 'a,b,y\n1,2,0\n3,4,5\n');
+    const r = cli(['evaluate', model, f, '--label', 'y']);
+    expect(r.status).toBe(1);
+    expect(oneLine(r.stderr)).toBe(`blasnet: ${f}: line 3, column 3 (y): label 5 is not one of the model's classes (0, 1)`);
+  });
+
+  it('a directory that is not a model, a missing one, a corrupt one', () => {
+    const r = cli(['predict', dir, path.join(dir, 'train.csv')]);
+    expect(r.status).toBe(1);
+    expect(oneLine(r.stderr)).toMatch(new RegExp(`^blasnet: ${dir}: not a model directory \\(no model.json`));
+    const m = cli(['summary', path.join(dir, 'nowhere')]);
+    expect(m.status).toBe(1);
+    expect(oneLine(m.stderr)).toBe(`blasnet: ${path.join(dir, 'nowhere')}: no such model directory`);
+    const broken = path.join(dir, 'broken');
+    fs.mkdirSync(broken);
+    fs.writeFileSync(path.join(broken, 'model.json'), '{"modelTopology": 3');
+    const b = cli(['evaluate', broken, path.join(dir, 'train.csv'), '--label', 'y']);
+    expect(b.status).toBe(1);
+    expect(oneLine(b.stderr)).toMatch(/^blasnet: .*broken: not a valid model: .*not valid JSON/);
+  });
+
+  it('usage errors exit 2: unknown command or option, missing --label, bad numbers and choices', () => {
+    const cases: [string[], RegExp][] = [
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [['train', 'x.csv'], /required option '--label <column>' not specified/],
+      [['train', 'x.csv', '--label', 'y', '--epochs', 'ten'], /'--epochs <n>' argument 'ten' is invalid. Expected an integer >= 1/],
+      [['train', 'x.csv', '--label', 'y', '--validation-split', '1.5'], /Expected a number in \[0, 1\)/],
+      [['train', 'x.csv', '--label', 'y', '--task', 'clustering'], /Allowed choices are classification, regression/],
+      [['train', 'x.csv', '--label', 'y', '--hidden', '64,abc'], /Expected layer widths like 64,32/],
+      [['predict', 'm'], /missing required argument 'input'/],
+      [['predict', 'm', 'x.csv', '--format', 'xml'], /Allowed choices are csv, jsonl/],
+      [['evaluate', 'm', 'x.csv', '--label', 'y', '--frob'], /unknown option '--frob'/],
+    ];
+    for (const [args, re] of cases) {
+      const r = cli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.split('\n')[0]).toMatch(/^blasnet: /);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    // Option values the library rejects are usage errors too, with the valid names listed.
+    const act = cli(['train', path.join(dir, 'train.csv'), '--label', 'y', '--activation', 'relux', '--out', path.join(dir, 'x')]);
+    expect(act.status).toBe(2);
+    expect(oneLine(act.stderr)).toMatch(/Unknown activation "relux".*expected one of: linear, relu/);
+    const opt = cli(['train', path.join(dir, 'train.csv'), '--label', 'y', '--optimizer', 'adamm', '--out', path.join(dir, 'x')]);
+    expect(opt.status).toBe(2);
+    expect(oneLine(opt.stderr)).toBe('blasnet: unknown optimizer "adamm"; expected one of: sgd, adam, adamw, rmsprop, adagrad');
+  });
+
+  it('--verbose adds the stack trace', () => {
+    const f = csv('bad2.csv', 'a,b\n1,zz\n');
+    const r = cli(['predict', model, f, '--verbose']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe(`blasnet: ${f}: line 2, column 2 (b): expected a number but found "zz"`);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('--help for every command, exit 0', () => {
+    for (const c of ['demo', 'train', 'evaluate', 'predict', 'summary', 'info']) {
+      const r = cli([c, '--help']);
+      expect(r.status, c).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: blasnet ${c}`));
+    }
+    const top = cli(['--help']);
+    expect(top.status).toBe(0);
+    for (const c of ['demo', 'train', 'evaluate', 'predict', 'summary', 'info']) expect(top.stdout).toMatch(new RegExp(`\\n  ${c}\\b`));
+    expect(cli(['train', '--help']).stdout).toMatch(/--early-stopping <patience>/);
+    expect(cli(['--version']).stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version);
+    // No command at all is a usage error that shows the help.
+    const none = cli([]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/Usage: blasnet/);
+  });
+});
