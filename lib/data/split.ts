@@ -39,6 +39,7 @@ function shuffleArr(a: number[], rnd: () => number): void {
 
 /** Splits x and y into train and test parts (copies: the parts are new tensors). Labels keep their width (1 for 1-D). */
 export function trainTestSplit(x: unknown, y: unknown, options: TrainTestSplitOptions = {}): TrainTestSplit {
+  if (options === null || typeof options !== 'object') throw invalidArg('trainTestSplit options', 'an object', options);
   const X = toMatrix(x, 'x');
   const Y = toLabels(y, 'y');
   if (X.rows !== Y.rows) throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected y with ${X.rows} rows (as x) but received ${Y.rows}`);
@@ -97,6 +98,9 @@ export function oneHot(labels: unknown, numClasses: number): Tensor2D {
   }
   const y = toLabels(labels, 'labels');
   if (y.cols !== 1) throw invalidArg('labels', 'a 1-D array of class indices (or one column)', labels);
+  if (y.rows * numClasses > 2 ** 32) {
+    throw new BlasnetError('ERR_OUT_OF_MEMORY', `Cannot allocate ${y.rows} x ${numClasses} one-hot labels (numClasses ${numClasses})`);
+  }
   const out = new Float32Array(y.rows * numClasses);
   for (let r = 0; r < y.rows; r++) {
     const c = y.data[r]!;
