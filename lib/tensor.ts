@@ -73,7 +73,12 @@ export function tensor2d(values: number[][] | number[] | ArrayLike<number>, shap
       if (!Array.isArray(row) || row.length !== cols) {
         throw invalidArg(`values[${r}]`, `a row of ${cols} numbers (as row 0)`, row);
       }
-      for (let c = 0; c < cols; c++) out[r * cols + c] = row[c] as number;
+      for (let c = 0; c < cols; c++) {
+        const v: unknown = row[c];
+        // BigInts and Symbols cannot convert to a float (a TypeError otherwise); other values become NaN, caught where used.
+        if (typeof v === 'bigint' || typeof v === 'symbol') throw invalidArg(`values[${r}][${c}]`, 'a number', v);
+        out[r * cols + c] = v as number;
+      }
     });
     const s: [number, number] = [rows.length, cols];
     if (shape !== undefined) {
@@ -94,6 +99,8 @@ export function tensor2d(values: number[][] | number[] | ArrayLike<number>, shap
   if (!Array.isArray(values) && !ArrayBuffer.isView(values)) {
     throw invalidArg('values', 'number[][], number[] or a typed array', values);
   }
+  const bad = Array.prototype.findIndex.call(values, (v: unknown) => typeof v === 'bigint' || typeof v === 'symbol');
+  if (bad >= 0) throw invalidArg(`values[${bad}]`, 'a number', (values as ArrayLike<unknown>)[bad]);
   const arr = Float32Array.from(values as ArrayLike<number>);
   if (arr.length !== s[0] * s[1]) {
     throw invalidArg('values', `${s[0] * s[1]} values for shape [${s.join(', ')}]`, values);
