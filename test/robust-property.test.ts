@@ -4,7 +4,9 @@
 // crash), and a call that throws leaves the model's weights as they were.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlasnetError, layers, sequential, setSeed, tensor2d, type ErrorCode, type Sequential } from '../lib/index';
+import {
+  BlasnetError, callbacks, data, layers, optimizers, sequential, setSeed, tensor2d, type ErrorCode, type Sequential,
+} from '../lib/index';
 import { getEngine } from '../lib/engine';
 
 const ENGINE = getEngine().name;
@@ -100,6 +102,21 @@ describe(`arbitrary arguments at the public API (${ENGINE} engine, fast-check)`,
     ['sequential(options)', (a) => sequential(a as never)],
     ['compile(options) on a new model', (a) => sequential({ layers: [layers.dense({ units: 1, inputShape: [3] })] }).compile(a as never)],
     ['compile({optimizer, loss})', (a, b) => sequential({ layers: [layers.dense({ units: 1, inputShape: [3] })] }).compile({ optimizer: a, loss: b } as never)],
+    ['evaluate(X, Y, options)', (a) => m.evaluate(X, Y, a as never)],
+    ['setLearningRate(lr)', (a) => { m.setLearningRate(a as never); m.setLearningRate(0.01); }],
+    ['optimizers.adam(options)', (a) => optimizers.adam(a as never)],
+    ['optimizers.sgd(options)', (a) => optimizers.sgd(a as never)],
+    ['optimizers.rmsprop(options)', (a) => optimizers.rmsprop(a as never)],
+    ['layers.batchNormalization(options)', (a) => layers.batchNormalization(a as never)],
+    ['layers.layerNormalization(options)', (a) => layers.layerNormalization(a as never)],
+    ['layers.activation(options)', (a) => layers.activation(a as never)],
+    ['tensor2d(values, shape)', (a, b) => tensor2d(a as never, b as never)],
+    ['callbacks.earlyStopping(options)', (a) => callbacks.earlyStopping(a as never)],
+    ['callbacks.reduceLROnPlateau(options)', (a) => callbacks.reduceLROnPlateau(a as never)],
+    ['data.oneHot(labels, n)', (a, b) => data.oneHot(a as never, b as never)],
+    ['data.standardScaler().fit(x)', (a) => data.standardScaler().fit(a as never)],
+    ['data.minMaxScaler().fit(X).transform(x)', (a) => data.minMaxScaler().fit(X).transform(a as never)],
+    ['data.trainTestSplit(x, y, options)', (a, b) => data.trainTestSplit(X, Y, a as never) && data.trainTestSplit(a as never, b as never)],
   ];
 
   it.each(calls)('%s: works or throws a coded BlasnetError; weights unchanged after a throw', async (_name, call) => {
