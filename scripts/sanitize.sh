@@ -46,7 +46,7 @@ FILES=("$@")
 if [ ${#FILES[@]} -eq 0 ]; then
   FILES=(test/native-binding.test.ts test/native-agreement.test.ts test/engine-net.test.ts test/engine-gemm.test.ts
     test/engine-gradcheck.test.ts test/engine-optimizers.test.ts test/robust-fuzz.test.ts test/robust-input.test.ts
-    test/robust-numeric.test.ts test/robust-concurrency.test.ts)
+    test/robust-numeric.test.ts test/robust-concurrency.test.ts test/robust-property.test.ts)
 fi
 cd "$PKG"
 # The binding the tests load must be the sanitized one, with ASan in the process.
