@@ -81,6 +81,19 @@ export function prebuiltBinary(): string {
     return buildInto(final);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
+    removeStale(final);
+  }
+}
+
+// Builds of earlier source states (25 MB each) left by earlier runs: removed once an hour old.
+function removeStale(keep: string): void {
+  const dir = path.dirname(keep);
+  for (const name of fs.readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (!name.startsWith('blasnet-test-prebuild-') || full === keep || name.endsWith('.lock')) continue;
+    try {
+      if (Date.now() - fs.statSync(full).mtimeMs > 3600_000) fs.rmSync(full, { recursive: true, force: true });
+    } catch { /* removed by another run */ }
   }
 }
 
