@@ -144,6 +144,14 @@ describe.skipIf(missing !== null)(`npm pack tarball with the ${TUPLE} prebuild`,
     expect(result.lastLoss).toBeLessThan(result.firstLoss * 0.5);
     expect(stderr).not.toMatch(/TypeScript engine/);
 
+    // The package's own demo, from the installed bin, on the prebuild.
+    const demo = require('child_process').spawnSync(process.execPath,
+      [path.join(dir, 'node_modules', 'blasnet', 'dist', 'cli', 'main.js'), 'demo'], { cwd: dir, env, encoding: 'utf8' }) as
+      { status: number | null; stdout: string; stderr: string };
+    expect(demo.stderr).toBe('');
+    expect(demo.status).toBe(0);
+    expect(demo.stdout).toMatch(/^Engine: native/m);
+
     // The same install with the prebuild truncated: the loader's check rejects it, the notice says why.
     const size = fs.statSync(file).size;
     fs.truncateSync(file, Math.floor(size / 2));
