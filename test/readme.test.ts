@@ -1,0 +1,113 @@
+// Every ```ts / ```js block of README.md runs, in order, in one working directory (with a copy of data/),
+// against the built package (dist/); ts blocks are type-checked against dist/index.d.ts first. A ```text
+// block right after a code block whose lead-in says it "prints" must match that block's output (numbers
+// within a small tolerance, since the two engines round differently in the last digits).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getEngine } from '../lib/engine';
+
+const ROOT = path.resolve(__dirname, '..');
+const README = path.join(ROOT, 'README.md');
+const ENTRY = path.join(ROOT, 'dist', 'index.mjs');
+
+interface Block { lang: string; code: string; line: number; expected: string | null }
+
+/** The README's fenced blocks: runnable ones, each with the output block that follows it, if any. */
+export function extractBlocks(md: string): { runnable: Block[]; all: { lang: string; line: number }[] } {
+  const re = /^```(\S*)[^\n]*\n([\s\S]*?)^```[ \t]*$/gm;
+  const found: { lang: string; code: string; start: number; end: number; line: number }[] = [];
+  for (let m = re.exec(md); m; m = re.exec(md)) {
+    found.push({ lang: m[1]!.toLowerCase(), code: m[2]!, start: m.index, end: m.index + m[0].length, line: md.slice(0, m.index).split('\n').length });
+  }
+  const runnable: Block[] = [];
+  found.forEach((b, i) => {
+    if (!['ts', 'typescript', 'js', 'javascript', 'mjs'].includes(b.lang)) return;
+    const next = found[i + 1];
+    const between = next ? md.slice(b.end, next.start) : '';
+    const expected = next && next.lang === 'text' && /\bprints\b/.test(between) && between.trim().split('\n').length <= 2 ? next.code : null;
+    runnable.push({ lang: b.lang, code: b.code, line: b.line, expected });
+  });
+  return { runnable, all: found.map((b) => ({ lang: b.lang, line: b.line })) };
+}
+
+/** Same text with every number within abs 2e-3 + rel 2e-2 of the expected one. */
+function matchesOutput(actual: string, expected: string): string | null {
+  const num = /-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi;
+  const a = actual.trim(), e = expected.trim();
+  if (a.replace(num, '#') !== e.replace(num, '#')) return `text differs:\n${a}\n--- expected ---\n${e}`;
+  const an = a.match(num) ?? [], en = e.match(num) ?? [];
+  for (let i = 0; i < en.length; i++) {
+    const x = Number(an[i]), y = Number(en[i]);
+    if (Math.abs(x - y) > 2e-3 + 2e-2 * Math.abs(y)) return `number ${i + 1}: got ${an[i]}, README says ${en[i]}\n${a}`;
+  }
+  return null;
+}
+
+const md = fs.readFileSync(README, 'utf8');
+const { runnable, all } = extractBlocks(md);
+
+describe(`README.md code blocks (${getEngine().name} engine)`, () => {
+  let work = '';
+  beforeAll(() => {
+    if (!fs.existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build first (npm test does)`);
+    // Inside node_modules/ (ignored by git) so that blocks importing @tensorflow/tfjs resolve it.
+    const base = path.join(ROOT, 'node_modules', '.cache');
+    fs.mkdirSync(base, { recursive: true });
+    work = fs.mkdtempSync(path.join(base, 'blasnet-readme-'));
+    fs.cpSync(path.join(ROOT, 'data'), path.join(work, 'data'), { recursive: true });
+  });
+  afterAll(() => { if (work) fs.rmSync(work, { recursive: true, force: true }); });
+
+  it('has the sections a newcomer needs, shell and output blocks in their own fences, and the bench markers', () => {
+    expect(runnable.length).toBeGreaterThanOrEqual(5);
+    for (const h of ['## Quick start', '## Ten lines', '## The API by example', '## The command line', '## Engines and threads',
+      '## Benchmarks', '## Not supported yet', '## Contributing']) expect(md).toContain(`\n${h}\n`);
+    expect(md).toMatch(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/);
+    expect(md).toContain('npm install && npm run demo');
+    expect(md).toContain('apt-get install -y libopenblas-dev');
+    // Every fence has a language: an unlabeled block would silently escape this test.
+    for (const b of all) expect(['ts', 'js', 'sh', 'text', 'json'], `block at README.md:${b.line}`).toContain(b.lang);
+  });
+
+  it('the ts blocks type-check against the built declarations', () => {
+    const dir = path.join(work, 'typecheck');
+    fs.mkdirSync(dir, { recursive: true });
+    const files = runnable.filter((b) => b.lang === 'ts').map((b, i) => {
+      const f = path.join(dir, `block${i}_line${b.line}.ts`);
+      fs.writeFileSync(f, b.code);
+      return f;
+    });
+    const program = ts.createProgram(files, {
+      target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler,
+      strict: true, noEmit: true, skipLibCheck: true, types: ['node'], typeRoots: [path.join(ROOT, 'node_modules', '@types')],
+      baseUrl: ROOT, paths: { blasnet: ['dist/index.d.ts'] },
+    });
+    const diags = ts.getPreEmitDiagnostics(program).map((d) => {
+      const where = d.file && d.start !== undefined ? `${path.basename(d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}: ` : '';
+      return where + ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    });
+    expect(diags).toEqual([]);
+  }, 120_000);
+
+  it('every ts/js block runs (in order, one working directory) and prints what the README shows', () => {
+    const entry = pathToFileURL(ENTRY).href;
+    runnable.forEach((b, i) => {
+      let code = b.code.replace(/from\s+['"]blasnet['"]/g, `from '${entry}'`);
+      if (b.lang === 'ts' || b.lang === 'typescript') {
+        code = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
+      }
+      const file = path.join(work, `block${i}_line${b.line}.mjs`);
+      fs.writeFileSync(file, code);
+      const r = spawnSync(process.execPath, [file], { cwd: work, encoding: 'utf8', env: process.env, timeout: 120_000 });
+      expect(r.status, `README.md:${b.line} (${b.lang}) exited ${r.status}:\n${r.stderr}`).toBe(0);
+      if (b.expected !== null) {
+        const problem = matchesOutput(r.stdout, b.expected);
+        expect(problem, `README.md:${b.line}: the output shown after the block differs from what it prints`).toBeNull();
+      }
+    });
+  }, 300_000);
+});
