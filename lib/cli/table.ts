@@ -75,35 +75,88 @@ export function formatOf(file: string, firstChar: string | undefined): TableForm
   return firstChar === '{' || firstChar === '[' ? 'jsonl' : 'csv';
 }
 
-/** Yields the lines of a text stream with their 1-based line numbers, without holding more than a chunk. */
-async function* lines(input: Readable, source: string): AsyncGenerator<[string, number]> {
-  input.setEncoding('utf8');
-  let carry = '';
+/** Yields the complete lines of a byte stream as [buffer, start, end, lineNumber], without decoding them. */
+async function* lines(input: Readable, source: string): AsyncGenerator<[Buffer, number, number, number]> {
+  let carry: Buffer | null = null;
   let n = 0;
   try {
-    for await (const chunk of input as AsyncIterable<string>) {
-      let text = carry + chunk;
+    for await (const chunk of input as AsyncIterable<Buffer | string>) {
+      const c = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      const buf: Buffer = carry && carry.length > 0 ? Buffer.concat([carry, c]) : c;
       let start = 0;
       for (;;) {
-        const nl = text.indexOf('\n', start);
+        const nl = buf.indexOf(10, start);
         if (nl < 0) break;
-        let line = text.slice(start, nl);
-        if (line.endsWith('\r')) line = line.slice(0, -1);
+        const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
         n++;
-        yield [line, n];
+        yield [buf, start, end, n];
         start = nl + 1;
       }
-      carry = text.slice(start);
-      text = '';
+      // Copied: a view would keep the whole chunk alive.
+      carry = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
     }
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`${source}: cannot read: ${(err as Error).message}`);
   }
-  if (carry.length > 0) {
-    if (carry.endsWith('\r')) carry = carry.slice(0, -1);
-    yield [carry, n + 1];
+  if (carry && carry.length > 0) {
+    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
+    yield [carry, 0, end, n + 1];
   }
+}
+
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * A decimal number in bytes [s, e) (optional spaces, sign, digits, point, exponent), or NaN when the
+ * field is anything else (the caller then reads it as a string). Exact: with at most 15 significant digits
+ * and a power of ten up to 1e22, one multiplication or division is correctly rounded, so the result equals
+ * Number(text) (Clinger's fast path); longer numbers also return NaN and go through Number().
+ */
+function parseNumber(b: Buffer, s: number, e: number): number {
+  while (s < e && (b[s] === 32 || b[s] === 9)) s++;
+  while (e > s && (b[e - 1] === 32 || b[e - 1] === 9)) e--;
+  if (s === e) return NaN;
+  let i = s;
+  let neg = false;
+  if (b[i] === 45) { neg = true; i++; } else if (b[i] === 43) i++;
+  let m = 0, digits = 0, sig = 0, exp = 0;
+  while (i < e) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 9) break;
+    if (sig > 0 || d > 0) sig++;
+    m = m * 10 + d; digits++; i++;
+  }
+  if (i < e && b[i] === 46) {
+    i++;
+    while (i < e) {
+      const d = b[i]! - 48;
+      if (d < 0 || d > 9) break;
+      if (sig > 0 || d > 0) sig++;
+      m = m * 10 + d; digits++; exp--; i++;
+    }
+  }
+  if (digits === 0) return NaN;
+  if (i < e && (b[i] === 101 || b[i] === 69)) {
+    i++;
+    let eneg = false;
+    if (b[i] === 45) { eneg = true; i++; } else if (b[i] === 43) i++;
+    let ev = 0, ed = 0;
+    while (i < e) {
+      const d = b[i]! - 48;
+      if (d < 0 || d > 9) break;
+      ev = ev * 10 + d; ed++; i++;
+      if (ev > 1000) return NaN;
+    }
+    if (ed === 0) return NaN;
+    exp += eneg ? -ev : ev;
+  }
+  if (i !== e || sig > 15) return NaN;
+  let v: number;
+  if (m === 0) v = 0;
+  else if (exp >= 0) { if (exp > 22) return NaN; v = m * POW10[exp]!; }
+  else { if (exp < -22) return NaN; v = m / POW10[-exp]!; }
+  return neg ? -v : v;
 }
 
 /**
@@ -125,12 +178,15 @@ export class TableReader {
 
   async *batches(batchSize: number): AsyncGenerator<Batch> {
     const delim = this.spec.delimiter ?? ',';
+    const delimByte = Buffer.from(delim, 'utf8');
+    if (delimByte.length !== 1) throw new CliError(`the delimiter must be one byte, not ${JSON.stringify(delim)}`, 2);
+    const D = delimByte[0]!;
     let cols = -1;
     let xBuf: Float32Array | null = null;
     let yBuf: Float32Array | null = null;
     let rows = 0;
-    // CSV: header positions of the features and of the label.
-    let pick: number[] = [];
+    // CSV: for each header column, the x column it fills (-1: none, -2: the label).
+    let target: Int32Array = new Int32Array(0);
     let labelAt = -1;
     let width = 0;
     const hasLabel = this.spec.label !== undefined && this.spec.label !== null;
@@ -147,49 +203,84 @@ export class TableReader {
       if (!mapLabel) return v;
       try { return mapLabel(v); } catch (err) { throw new CliError(`${src}: line ${line}, column ${col}: ${(err as Error).message}`); }
     };
+    const badCell = (ln: number, c: number, text: string): CliError =>
+      new CliError(`${src}: line ${ln}, column ${c + 1} (${this.header[c]}): expected a number but found ${show(text)}`);
+    // The string path: quoted cells, or a field the byte parser does not take (it then reports or reads it).
+    const slowRow = (line: string, ln: number): void => {
+      const cells = splitCsvLine(line, delim);
+      if (cells.length !== width) throw new CliError(`${src}: line ${ln}: expected ${width} columns (as the header) but found ${cells.length}`);
+      const o = rows * cols;
+      for (let c = 0; c < width; c++) {
+        const t = target[c]!;
+        if (t === -1) continue;
+        const s = cells[c]!;
+        const v = Number(s);
+        if (!Number.isFinite(v) || s.trim() === '') throw badCell(ln, c, s);
+        if (t === -2) yBuf![rows] = label(v, ln, `${c + 1} (${this.header[c]})`);
+        else xBuf![o + t] = v;
+      }
+    };
 
     let first = true;
-    for await (const [raw, ln] of lines(this.input, src)) {
+    for await (const [buf, s, e, ln] of lines(this.input, src)) {
       if (first) {
         first = false;
-        const line = raw.replace(/^\uFEFF/, '');
+        const line = buf.toString('utf8', s, e).replace(/^\uFEFF/, '');
         if (this.format === null) this.format = formatOf(src, line.trimStart()[0]);
         if (this.format === 'csv') {
-          this.header = splitCsvLine(line, delim).map((h) => h.trim());
           if (line.trim() === '') throw new CliError(`${src}: line 1: expected a header row with column names`);
-          ({ pick, labelAt } = this.resolveCsv());
-          cols = pick.length;
+          this.header = splitCsvLine(line, delim).map((h) => h.trim());
+          const r = this.resolveCsv();
+          labelAt = r.labelAt;
           width = this.header.length;
+          target = new Int32Array(width).fill(-1);
+          r.pick.forEach((c, j) => { target[c] = j; });
+          if (labelAt >= 0) target[labelAt] = -2;
+          cols = r.pick.length;
           xBuf = new Float32Array(batchSize * cols);
           yBuf = hasLabel ? new Float32Array(batchSize) : null;
           continue;
         }
       }
       if (this.format === 'csv') {
-        if (raw.length === 0 || raw.trim() === '') continue;
-        const cells = splitCsvLine(raw, delim);
-        if (cells.length !== width) {
-          throw new CliError(`${src}: line ${ln}: expected ${width} columns (as the header) but found ${cells.length}`);
-        }
-        const xb = xBuf!;
-        let o = rows * cols;
-        for (let j = 0; j < cols; j++) {
-          const c = pick[j]!;
-          const s = cells[c]!;
-          const v = Number(s);
-          if (!Number.isFinite(v) || s.trim() === '') {
-            throw new CliError(`${src}: line ${ln}, column ${c + 1} (${this.header[c]}): expected a number but found ${show(s)}`);
+        let blank = true;
+        for (let i = s; i < e; i++) { const ch = buf[i]; if (ch !== 32 && ch !== 9) { blank = false; break; } }
+        if (blank) continue;
+        // Fast path over the bytes; any quote sends the line to the string path.
+        if (buf.indexOf(34, s) >= 0 && buf.indexOf(34, s) < e) {
+          slowRow(buf.toString('utf8', s, e), ln);
+        } else {
+          const xb = xBuf!;
+          const o = rows * cols;
+          let c = 0, fs0 = s;
+          for (let i = s; i <= e; i++) {
+            if (i < e && buf[i] !== D) continue;
+            if (c < width) {
+              const t = target[c]!;
+              if (t !== -1) {
+                let v = parseNumber(buf, fs0, i);
+                if (Number.isNaN(v)) {
+                  const text = buf.toString('utf8', fs0, i);
+                  v = Number(text);
+                  if (!Number.isFinite(v) || text.trim() === '') {
+                    // Count the columns first: a short or long row is reported as such.
+                    let n = 1;
+                    for (let k = s; k < e; k++) if (buf[k] === D) n++;
+                    if (n !== width) throw new CliError(`${src}: line ${ln}: expected ${width} columns (as the header) but found ${n}`);
+                    throw badCell(ln, c, text);
+                  }
+                }
+                if (t === -2) yBuf![rows] = label(v, ln, `${c + 1} (${this.header[c]})`);
+                else xb[o + t] = v;
+              }
+            }
+            c++;
+            fs0 = i + 1;
           }
-          xb[o++] = v;
-        }
-        if (labelAt >= 0) {
-          const s = cells[labelAt]!;
-          const v = Number(s);
-          const name = `${labelAt + 1} (${this.header[labelAt]})`;
-          if (!Number.isFinite(v) || s.trim() === '') throw new CliError(`${src}: line ${ln}, column ${name}: expected a number but found ${show(s)}`);
-          yBuf![rows] = label(v, ln, name);
+          if (c !== width) throw new CliError(`${src}: line ${ln}: expected ${width} columns (as the header) but found ${c}`);
         }
       } else {
+        const raw = buf.toString('utf8', s, e);
         if (raw.trim() === '') continue;
         let rec: unknown;
         try { rec = JSON.parse(raw); } catch (err) {
