@@ -29,6 +29,15 @@ function pin(...arrays: (ArrayBufferView | null | undefined)[]): void {
 const YIELD_MS = 10;
 const PROGRESS_MS = 100;
 
+/**
+ * Every async call starts its work in a later macrotask, as a native call (run on the libuv pool)
+ * resolves in a later turn: otherwise a loop of awaited small predicts runs on microtasks only and
+ * starves timers, I/O and other models' fits (a concurrency test saw a fit take 20x longer).
+ */
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 /** Views into the flat param (or grad) buffer for one layer, made once. */
 interface LayerViews {
   kernel: Float32Array | null;
@@ -418,6 +427,7 @@ export class JsNet implements Net {
     pin(x.data, y.data, order, sampleWeight, predictionsOut);
     this.busy = true;
     try {
+      await nextTurn();
       const ws = this.workspace('train', Math.min(batchSize, Math.max(1, total)));
       const fused = this.fused();
       const weighted = sampleWeight !== null;
@@ -475,6 +485,7 @@ export class JsNet implements Net {
     pin(x.data, y.data, sampleWeight, predictionsOut);
     this.busy = true;
     try {
+      await nextTurn();
       const ws = this.workspace('infer', Math.min(batchSize, Math.max(1, x.rows)));
       const penalty = this.regularization(false);
       let lossSum = 0;
@@ -509,6 +520,7 @@ export class JsNet implements Net {
     pin(x.data);
     this.busy = true;
     try {
+      await nextTurn();
       const out = new Float32Array(x.rows * this.outputDim);
       const ws = this.workspace('infer', Math.min(batchSize, Math.max(1, x.rows)));
       let lastYield = performance.now();
