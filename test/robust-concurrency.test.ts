@@ -24,6 +24,8 @@ function labels(x: Float32Array, rows: number, cols: number, classes: number): F
   for (let r = 0; r < rows; r++) y[r] = Math.abs(Math.floor((x[r * cols]! + x[r * cols + second]!) * classes)) % classes;
   return y;
 }
+const X1 = [Array.from({ length: 16 }, (_, i) => i / 16)];
+
 function weights(m: Sequential): Float32Array[] {
   return m.getWeights().map((t) => Float32Array.from(t.dataSync()));
 }
@@ -73,11 +75,24 @@ describe(`concurrency (${ENGINE} engine)`, () => {
       const p = await b.predict({ data: xb, shape: [50, 20] }, { batchSize: 7 });
       expect(Array.from(p.dataSync())).toEqual(expected);
       predicts++;
+      // A pause, so on the js engine (same thread, yielding between batches) the fit keeps progressing.
+      await new Promise((r) => setTimeout(r, 2));
     }
     await fitting;
     expect(predicts).toBeGreaterThan(1);
     a.dispose(); b.dispose();
   }, 120_000);
+
+  it('a loop of awaited predicts does not starve timers (each call resolves in a later turn of the loop)', async () => {
+    const m = build({ seed: 4, rows: 0, cols: 10, hidden: [8], classes: 2, batch: 1, epochs: 1 });
+    const x = { data: data(2, 10, 3), shape: [2, 10] as [number, number] };
+    let fired = false;
+    setTimeout(() => { fired = true; }, 1);
+    let calls = 0;
+    while (!fired && calls < 5000) { await m.predict(x); calls++; }
+    expect(fired, `the timer never ran during ${calls} awaited predicts`).toBe(true);
+    m.dispose();
+  });
 
   it('1,000 concurrent predict calls on one model all return the right rows', async () => {
     const m = build({ seed: 3, rows: 0, cols: 10, hidden: [32], classes: 5, batch: 1, epochs: 1 });
@@ -128,6 +143,25 @@ describe(`concurrency (${ENGINE} engine)`, () => {
       models.forEach((m) => m.dispose());
     }
   }, 180_000);
+
+  it('fit while the same model fits is ERR_BUSY; dispose() during a fit rejects it and the queued calls with ERR_DISPOSED', async () => {
+    const rows = 3000;
+    const j: Job = { seed: 31, rows, cols: 16, hidden: [32], classes: 3, batch: 4, epochs: 50 };
+    const m = build(j);
+    const x = data(rows, 16, 77);
+    const y = labels(x, rows, 16, 3);
+    const code = (p: Promise<unknown>): Promise<string> => p.then(() => 'resolved', (e: { code?: string }) => e.code ?? String(e));
+    // 50 epochs of 750 batches: far longer than the 10 ms before dispose(); the rest is abandoned.
+    const first = code(m.fit({ data: x, shape: [rows, 16] }, y, { epochs: 50, batchSize: 4, verbose: 0 }));
+    const second = code(m.fit({ data: x, shape: [rows, 16] }, y, { epochs: 1, verbose: 0 }));
+    const queued = code(m.predict({ data: x, shape: [rows, 16] }));
+    expect(await second).toBe('ERR_BUSY');
+    await new Promise((r) => setTimeout(r, 10));
+    m.dispose();
+    expect(await first).toBe('ERR_DISPOSED');
+    expect(await queued).toBe('ERR_DISPOSED');
+    expect(() => m.predictSync(X1)).toThrow(expect.objectContaining({ code: 'ERR_DISPOSED' }));
+  });
 
   describe.runIf(NATIVE)('libuv pool and OpenBLAS threads', () => {
     beforeAll(requireDist);
