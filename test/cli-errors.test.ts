@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEngine } from '../lib/engine';
-import { assertBuilt, cli, tempDir } from './cli-helpers';
+import { spawnSync } from 'node:child_process';
+import { assertBuilt, cli, CLI, ROOT, tempDir } from './cli-helpers';
 
 const engine = getEngine().name;
 
@@ -145,5 +146,15 @@ describe(`blasnet CLI errors (${engine} engine)`, () => {
     const none = cli([]);
     expect(none.status).toBe(2);
     expect(none.stderr).toMatch(/Usage: blasnet/);
+  });
+
+  it.skipIf(process.platform === 'win32')('the package bin is dist/cli/main.js and runs by itself (shebang, executable bit)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(path.resolve(ROOT, pkg.bin.blasnet)).toBe(CLI);
+    expect(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(fs.statSync(CLI).mode & 0o111).not.toBe(0);
+    const r = spawnSync(CLI, ['info'], { encoding: 'utf8', env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^blasnet \d+\.\d+\.\d+/);
   });
 });

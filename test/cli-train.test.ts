@@ -29,8 +29,10 @@ describe.skipIf(!haveIris)(`blasnet train/evaluate/predict on iris (${engine} en
   it('train reports its progress and final metrics, and writes a tfjs layers-model with the scaler and the column names', () => {
     expect(trainOut).toMatch(/Training a classification model on 150 rows x 4 features/);
     expect(trainOut).toMatch(/Epoch 150\/150|early stopping/);
-    const acc = Number(/Final: loss: [\d.]+ - accuracy: ([\d.]+)/.exec(trainOut)?.[1]);
+    const acc = Number(/Training rows \(120\): loss: [\d.]+ - accuracy: ([\d.]+)/.exec(trainOut)?.[1]);
     expect(acc).toBeGreaterThanOrEqual(0.95);
+    const val = Number(/Validation rows \(30\): loss: [\d.]+ - accuracy: ([\d.]+)/.exec(trainOut)?.[1]);
+    expect(val).toBeGreaterThanOrEqual(0.9);
     const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
     expect(json.format).toBe('layers-model');
     expect(fs.statSync(path.join(modelDir, 'weights.bin')).size).toBe(4 * (4 * 16 + 16 + 16 * 3 + 3));
@@ -62,10 +64,11 @@ describe.skipIf(!haveIris)(`blasnet train/evaluate/predict on iris (${engine} en
     const m = /^loss: ([\d.]+) - accuracy: ([\d.]+) \(150 rows/.exec(r.stdout);
     expect(m).not.toBeNull();
     expect(Number(m![2])).toBeGreaterThanOrEqual(0.95);
-    // Batched evaluation (40 rows at a time) equals the whole-file metrics train printed.
-    const fin = /Final: loss: ([\d.]+) - accuracy: ([\d.]+)/.exec(trainOut)!;
-    expect(Number(m![2])).toBeCloseTo(Number(fin[2]), 4);
-    expect(Number(m![1])).toBeCloseTo(Number(fin[1]), 3);
+    // Batched evaluation (40 rows at a time) equals the row-weighted metrics train printed for its two parts.
+    const t = /Training rows \(120\): loss: ([\d.]+) - accuracy: ([\d.]+)/.exec(trainOut)!;
+    const v = /Validation rows \(30\): loss: ([\d.]+) - accuracy: ([\d.]+)/.exec(trainOut)!;
+    expect(Number(m![2])).toBeCloseTo((120 * Number(t[2]) + 30 * Number(v[2])) / 150, 3);
+    expect(Number(m![1])).toBeCloseTo((120 * Number(t[1]) + 30 * Number(v[1])) / 150, 3);
   });
 
   it('predict writes class and probabilities equal to the library predict on the saved model (CSV and JSONL)', async () => {

@@ -145,16 +145,18 @@ export async function train(file: string, o: TrainOptions, print: Print): Promis
   const secs = (Date.now() - t0) / 1000;
   const h = history.history;
   const ran = history.epoch.length;
-  const last: Record<string, number> = {};
-  for (const [k, v] of Object.entries(h)) if (v.length) last[k] = v[v.length - 1]!;
-  print(`Trained ${ran} epoch${ran === 1 ? '' : 's'} in ${secs.toFixed(1)} s${ran < o.epochs ? ' (early stopping)' : ''}`);
-  // With early stopping the best weights were restored: report what the saved model scores.
-  const scores = await model.evaluate(xs, y, { batchSize: 1024 });
-  const split = o.validationSplit > 0
-    ? ` (the training rows and the last ${Math.floor(rows * o.validationSplit)} held-out rows together)` : '';
-  print(`Final: ${fmtLogs(scores)}${split}`);
-  if (o.validationSplit > 0 && last.val_loss !== undefined) {
-    print(`Last epoch: ${fmtLogs(last)}`);
+  print(`Trained ${ran} epoch${ran === 1 ? '' : 's'} in ${secs < 10 ? secs.toFixed(2) : secs.toFixed(1)} s${ran < o.epochs ? ' (early stopping' + (o.earlyStopping !== undefined ? ', best weights restored)' : ')') : ''}`);
+  // What the saved model scores (with early stopping the best weights were restored), on each part.
+  const nVal = rows - nTrain;
+  const part = (from: number, to: number): [{ data: Float32Array; shape: [number, number] }, { data: Float32Array; shape: [number, number] }] => {
+    const w = y.shape[1];
+    return [{ data: xs.dataSync().subarray(from * cols, to * cols), shape: [to - from, cols] }, { data: y.data.subarray(from * w, to * w), shape: [to - from, w] }];
+  };
+  const [xt, yt] = part(0, nTrain);
+  print(`Training rows (${nTrain}): ${fmtLogs(await model.evaluate(xt, yt, { batchSize: 1024 }))}`);
+  if (nVal > 0) {
+    const [xv, yvv] = part(nTrain, rows);
+    print(`Validation rows (${nVal}): ${fmtLogs(await model.evaluate(xv, yvv, { batchSize: 1024 }))}`);
   }
 
   const meta: CliMeta = { task, label: o.label, features: table.columns, ...(classes ? { classes } : {}) };
