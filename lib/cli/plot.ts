@@ -95,15 +95,18 @@ export function historySvg(history: Record<string, number[]>, title = 'Training 
  * A chart drawn with characters: each series is resampled to `width` columns and marked with its glyph
  * ('●' train, '○' validation) on a `height`-row grid, with the value range on the left and epochs below.
  */
-export function terminalChart(series: Series[], options: { width?: number; height?: number; glyphs?: string[] } = {}): string {
+export function terminalChart(series: Series[], options: { width?: number; height?: number; glyphs?: string[]; log?: boolean } = {}): string {
   const height = options.height ?? 10;
   const glyphs = options.glyphs ?? ['●', '○', '◆', '◇'];
   const n = Math.max(0, ...series.map((s) => s.values.length));
   if (n === 0) return '';
   const width = Math.max(2, options.width ?? 60);
   const finite = series.flatMap((s) => s.values).filter(Number.isFinite);
-  let lo = finite.length ? Math.min(...finite) : 0;
-  let hi = finite.length ? Math.max(...finite) : 1;
+  // A log scale when the values span more than 30x (a loss falling from 2 to 0.01 would be a flat line).
+  const log = options.log ?? (finite.length > 0 && finite.every((v) => v > 0) && Math.max(...finite) / Math.min(...finite) > 30);
+  const f = (v: number): number => (log ? Math.log10(v) : v);
+  let lo = finite.length ? f(Math.min(...finite)) : 0;
+  let hi = finite.length ? f(Math.max(...finite)) : 1;
   if (!(hi > lo)) { hi = lo + 1; }
   const grid: string[][] = Array.from({ length: height }, () => Array.from({ length: width }, () => ' '));
   // Later series first, so the training curve is drawn on top where they meet.
@@ -113,18 +116,20 @@ export function terminalChart(series: Series[], options: { width?: number; heigh
       const t = n === 1 ? 0 : (c / (width - 1)) * (s.values.length - 1);
       const i0 = Math.floor(t), i1 = Math.min(s.values.length - 1, i0 + 1);
       const a = s.values[i0]!, b = s.values[i1]!;
-      const v = a + (b - a) * (t - i0);
-      if (!Number.isFinite(v)) continue;
+      if (!Number.isFinite(a) || !Number.isFinite(b) || (log && (a <= 0 || b <= 0))) continue;
+      const v = f(a) + (f(b) - f(a)) * (t - i0);
       const row = Math.round(((hi - v) / (hi - lo)) * (height - 1));
       grid[Math.max(0, Math.min(height - 1, row))]![c] = g;
     }
   });
-  const labels = grid.map((_, r) => (r === 0 ? fmt(hi) : r === height - 1 ? fmt(lo) : r === Math.floor((height - 1) / 2) ? fmt(hi - ((hi - lo) * r) / (height - 1)) : ''));
+  const at = (r: number): string => { const v = hi - ((hi - lo) * r) / (height - 1); return fmt(log ? 10 ** v : v); };
+  const mid = Math.floor((height - 1) / 2);
+  const labels = grid.map((_, r) => (r === 0 || r === height - 1 || r === mid ? at(r) : ''));
   const lw = Math.max(...labels.map((l) => l.length));
   const lines = grid.map((row, r) => `${labels[r]!.padStart(lw)} ┤${row.join('')}`);
   const axis = `${' '.repeat(lw)} └${'─'.repeat(width)}`;
   const first = 'epoch 1', last = `${n}`;
   const foot = `${' '.repeat(lw + 2)}${first}${' '.repeat(Math.max(1, width - first.length - last.length))}${last}`;
-  const legend = `${' '.repeat(lw + 2)}${series.map((s, i) => `${glyphs[i % glyphs.length]} ${s.name}`).join('   ')}`;
+  const legend = `${' '.repeat(lw + 2)}${series.map((s, i) => `${glyphs[i % glyphs.length]} ${s.name}`).join('   ')}${log ? '   (log scale)' : ''}`;
   return [...lines, axis, foot, legend].join('\n');
 }

@@ -317,7 +317,7 @@ export class TableReader {
       pick = h.map((_, i) => i).filter((i) => i !== labelAt);
       const want = this.spec.expectedFeatures;
       if (want !== undefined && want !== null && pick.length !== want) {
-        throw new CliError(`${src}: the model takes ${want} features but the file has ${pick.length} columns${labelAt >= 0 ? ' besides the label' : ''}`);
+        throw new CliError(`${src}: the model takes ${want} features but the file has ${pick.length} column${pick.length === 1 ? '' : 's'}${labelAt >= 0 ? ' besides the label' : ''}`);
       }
     }
     if (pick.length === 0) throw new CliError(`${src}: no feature columns${labelAt >= 0 ? ' besides the label' : ''}`);
