@@ -29,7 +29,8 @@ export async function demo(o: DemoOptions, print: Print): Promise<{ accuracy: nu
   if (!fs.existsSync(DIGITS_CSV)) throw new CliError(`the demo dataset is missing: ${DIGITS_CSV} (reinstall blasnet)`);
   const eng = engineInfo();
   print(`blasnet demo: a multilayer perceptron learns to read handwritten digits (8x8 pixels, 10 classes).`);
-  print(`Data: ${path.relative(process.cwd(), DIGITS_CSV) || DIGITS_CSV} (UCI Optical Recognition of Handwritten Digits, CC BY 4.0)`);
+  const rel = path.relative(process.cwd(), DIGITS_CSV);
+  print(`Data: ${rel && !rel.startsWith('..') ? rel : DIGITS_CSV} (UCI Optical Recognition of Handwritten Digits, CC BY 4.0)`);
   print(`Engine: ${eng.engine}${eng.engine === 'native' ? ` (${eng.blasCore ?? 'OpenBLAS'}, ${eng.threads} thread${eng.threads === 1 ? '' : 's'})` : ' (pure TypeScript' + (eng.nativeUnavailableReason ? '; native unavailable' : '') + ')'}`);
 
   const table = await readTable(DIGITS_CSV, { features: null, label: 'label' });
