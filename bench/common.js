@@ -7,7 +7,7 @@ const path = require('path');
 
 /** Full-size workloads as issue 5 defines them; `reduced` gives a smaller N for peers that would take minutes. */
 const FULL = {
-  w1: { rows: 100, inputs: 10, hidden: 10, outputs: 1, epochs: 100, batchSize: 10, runs: 7 },
+  w1: { rows: 100, inputs: 10, hidden: 10, outputs: 1, epochs: 100, batchSize: 10, runs: 9, warmup: 4 },
   w2: { rows: 60000, inputs: 784, hidden: [256, 128], classes: 10, epochs: 2, batchSize: 128, lr: 1e-3, runs: 3,
     reduced: { 'tfjs-cpu': 4096, 'tfjs-wasm': 16384, 'brain.js': 300 } },
   w3: { rows: 16384, width: [1024, 4096, 4096, 1024], batchSize: 512, lr: 0.01, runs: 3, checkRows: 32,
@@ -19,7 +19,7 @@ const FULL = {
 
 /** --quick: everything tiny; it checks that the benchmark works, not how fast anything is. */
 const QUICK = {
-  w1: { rows: 100, inputs: 10, hidden: 10, outputs: 1, epochs: 5, batchSize: 10, runs: 1 },
+  w1: { rows: 100, inputs: 10, hidden: 10, outputs: 1, epochs: 5, batchSize: 10, runs: 1, warmup: 0 },
   w2: { rows: 1024, inputs: 784, hidden: [256, 128], classes: 10, epochs: 2, batchSize: 128, lr: 1e-3, runs: 1,
     reduced: { 'brain.js': 128 } },
   w3: { rows: 512, width: [256, 1024, 1024, 256], batchSize: 128, lr: 0.01, runs: 1, checkRows: 32, reduced: {} },

@@ -46,6 +46,7 @@ async function w1(bn, task) {
     return { ms, loss: h.history.loss };
   };
   const check = await once(); // untimed: checks the loss goes down, warms up
+  for (let k = 0; k < (c.warmup || 0); k++) await once(); // untimed: JIT and allocator warm-up, as for every peer
   const times = [], losses = [];
   for (let r = 0; r < task.runs; r++) {
     const o = await once();

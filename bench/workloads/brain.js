@@ -43,6 +43,7 @@ async function w1(brain, task) {
   const data = rowsOf(C.readF32(task.files.w1_x), C.readF32(task.files.w1_y), c.rows, c.inputs, 1);
   // The untimed check runs at least 30 epochs: brain.js's error moves slowly at first (--quick has 5).
   const check = train(brain, [c.hidden], data, Math.max(c.epochs, 30), 1e-3);
+  for (let k = 0; k < (c.warmup || 0); k++) train(brain, [c.hidden], data, c.epochs, 1e-3); // untimed warm-up
   const times = [];
   for (let r = 0; r < task.runs; r++) times.push(train(brain, [c.hidden], data, c.epochs, 1e-3).ms);
   return { times, check: lossCheck(check.errors) };

@@ -53,6 +53,7 @@ async function w1(tf, task) {
     return { ms, loss: h.history.loss };
   };
   const check = await once();
+  for (let k = 0; k < (c.warmup || 0); k++) await once(); // untimed: JIT and allocator warm-up, as for every peer
   const times = [];
   for (let r = 0; r < task.runs; r++) times.push((await once()).ms);
   return { times, check: lossCheck(check.loss) };
