@@ -29,7 +29,7 @@ export type { ActivationName, LossName, OptimizerName } from './model/names';
 export { data } from './data';
 export type { MatrixLike, LabelsLike, TrainTestSplit, TrainTestSplitOptions, CsvData, ReadCsvOptions } from './data';
 export { loadLayersModel, loadModel, fromArtifacts } from './io';
-export type { SaveOptions, SaveResult, ModelArtifacts, LoadOptions } from './io';
+export type { SaveOptions, SaveResult, ModelArtifacts, LoadOptions, IOHandler } from './io';
 export { setEngine, engineInfo, setNumThreads, getEngine } from './engine';
 export type { EngineInfo } from './engine/types';
 export { BlasnetError } from './errors';

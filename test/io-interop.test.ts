@@ -210,8 +210,8 @@ describe('blasnet <-> @tensorflow/tfjs', () => {
     expect(maxAbsDiff((back.predict(xs) as tf.Tensor).dataSync(), theirs)).toBeLessThanOrEqual(1e-5);
     // tfjs's own IOHandlers work with blasnet too: model.save(tf.io.withSaveHandler(...)), loadLayersModel(tf.io.fromMemory(...)).
     let viaHandler: tf.io.ModelArtifacts | null = null;
-    await model.save(tf.io.withSaveHandler(async (art) => { viaHandler = art; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }) as never);
-    const fromHandler = await loadLayersModel(tf.io.fromMemory(viaHandler!) as never);
+    await model.save(tf.io.withSaveHandler(async (art) => { viaHandler = art; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+    const fromHandler = await loadLayersModel(tf.io.fromMemory(viaHandler!));
     expect(maxAbsDiff((await fromHandler.predict(xArr)).dataSync(), theirs)).toBeLessThanOrEqual(1e-5);
     fromHandler.dispose();
     for (const m of [model, fromMem]) m.dispose();

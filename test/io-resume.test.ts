@@ -67,6 +67,32 @@ describe('includeOptimizer: training resumes exactly', () => {
     });
   }
 
+  it('with shuffle: the resumed fit shuffles its epochs as the uninterrupted fit does', async () => {
+    const fitArgs = { batchSize: 8, shuffle: true, verbose: 0 as const };
+    const whole = build(configs[0]![1]);
+    await whole.fit(x, y, { ...fitArgs, epochs: 6 });
+
+    const first = build(configs[0]![1]);
+    await first.fit(x, y, { ...fitArgs, epochs: 3 });
+    const dir = path.join(tmp, 'shuffled');
+    await first.save(dir, { includeOptimizer: true });
+    first.dispose();
+    setSeed(999); // the global generator's state at load time must not matter
+    const resumed = await loadModel(dir);
+    await resumed.fit(x, y, { ...fitArgs, epochs: 6, initialEpoch: 3 });
+    expect(flat(resumed)).toEqual(flat(whole));
+
+    // Control: a model that lost its shuffling state (weights and optimizer kept) diverges.
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    expect(json.blasnetTrainingConfig.shuffle_seed).toBeTypeOf('number');
+    delete json.blasnetTrainingConfig.shuffle_seed;
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
+    const forgetful = await loadModel(dir);
+    await forgetful.fit(x, y, { ...fitArgs, epochs: 6, initialEpoch: 3 });
+    expect(flat(forgetful)).not.toEqual(flat(whole));
+    for (const m of [whole, resumed, forgetful]) m.dispose();
+  });
+
   it('without includeOptimizer the model loads uncompiled weights only (as tfjs)', async () => {
     const m = build(configs[0]![1]);
     await m.fit(x, y, { batchSize: 8, shuffle: false, verbose: 0, epochs: 2 });

@@ -85,8 +85,11 @@ function saveResult(artifacts: ModelArtifacts, weightBytes: number): SaveResult 
 
 /** A tfjs-style IOHandler (tf.io.withSaveHandler, tf.io.fromMemory, or any {save} / {load} object). */
 export interface IOHandler {
-  save?(artifacts: ModelArtifacts): Promise<unknown>;
-  load?(): Promise<ModelArtifacts>;
+  // `never`: any one-argument save accepts our artifacts, including tfjs's own SaveHandler, whose
+  // ModelArtifacts type is stricter than ours at compile time and equal on the wire.
+  save?: (artifacts: never) => Promise<unknown>;
+  /** What it resolves to is validated as untrusted artifacts. */
+  load?: () => Promise<unknown>;
 }
 
 function isHandler(v: unknown, method: 'save' | 'load'): v is IOHandler {
@@ -99,7 +102,7 @@ function isHandler(v: unknown, method: 'save' | 'load'): v is IOHandler {
  */
 export async function saveModel(model: Sequential, target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
   const artifacts = toArtifacts(model, options);
-  if (isHandler(target, 'save')) return (await target.save!(artifacts)) as SaveResult;
+  if (isHandler(target, 'save')) return (await (target.save as (a: ModelArtifacts) => Promise<unknown>)(artifacts)) as SaveResult;
   const { bytes } = saveArtifacts(artifacts, target as string);
   return saveResult(artifacts, bytes);
 }
@@ -109,7 +112,7 @@ export async function saveModel(model: Sequential, target: string | IOHandler, o
  * http(s) URL of a model.json, or an IOHandler with load() (e.g. tf.io.fromMemory); all validated alike.
  */
 export async function loadLayersModel(pathOrUrl: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
-  if (isHandler(pathOrUrl, 'load')) return fromArtifacts(await pathOrUrl.load!(), options);
+  if (isHandler(pathOrUrl, 'load')) return fromArtifacts((await pathOrUrl.load!()) as ModelArtifacts, options);
   if (isHttpUrl(pathOrUrl)) return fromArtifacts(await fetchArtifacts(pathOrUrl), options);
   return buildModel(loadDescription(pathOrUrl as string, options));
 }
@@ -130,5 +133,5 @@ export function toFiles(model: Sequential, options: SaveOptions = {}): { modelJs
 }
 
 // model.save() calls this (registered here so that lib/model does not import lib/io).
-setSaveHook((m, target, options) => saveModel(m, target as string | IOHandler, options));
+setSaveHook((m, target, options) => saveModel(m, target, options));
 

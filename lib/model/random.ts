@@ -67,6 +67,25 @@ export function rowOrder(n: number, shuffle: boolean): Uint32Array {
   return order;
 }
 
+/**
+ * A generator whose whole state is one uint32 that can be read and restored: a model's shuffling
+ * stream, saved with its optimizer state so a resumed fit shuffles as the uninterrupted one would.
+ */
+export class RandomStream {
+  state: number;
+  constructor(seed: number) {
+    this.state = (Math.trunc(seed) ^ 0x5bd1e995) >>> 0;
+  }
+  /** Uniform in [0, 1): the same sequence as localRandom(seed). */
+  readonly next = (): number => {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** A generator with its own state (trainTestSplit's seed must not disturb the global one). */
 export function localRandom(seed: number): () => number {
   let s = (Math.trunc(seed) ^ 0x5bd1e995) >>> 0;

@@ -8,7 +8,8 @@ import type { LayerSpec, Matrix, Net, NetSpec, ParamSlot } from '../engine/types
 import { Tensor, Tensor2D } from '../tensor';
 import { checkFinite, sliceRows, toLabels, toMatrix } from '../data/coerce';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
-import type { ModelDescription, NamedTensor } from '../io/description';
+import type { ModelDescription, NamedTensor, TrainingDescription } from '../io/description';
+import type { IOHandler, SaveResult } from '../io';
 import type { ModelArtifacts } from '../io/format';
 import { Dropout, InputLayer, Layer, deserializeLayer, type LayerOwner } from './layers';
 import { getOptimizer, makeOptimizer, Optimizer } from './optimizers';
@@ -17,7 +18,7 @@ import type { LossName, OptimizerName } from './names';
 import { getMetric, type CustomMetricFn, type Metric, type MetricName } from './metrics';
 import { Callback, TerminateOnNaN, type CallbackHooks, type Logs, type TrainableModel } from './callbacks';
 import { Progress } from './progress';
-import { localRandom, randomUint32, rowOrder, shuffleInPlace } from './random';
+import { RandomStream, randomUint32, rowOrder, shuffleInPlace } from './random';
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** The model whose fit the current async context runs inside (see Sequential.exclusive). */
@@ -136,12 +137,12 @@ export class Sequential implements LayerOwner, TrainableModel {
   userDefinedMetadata: Record<string, unknown> | null = null;
   /**
    * The model's own shuffling generator, seeded from the global one when the model is made: models
-   * trained concurrently shuffle exactly as they would alone.
+   * trained concurrently shuffle exactly as they would alone. Its state is saved with includeOptimizer.
    */
-  private readonly rng: () => number;
+  private readonly rng: RandomStream;
 
   constructor(args: SequentialArgs = {}) {
-    this.rng = localRandom(randomUint32());
+    this.rng = new RandomStream(randomUint32());
     if (args === null || typeof args !== 'object') throw invalidArg('sequential options', 'an object', args);
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
       throw invalidArg('sequential name', 'a non-empty string', args.name);
@@ -595,7 +596,7 @@ export class Sequential implements LayerOwner, TrainableModel {
       await call('onEpochBegin', epoch, {});
       progress.epochBegin(epoch);
       for (let i = 0; i < rows; i++) order[i] = i;
-      if (shuffle) shuffleInPlace(order, this.rng);
+      if (shuffle) shuffleInPlace(order, this.rng.next);
       let lossSum = 0, samples = 0;
       let nanAt = -1;
       // Snapshot to fall back on if a step blows the weights up (copies of P floats: cheap next to an epoch).
@@ -910,15 +911,16 @@ export class Sequential implements LayerOwner, TrainableModel {
       return { className: l.getClassName(), config };
     });
     const c = this.compiled;
-    const training = c ? {
+    const training: TrainingDescription | null = c ? {
       loss: c.loss.serializedName,
       metrics: [...c.metricNames],
       optimizerConfig: { className: c.optimizer.getClassName(), config: { ...c.optimizer.getConfig(), ...(c.optimizer.schedule ? {} : { learningRate: this.learningRate }) } },
     } : null;
     if (training && c && (c.loss.spec.fromLogits || c.loss.spec.id === 'huber')) {
-      (training as { lossConfig?: unknown }).lossConfig = { fromLogits: c.loss.spec.fromLogits, delta: c.loss.spec.delta };
+      training.lossConfig = { fromLogits: c.loss.spec.fromLogits, delta: c.loss.spec.delta };
     }
     const optimizerWeights: NamedTensor[] = [];
+    if (options.includeOptimizer && training) training.shuffleSeed = this.rng.state;
     if (options.includeOptimizer && c) {
       const state = this.ensureNet().getOptimizerState();
       optimizerWeights.push({ name: 'iter', shape: [], data: state.slice(0, 1) });
@@ -972,9 +974,12 @@ export class Sequential implements LayerOwner, TrainableModel {
     model.writeSlots(slots, desc.weights.map((w) => ({ dataSync: () => w.data, shape: w.shape })), 'fromDescription');
     if (desc.training) {
       const t = desc.training;
-      const lossCfg = (t as { lossConfig?: { fromLogits?: boolean; delta?: number } }).lossConfig;
+      const lossCfg = t.lossConfig;
       const loss = lossCfg ? { name: t.loss, ...lossCfg } : t.loss;
       model.compile({ optimizer: t.optimizerConfig as never, loss: loss as never, metrics: t.metrics ?? [] });
+      if (typeof t.shuffleSeed === 'number' && Number.isInteger(t.shuffleSeed) && t.shuffleSeed >= 0 && t.shuffleSeed < 2 ** 32) {
+        model.rng.state = t.shuffleSeed;
+      }
       if (desc.optimizerWeights && desc.optimizerWeights.length > 0) {
         model.pendingOptimizerState = model.assembleOptimizerState(desc.optimizerWeights);
       }
@@ -1048,16 +1053,17 @@ export class Sequential implements LayerOwner, TrainableModel {
   /**
    * Writes dir/model.json and dir/weights.bin in the TensorFlow.js layers-model format, atomically
    * ('dir' or 'file://dir'); {includeOptimizer} adds the training config and optimizer state, {scaler}
-   * a fitted data scaler. Runs after any call already queued on this model.
+   * a fitted data scaler. A tfjs IOHandler (tf.io.withSaveHandler, or any {save}) receives the artifacts
+   * instead. Runs after any call already queued on this model.
    */
-  async save(target: string, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } } = {}): Promise<unknown> {
+  async save(target: string | IOHandler, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } } = {}): Promise<SaveResult> {
     if (!saveHook) throw new BlasnetError('ERR_IO', 'Saving is not available (lib/io is not loaded: import from the package entry)');
     const hook = saveHook;
     return this.exclusive(async () => hook(this, target, options));
   }
 }
 
-type SaveHook = (m: Sequential, target: string, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } }) => Promise<unknown>;
+type SaveHook = (m: Sequential, target: string | IOHandler, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } }) => Promise<SaveResult>;
 let saveHook: SaveHook | null = null;
 export function setSaveHook(h: SaveHook): void { saveHook = h; }
 type ArtifactsHook = (m: Sequential, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } }) => ModelArtifacts;
