@@ -180,10 +180,13 @@ async function main() {
   if (opt.save) {
     const dir = path.join(BENCH, 'results');
     fs.mkdirSync(dir, { recursive: true });
-    const base = path.join(dir, `${started.toISOString().slice(0, 10)}${opt.quick ? '-quick' : ''}`);
+    // A run of some peers or workloads (or fewer runs) never replaces the day's complete result.
+    const partial = Boolean(opt.peers || opt.workloads || opt.runs);
+    const base = path.join(dir, `${started.toISOString().slice(0, 10)}${opt.quick ? '-quick' : ''}${partial ? '-partial' : ''}`);
     fs.writeFileSync(`${base}.json`, `${JSON.stringify(out, null, 2)}\n`);
     fs.writeFileSync(`${base}.md`, `${md}\n`);
     log(`saved ${path.relative(ROOT, base)}.json and .md`);
+    if (!opt.quick && !partial) require('./readme-table').writeReadmeTable(`${base}.json`);
   }
   const failed = Object.entries(out.results).flatMap(([p, ws]) => Object.entries(ws)
     .filter(([, r]) => r.error || (r.check && !r.check.ok)).map(([w, r]) => `${w} ${p}: ${r.error || `check failed (${r.check.detail})`}`));
