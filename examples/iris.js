@@ -37,6 +37,6 @@ module.exports = { run };
 
 if (require.main === module) {
   const path = require('path');
-  const file = process.argv[2] || path.resolve(__dirname, '../../shared/data/iris.csv');
+  const file = process.argv[2] || path.resolve(__dirname, '../data/iris.csv');
   run(require('..'), { file }).catch((err) => { console.error(err.message); process.exit(1); });
 }

@@ -3,10 +3,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { dataset } from './helpers/datasets';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
-export const IRIS = path.resolve(__dirname, '../../shared/data/iris.csv');
+export const IRIS = dataset('iris.csv') ?? path.resolve(__dirname, '../../shared/data/iris.csv');
 
 export interface Run { status: number | null; stdout: string; stderr: string }
 

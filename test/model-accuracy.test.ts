@@ -1,22 +1,23 @@
-// Accuracy on real data from ../shared/data (skipped with a message when absent). iris and digits8x8
+// Accuracy on real data from ../shared/data, or the copies of iris and digits8x8 in data/ (MNIST is
+// skipped with a message when ../shared/data is absent). iris and digits8x8
 // on every engine; MNIST (784-128-10, 3 epochs) on the native engine only (too slow for the TS engine
 // inside the suite's time budget).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { data, layers, optimizers, sequential, setSeed } from '../lib/index';
 import { getEngine } from '../lib/engine';
+import { dataset } from './helpers/datasets';
 
-const DATA = path.resolve(__dirname, '../../shared/data');
-const have = (f: string): boolean => fs.existsSync(path.join(DATA, f));
-if (!have('iris.csv')) console.warn(`model-accuracy: ${DATA} is absent; accuracy tests are skipped`);
+const have = (f: string): boolean => dataset(f) !== null;
+const file = (f: string): string => dataset(f)!;
+if (!have('mnist_train.csv.gz')) console.warn('model-accuracy: ../shared/data/mnist_*.csv.gz are absent; the MNIST test is skipped');
 
 const engine = getEngine().name;
 
 describe(`accuracy on real data (${engine} engine)`, () => {
   it.skipIf(!have('iris.csv'))('iris: >= 95% test accuracy with a small MLP', async () => {
     setSeed(1);
-    const { x, y } = data.readCsv(path.join(DATA, 'iris.csv'), { label: 'label' });
+    const { x, y } = data.readCsv(file('iris.csv'), { label: 'label' });
     const split = data.trainTestSplit(x, y!, { testSize: 0.3, stratify: true, seed: 3 });
     const scaler = data.standardScaler().fit(split.xTrain);
     const model = sequential({ layers: [
@@ -32,7 +33,7 @@ describe(`accuracy on real data (${engine} engine)`, () => {
 
   it.skipIf(!have('digits8x8.csv'))('digits8x8: >= 96% test accuracy with a small MLP', async () => {
     setSeed(2);
-    const { x, y } = data.readCsv(path.join(DATA, 'digits8x8.csv'), { label: 'label' });
+    const { x, y } = data.readCsv(file('digits8x8.csv'), { label: 'label' });
     const split = data.trainTestSplit(x, y!, { testSize: 0.2, stratify: true, seed: 5 });
     const scaler = data.standardScaler().fit(split.xTrain);
     const model = sequential({ layers: [
@@ -50,8 +51,8 @@ describe(`accuracy on real data (${engine} engine)`, () => {
   it.skipIf(engine !== 'native' || !have('mnist_train.csv.gz'))('MNIST 784-128-10, 3 epochs: >= 96% test accuracy (native engine)', async () => {
     setSeed(3);
     const t0 = Date.now();
-    const train = data.readCsv(path.join(DATA, 'mnist_train.csv.gz'), { label: 'label' });
-    const test = data.readCsv(path.join(DATA, 'mnist_test.csv.gz'), { label: 'label' });
+    const train = data.readCsv(file('mnist_train.csv.gz'), { label: 'label' });
+    const test = data.readCsv(file('mnist_test.csv.gz'), { label: 'label' });
     const t1 = Date.now();
     // Pixels 0..255 -> 0..1, in place (the tensors are ours).
     for (const t of [train.x, test.x]) { const d = t.dataSync(); for (let i = 0; i < d.length; i++) d[i]! /= 255; }

@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getEngine } from '../lib/engine';
+import { dataset } from './helpers/datasets';
 
-const IRIS = path.resolve(__dirname, '../../shared/data/iris.csv');
+const IRIS = dataset('iris.csv') ?? path.resolve(__dirname, '../../shared/data/iris.csv');
 
 describe(`examples (${getEngine().name} engine)`, () => {
   it.skipIf(!fs.existsSync(IRIS))('examples/iris.js trains with early stopping and classifies the held-out rows', async () => {
