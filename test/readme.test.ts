@@ -1,7 +1,9 @@
 // Every ```ts / ```js block of README.md runs, in order, in one working directory (with a copy of data/),
 // against the built package (dist/); ts blocks are type-checked against dist/index.d.ts first. A ```text
 // block right after a code block whose lead-in says it "prints" must match that block's output (numbers
-// within a small tolerance, since the two engines round differently in the last digits).
+// within a small tolerance, since the two engines round differently in the last digits). Every ```sh
+// block is checked too: its blasnet commands run as written (npx blasnet -> the built CLI), with any
+// "# loss: ..." comment matched against the output; npm scripts, files and test files it names exist.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +19,7 @@ const ENTRY = path.join(ROOT, 'dist', 'index.mjs');
 interface Block { lang: string; code: string; line: number; expected: string | null }
 
 /** The README's fenced blocks: runnable ones, each with the output block that follows it, if any. */
-export function extractBlocks(md: string): { runnable: Block[]; all: { lang: string; line: number }[] } {
+export function extractBlocks(md: string): { runnable: Block[]; all: { lang: string; line: number; code: string }[] } {
   const re = /^```(\S*)[^\n]*\n([\s\S]*?)^```[ \t]*$/gm;
   const found: { lang: string; code: string; start: number; end: number; line: number }[] = [];
   for (let m = re.exec(md); m; m = re.exec(md)) {
@@ -31,7 +33,7 @@ export function extractBlocks(md: string): { runnable: Block[]; all: { lang: str
     const expected = next && next.lang === 'text' && /\bprints\b/.test(between) && between.trim().split('\n').length <= 2 ? next.code : null;
     runnable.push({ lang: b.lang, code: b.code, line: b.line, expected });
   });
-  return { runnable, all: found.map((b) => ({ lang: b.lang, line: b.line })) };
+  return { runnable, all: found.map((b) => ({ lang: b.lang, line: b.line, code: b.code })) };
 }
 
 /** Same text with every number within abs 2e-3 + rel 2e-2 of the expected one. */
@@ -45,6 +47,18 @@ function matchesOutput(actual: string, expected: string): string | null {
     if (Math.abs(x - y) > 2e-3 + 2e-2 * Math.abs(y)) return `number ${i + 1}: got ${an[i]}, README says ${en[i]}\n${a}`;
   }
   return null;
+}
+
+/** The commands of a sh block: continuation lines joined, `a && b` split, each with its trailing comment. */
+function shellCommands(code: string): { cmd: string; comment: string }[] {
+  const out: { cmd: string; comment: string }[] = [];
+  for (const line of code.replace(/\\\n\s*/g, ' ').split('\n')) {
+    const hash = line.search(/\s#\s/);
+    const cmd = (hash >= 0 ? line.slice(0, hash) : line).trim();
+    const comment = hash >= 0 ? line.slice(hash).replace(/^\s*#\s*/, '').trim() : '';
+    if (cmd) for (const part of cmd.split(' && ')) out.push({ cmd: part.trim(), comment });
+  }
+  return out;
 }
 
 const md = fs.readFileSync(README, 'utf8');
@@ -109,5 +123,39 @@ describe(`README.md code blocks (${getEngine().name} engine)`, () => {
         expect(problem, `README.md:${b.line}: the output shown after the block differs from what it prints`).toBeNull();
       }
     });
+  }, 300_000);
+
+  it('every sh block: blasnet commands run as written, npm scripts and files it names exist', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const cli = path.join(ROOT, 'dist', 'cli', 'main.js');
+    const sh = all.filter((b) => b.lang === 'sh');
+    expect(sh.length).toBeGreaterThanOrEqual(3);
+    let ran = 0;
+    for (const b of sh) {
+      for (const { cmd, comment } of shellCommands(b.code)) {
+        const where = `README.md:${b.line}: ${cmd}`;
+        let m: RegExpMatchArray | null;
+        if (/(^|\|\s*)npx blasnet\b/.test(cmd)) {
+          const script = cmd.replace(/npx blasnet\b/g, `"${process.execPath}" "${cli}"`);
+          const r = spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd: work, encoding: 'utf8', env: process.env, timeout: 120_000 });
+          expect(r.status, `${where} exited ${r.status}:\n${r.stderr}`).toBe(0);
+          if (/^loss: /.test(comment)) expect(matchesOutput(r.stdout, comment), where).toBeNull();
+          ran++;
+        } else if ((m = cmd.match(/^npm run (\S+)/))) {
+          expect(pkg.scripts[m[1]!], where).toBeTypeOf('string');
+        } else if (cmd === 'npm test' || cmd === 'npm install') {
+          expect(pkg.scripts[cmd === 'npm test' ? 'test' : 'install'], where).toBeTypeOf('string');
+        } else if ((m = cmd.match(/^npx vitest run (\S+)$/)) || (m = cmd.match(/^node (\S+)/))) {
+          expect(fs.existsSync(path.join(ROOT, m[1]!)), where).toBe(true);
+        } else if ((m = cmd.match(/^apt-get install -y (.+)$/))) {
+          // What the README tells users to install is what CI installs.
+          const ci = fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
+          for (const p of m[1]!.split(/\s+/).filter((p) => p !== 'python3')) expect(ci, `${where}: .ci/run installs ${p}`).toContain(p);
+        } else {
+          throw new Error(`${where}: no check for this command (add one to test/readme.test.ts)`);
+        }
+      }
+    }
+    expect(ran).toBeGreaterThanOrEqual(5);
   }, 300_000);
 });
