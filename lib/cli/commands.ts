@@ -8,6 +8,7 @@ import {
   sequential, layers, setSeed, callbacks, optimizers, data, engineInfo, BlasnetError,
   type Sequential, type OptimizerName, type CallbackHooks,
 } from '../index';
+import { RandomStream } from '../model/random';
 import { CliError, usageError } from './errors';
 import { openModel, probabilities, f32, type CliMeta, type LoadedModel, type Task } from './model-info';
 import { historySvg } from './plot';
@@ -33,16 +34,11 @@ export interface TrainOptions {
   fitVerbose: 0 | 1 | 2;
 }
 
-/** Seeded generator for the CLI's row shuffle (mulberry32). */
+/** Seeded generator for the CLI's row shuffle (mulberry32 started at the state seed). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const stream = new RandomStream(0);
+  stream.state = seed >>> 0;
+  return stream.next;
 }
 
 function fmtNum(v: number): string {

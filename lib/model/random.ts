@@ -2,24 +2,38 @@
 // makes a whole run reproducible and both engines start from identical weights.
 import { invalidArg } from '../errors';
 
-let state = (Math.random() * 0x100000000) >>> 0;
+/**
+ * mulberry32, whose whole state is one uint32 that can be read and restored: the global generator,
+ * each model's shuffling stream (saved with its optimizer state, so a resumed fit shuffles as the
+ * uninterrupted one would), trainTestSplit's and the CLI's.
+ */
+export class RandomStream {
+  state: number;
+  constructor(seed: number) {
+    this.state = (Math.trunc(seed) ^ 0x5bd1e995) >>> 0;
+  }
+  /** Uniform in [0, 1). */
+  readonly next = (): number => {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const globalStream = new RandomStream(Math.random() * 0x100000000);
 let spareNormal: number | null = null;
 
 /** Seeds the generator (any finite number; hashed to 32 bits). */
 export function setSeed(seed: number): void {
   if (typeof seed !== 'number' || !Number.isFinite(seed)) throw invalidArg('setSeed(seed)', 'a finite number', seed);
-  state = (Math.trunc(seed) ^ 0x5bd1e995) >>> 0;
+  globalStream.state = new RandomStream(seed).state;
   spareNormal = null;
 }
 
 /** mulberry32: uniform in [0, 1). */
-export function random(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+export const random: () => number = globalStream.next;
 
 /** A random uint32 (e.g. a dropout seed). */
 export function randomUint32(): number {
@@ -67,33 +81,7 @@ export function rowOrder(n: number, shuffle: boolean): Uint32Array {
   return order;
 }
 
-/**
- * A generator whose whole state is one uint32 that can be read and restored: a model's shuffling
- * stream, saved with its optimizer state so a resumed fit shuffles as the uninterrupted one would.
- */
-export class RandomStream {
-  state: number;
-  constructor(seed: number) {
-    this.state = (Math.trunc(seed) ^ 0x5bd1e995) >>> 0;
-  }
-  /** Uniform in [0, 1): the same sequence as localRandom(seed). */
-  readonly next = (): number => {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A generator with its own state (trainTestSplit's seed must not disturb the global one). */
 export function localRandom(seed: number): () => number {
-  let s = (Math.trunc(seed) ^ 0x5bd1e995) >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return new RandomStream(seed).next;
 }
