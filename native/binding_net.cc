@@ -78,6 +78,22 @@ Napi::Object make_status_error(Napi::Env env, const Status& st) {
   return coded_error(env, blasnet::code_name(st.code), st.message).Value();
 }
 
+Napi::Object train_result(Napi::Env env, const blasnet::TrainResult& res) {
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("lossSum", Napi::Number::New(env, res.loss_sum));
+  r.Set("samples", Napi::Number::New(env, (double)res.samples));
+  r.Set("batches", Napi::Number::New(env, (double)res.batches));
+  r.Set("nonFiniteBatch", Napi::Number::New(env, (double)res.non_finite_batch));
+  return r;
+}
+
+Napi::Object eval_result(Napi::Env env, const blasnet::EvalResult& res) {
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("lossSum", Napi::Number::New(env, res.loss_sum));
+  r.Set("samples", Napi::Number::New(env, (double)res.samples));
+  return r;
+}
+
 // Base of the workers: holds the net alive (a strong reference to its JS object) and every typed
 // array it reads or writes until it completes.
 class NetWorkBase {
@@ -174,12 +190,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<ProgressItem>, public 
       deferred_.Reject(make_status_error(env, status_));
       return;
     }
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("lossSum", Napi::Number::New(env, result_.loss_sum));
-    r.Set("samples", Napi::Number::New(env, (double)result_.samples));
-    r.Set("batches", Napi::Number::New(env, (double)result_.batches));
-    r.Set("nonFiniteBatch", Napi::Number::New(env, (double)result_.non_finite_batch));
-    deferred_.Resolve(r);
+    deferred_.Resolve(train_result(env, result_));
   }
 
   void OnError(const Napi::Error& e) override {
@@ -240,10 +251,7 @@ class EvalWorker : public Napi::AsyncWorker, public NetWorkBase {
       deferred_.Reject(make_status_error(env, status_));
       return;
     }
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("lossSum", Napi::Number::New(env, result_.loss_sum));
-    r.Set("samples", Napi::Number::New(env, (double)result_.samples));
-    deferred_.Resolve(r);
+    deferred_.Resolve(eval_result(env, result_));
   }
   void OnError(const Napi::Error& e) override {
     owner_->end_work();
@@ -318,7 +326,9 @@ Napi::Function NativeNet::Define(Napi::Env env) {
   return DefineClass(env, "NativeNet",
                      {
                          InstanceMethod<&NativeNet::Guarded<&NativeNet::TrainBatches>>("trainBatches"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::TrainBatchesSync>>("trainBatchesSync"),
                          InstanceMethod<&NativeNet::Guarded<&NativeNet::Evaluate>>("evaluate"),
+                         InstanceMethod<&NativeNet::Guarded<&NativeNet::EvaluateSync>>("evaluateSync"),
                          InstanceMethod<&NativeNet::Guarded<&NativeNet::Predict>>("predict"),
                          InstanceMethod<&NativeNet::Guarded<&NativeNet::PredictSync>>("predictSync"),
                          InstanceMethod<&NativeNet::Guarded<&NativeNet::ComputeGradients>>("computeGradients"),
@@ -368,42 +378,110 @@ void NativeNet::end_work() {
   if (disposed_) net_.reset();  // the dispose() deferred while the worker ran
 }
 
+namespace {
+
+// The arguments of trainBatches / trainBatchesSync, checked against the net.
+struct TrainCall {
+  DataArgs d;
+  U32View order;
+  int64_t batch = 0;
+  Napi::Value progress;
+};
+
+TrainCall read_train_args(const Napi::CallbackInfo& info, blasnet::Net* net, int64_t output_dim) {
+  Napi::Env env = info.Env();
+  TrainCall c;
+  read_x(info, 0, net, &c.d);
+  read_y(info, 3, net, &c.d);
+  c.order = get_u32(info[5], "order");
+  c.batch = get_int(info[6], "batchSize", 1, kMaxRows);
+  read_sw(info, 7, &c.d);
+  read_preds(info, 8, c.order.length, output_dim, &c.d);
+  c.progress = info[9];
+  if (!c.progress.IsUndefined() && !c.progress.IsNull() && !c.progress.IsFunction())
+    invalid(env, "progressFn", "a function or undefined", c.progress);
+  return c;
+}
+
+struct EvalCall {
+  DataArgs d;
+  int64_t batch = 0;
+};
+
+EvalCall read_eval_args(const Napi::CallbackInfo& info, blasnet::Net* net, int64_t output_dim) {
+  EvalCall c;
+  read_x(info, 0, net, &c.d);
+  read_y(info, 3, net, &c.d);
+  c.batch = get_int(info[5], "batchSize", 1, kMaxRows);
+  read_sw(info, 6, &c.d);
+  read_preds(info, 7, c.d.rows, output_dim, &c.d);
+  return c;
+}
+
+}  // namespace
+
 Napi::Value NativeNet::TrainBatches(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   check_ready(env, "trainBatches");
-  DataArgs d;
-  read_x(info, 0, net_.get(), &d);
-  read_y(info, 3, net_.get(), &d);
-  U32View order = get_u32(info[5], "order");
-  int64_t batch = get_int(info[6], "batchSize", 1, kMaxRows);
-  read_sw(info, 7, &d);
-  read_preds(info, 8, order.length, output_dim_, &d);
-  Napi::Value progress = info[9];
-  if (!progress.IsUndefined() && !progress.IsNull() && !progress.IsFunction())
-    invalid(env, "progressFn", "a function or undefined", progress);
-  pin_all(d, &order.value);
-  auto* w = new TrainWorker(env, this, info.This().As<Napi::Object>(), d, order, batch, progress);
+  TrainCall c = read_train_args(info, net_.get(), output_dim_);
+  pin_all(c.d, &c.order.value);
+  auto* w = new TrainWorker(env, this, info.This().As<Napi::Object>(), c.d, c.order, c.batch, c.progress);
   Napi::Promise p = w->promise();
   busy_ = true;
   w->Queue();
   return p;
 }
 
+// trainBatches run on the calling (JavaScript) thread, for epochs too small to be worth a worker
+// hop (lib/engine/native.ts decides). Same checks and the same core call; the progress function, if
+// any, is called once at the end (as the async call's final report), and an exception it throws
+// propagates. Returns the result object or throws the coded error.
+Napi::Value NativeNet::TrainBatchesSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  check_ready(env, "trainBatchesSync");
+  TrainCall c = read_train_args(info, net_.get(), output_dim_);
+  blasnet::TrainResult res;
+  Status st;
+  {
+    BlasUse use;
+    st = net_->train_batches(c.d.x.data, (long)c.d.rows, (int)c.d.cols, c.d.y.data, (int)c.d.ycols, c.order.data,
+                             (long)c.order.length, (long)c.batch, c.d.sw.data, c.d.preds.data,
+                             [](long, double, long) { return true; }, &res);
+  }
+  if (!st.ok()) throw_status(env, st);
+  if (c.progress.IsFunction()) {
+    c.progress.As<Napi::Function>().Call({Napi::Number::New(env, (double)res.batches), Napi::Number::New(env, res.loss_sum),
+                                          Napi::Number::New(env, (double)res.samples)});
+  }
+  return train_result(env, res);
+}
+
 Napi::Value NativeNet::Evaluate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   check_ready(env, "evaluate");
-  DataArgs d;
-  read_x(info, 0, net_.get(), &d);
-  read_y(info, 3, net_.get(), &d);
-  int64_t batch = get_int(info[5], "batchSize", 1, kMaxRows);
-  read_sw(info, 6, &d);
-  read_preds(info, 7, d.rows, output_dim_, &d);
-  pin_all(d, nullptr);
-  auto* w = new EvalWorker(env, this, info.This().As<Napi::Object>(), d, batch);
+  EvalCall c = read_eval_args(info, net_.get(), output_dim_);
+  pin_all(c.d, nullptr);
+  auto* w = new EvalWorker(env, this, info.This().As<Napi::Object>(), c.d, c.batch);
   Napi::Promise p = w->promise();
   busy_ = true;
   w->Queue();
   return p;
+}
+
+// evaluate on the calling thread (small inputs); same checks and core call as evaluate.
+Napi::Value NativeNet::EvaluateSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  check_ready(env, "evaluateSync");
+  EvalCall c = read_eval_args(info, net_.get(), output_dim_);
+  blasnet::EvalResult res;
+  Status st;
+  {
+    BlasUse use;
+    st = net_->evaluate(c.d.x.data, (long)c.d.rows, (int)c.d.cols, c.d.y.data, (int)c.d.ycols, (long)c.batch,
+                        c.d.sw.data, c.d.preds.data, &res);
+  }
+  if (!st.ok()) throw_status(env, st);
+  return eval_result(env, res);
 }
 
 Napi::Value NativeNet::Predict(const Napi::CallbackInfo& info) {

@@ -25,7 +25,9 @@ class NativeNet : public Napi::ObjectWrap<NativeNet> {
 
  private:
   Napi::Value TrainBatches(const Napi::CallbackInfo& info);
+  Napi::Value TrainBatchesSync(const Napi::CallbackInfo& info);
   Napi::Value Evaluate(const Napi::CallbackInfo& info);
+  Napi::Value EvaluateSync(const Napi::CallbackInfo& info);
   Napi::Value Predict(const Napi::CallbackInfo& info);
   Napi::Value PredictSync(const Napi::CallbackInfo& info);
   Napi::Value ComputeGradients(const Napi::CallbackInfo& info);

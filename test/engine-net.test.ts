@@ -170,6 +170,49 @@ describe.each(availableEngines())('%s engine: Net behaviour', (_name, engine: En
     net.dispose(); // twice is fine
   });
 
+  it('small calls (run on the calling thread by the native engine) keep the async contract: busy until settled, one final progress report, dispose while pending, a macrotask turn per call', async () => {
+    const net = make();
+    const { x, y } = data(20, 3);
+    const args = { x, y, order: order(20), batchSize: 5, sampleWeight: null, predictionsOut: null };
+    const progress: number[] = [];
+    const running = net.trainBatches({ ...args, onProgress: (b) => progress.push(b) });
+    expect(await codeOf(() => net.trainBatches(args))).toBe('ERR_BUSY');
+    expect(await codeOf(() => net.evaluate(x, y, 4, null, null))).toBe('ERR_BUSY');
+    expect(await codeOf(() => net.predict(x, 4))).toBe('ERR_BUSY');
+    expect(await codeOf(() => net.predictSync(x))).toBe('ERR_BUSY');
+    expect(await codeOf(() => net.getParams())).toBe('ERR_BUSY');
+    expect(await codeOf(() => net.setLearningRate(0.1))).toBe('ERR_BUSY');
+    expect((await running).batches).toBe(4);
+    expect(progress).toEqual([4]);
+    const evaluating = net.evaluate(x, y, 4, null, null);
+    expect(await codeOf(() => net.getOptimizerState())).toBe('ERR_BUSY');
+    expect((await evaluating).samples).toBe(20);
+
+    // Every call settles in a later macrotask: a loop of awaited small calls lets immediates and timers run.
+    let turns = 0;
+    let spinning = true;
+    const spin = (): void => { turns++; if (spinning) setImmediate(spin); };
+    setImmediate(spin);
+    let timerFired = false;
+    setTimeout(() => { timerFired = true; }, 1);
+    let calls = 0;
+    while (!timerFired && calls < 20_000) {
+      await net.trainBatches(args);
+      await net.predict(x, 32);
+      calls += 2;
+    }
+    spinning = false;
+    expect(timerFired).toBe(true);
+    expect(turns).toBeGreaterThanOrEqual(calls / 2);
+
+    const pending = net.predict(x, 32);
+    net.dispose();
+    expect(net.disposed).toBe(true);
+    expect((await pending).length).toBe(20);
+    expect(await codeOf(() => net.getParams())).toBe('ERR_DISPOSED');
+    expect(await codeOf(() => net.trainBatches(args))).toBe('ERR_DISPOSED');
+  });
+
   it('batchNormalization moving statistics follow momentum with the batch statistics of each applied step', async () => {
     const spec = netSpec(3, [batchNorm(3, { momentum: 0.8 }), dense(3, 1)], loss('meanSquaredError'), optimizer('sgd'));
     const params = initialParams(spec, 11);

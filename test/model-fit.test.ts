@@ -301,6 +301,25 @@ describe(`more fit behaviour (${getEngine().name} engine)`, () => {
     expect(h.history.maxAbsError![0]).toBeCloseTo(ev.maxAbsError!, 5);
   });
 
+  it('a long fit of tiny epochs gives the event loop a turn every epoch (timers and immediates run during it)', async () => {
+    const { x, y } = makeData(20, 4, 33);
+    const m = regression();
+    let turns = 0;
+    let spinning = true;
+    const spin = (): void => { turns++; if (spinning) setImmediate(spin); };
+    setImmediate(spin);
+    let timerEpoch = -1;
+    let epoch = 0;
+    setTimeout(() => { timerEpoch = epoch; }, 1);
+    const epochs = 2000;
+    await m.fit(x, y, { epochs, batchSize: 10, verbose: 0, callbacks: { onEpochEnd: (e) => { epoch = e + 1; } } });
+    spinning = false;
+    expect(turns).toBeGreaterThanOrEqual(epochs / 2);
+    // The 1 ms timer fired during the fit, not after it (2000 epochs take well over 1 ms).
+    expect(timerEpoch).toBeGreaterThanOrEqual(0);
+    expect(timerEpoch).toBeLessThan(epochs);
+  });
+
   it('dispose during fit ends it with ERR_DISPOSED', async () => {
     const { x, y } = makeData(64, 4, 32);
     const m = regression();

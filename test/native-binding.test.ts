@@ -294,6 +294,58 @@ describe.skipIf(!b)('native binding', () => {
       net.dispose();
     });
 
+    it('trainBatchesSync and evaluateSync: the same checks, results and weights as the async calls', async () => {
+      const { x, y, order } = seedData();
+      const params = randomArray(SEED_PARAMS, 2, 0.4);
+      const a = newNet(seedSpec(), params);
+      const s = newNet(seedSpec(), params);
+      const predsA = new Float32Array(100), predsS = new Float32Array(100);
+      const sw = randomArray(100, 7).map((v) => v + 1.5);
+      for (let e = 0; e < 5; e++) {
+        const ra = await a.trainBatches(x, 100, 10, y, 1, order, 7, sw, predsA);
+        const calls: number[][] = [];
+        const rs = s.trainBatchesSync(x, 100, 10, y, 1, order, 7, sw, predsS, (bd, ls, sd) => calls.push([bd, ls, sd]));
+        expect(s.busy).toBe(false);
+        expect(rs).toEqual(ra);
+        expect(calls).toEqual([[rs.batches, rs.lossSum, rs.samples]]); // one report, at the end
+        expect(Array.from(predsS)).toEqual(Array.from(predsA));
+      }
+      expect(Array.from(s.getParams())).toEqual(Array.from(a.getParams()));
+      expect(Array.from(s.getOptimizerState())).toEqual(Array.from(a.getOptimizerState()));
+      const evA = new Float32Array(100), evS = new Float32Array(100);
+      expect(s.evaluateSync(x, 100, 10, y, 1, 32, sw, evS)).toEqual(await a.evaluate(x, 100, 10, y, 1, 32, sw, evA));
+      expect(Array.from(evS)).toEqual(Array.from(evA));
+
+      const callT = (...v: unknown[]): unknown => (s.trainBatchesSync as unknown as (...w: unknown[]) => unknown)(...v);
+      throwsCode(() => callT(x, 100, 9, y, 1, order, 5, null, null), 'ERR_SHAPE_MISMATCH', /cols/);
+      throwsCode(() => callT(x, 100, 10, y.subarray(1), 1, order, 5, null, null), 'ERR_SHAPE_MISMATCH', /for y/);
+      throwsCode(() => callT(x, 100, 10, y, 1, new Int32Array(100), 5, null, null), 'ERR_INVALID_ARG', /order/);
+      throwsCode(() => callT(x, 100, 10, y, 1, order, 0, null, null), 'ERR_INVALID_ARG', /batchSize/);
+      throwsCode(() => callT(x, 100, 10, y, 1, order, 5, new Float32Array(9), null), 'ERR_SHAPE_MISMATCH', /sampleWeight/);
+      throwsCode(() => callT(x, 100, 10, y, 1, order, 5, null, new Float32Array(9)), 'ERR_SHAPE_MISMATCH', /predsOut/);
+      throwsCode(() => callT(x, 100, 10, y, 1, order, 5, null, null, 'fn'), 'ERR_INVALID_ARG', /progressFn/);
+      const badOrder = order.slice();
+      badOrder[7] = 100;
+      throwsCode(() => callT(x, 100, 10, y, 1, badOrder, 5, null, null), 'ERR_INVALID_ARG', /order\[7\]/);
+      // The progress function runs after the epoch; what it throws propagates.
+      expect(() => s.trainBatchesSync(x, 100, 10, y, 1, order, 5, null, null, () => { throw new Error('stop here'); }))
+        .toThrow('stop here');
+      expect(s.busy).toBe(false);
+      const callE = (...v: unknown[]): unknown => (s.evaluateSync as unknown as (...w: unknown[]) => unknown)(...v);
+      throwsCode(() => callE(x, 100, 10, y, 2, 32, null, null), 'ERR_SHAPE_MISMATCH', /ycols/);
+      throwsCode(() => callE(x, 100, 10, y, 1, 0, null, null), 'ERR_INVALID_ARG', /batchSize/);
+      throwsCode(() => callE(x, 100, 10, y, 1, 32, null, new Float32Array(3)), 'ERR_SHAPE_MISMATCH', /predsOut/);
+
+      const running = a.trainBatches(x, 100, 10, y, 1, order, 10, null, null);
+      throwsCode(() => a.trainBatchesSync(x, 100, 10, y, 1, order, 10, null, null), 'ERR_BUSY', /trainBatchesSync/);
+      throwsCode(() => a.evaluateSync(x, 100, 10, y, 1, 32, null, null), 'ERR_BUSY', /evaluateSync/);
+      await running;
+      a.dispose();
+      s.dispose();
+      throwsCode(() => s.trainBatchesSync(x, 100, 10, y, 1, order, 10, null, null), 'ERR_DISPOSED');
+      throwsCode(() => s.evaluateSync(x, 100, 10, y, 1, 32, null, null), 'ERR_DISPOSED');
+    });
+
     it('a throwing progress callback rejects the call', async () => {
       const { x, y, order } = seedData(20);
       const net = newNet();

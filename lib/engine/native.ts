@@ -31,8 +31,14 @@ export interface NativeNetHandle {
   trainBatches(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number, order: Uint32Array,
     batchSize: number, sampleWeight: Float32Array | null, predsOut: Float32Array | null,
     progress?: (batchesDone: number, lossSum: number, samplesDone: number) => void): Promise<TrainResult>;
+  /** trainBatches on the calling thread (same checks, same core call); progress is called once at the end. */
+  trainBatchesSync(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number, order: Uint32Array,
+    batchSize: number, sampleWeight: Float32Array | null, predsOut: Float32Array | null,
+    progress?: (batchesDone: number, lossSum: number, samplesDone: number) => void): TrainResult;
   evaluate(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number, batchSize: number,
     sampleWeight: Float32Array | null, predsOut: Float32Array | null): Promise<EvaluateResult>;
+  evaluateSync(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number, batchSize: number,
+    sampleWeight: Float32Array | null, predsOut: Float32Array | null): EvaluateResult;
   predict(x: Float32Array, rows: number, cols: number, batchSize: number): Promise<Float32Array>;
   predictSync(x: Float32Array, rows: number, cols: number, batchSize?: number): Float32Array;
   computeGradients(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number,
@@ -138,11 +144,43 @@ async function callAsync<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
+// Small calls run on the JavaScript thread. An async call on a libuv worker costs a thread hop each
+// way (~25-70 us: more than a whole epoch of a 100-row, 121-parameter net, or a one-row predict); below
+// these estimates of the work the call is done synchronously instead, and its promise still settles
+// in a later macrotask (setImmediate), as a worker's would: a loop of awaited small calls gives timers
+// and I/O a turn after every call and never holds the event loop for more than one small call. The
+// estimates are in multiply-adds plus a fixed cost per batch (about 1 us of bookkeeping, counted as 2000);
+// the limits keep one synchronous call to roughly 0.1-0.5 ms on a 2020s x86 core.
+const SYNC_TRAIN_WORK = 1_000_000;
+const SYNC_INFER_WORK = 2_000_000;
+const BATCH_COST = 2000;
+
+/** Estimated work of training `rows` rows in batches of batchSize (forward + backward ~ 3 x the MACs, plus the update). */
+export function trainWork(rows: number, batchSize: number, params: number): number {
+  const batches = Math.ceil(rows / Math.max(1, batchSize));
+  return 3 * rows * params + batches * (BATCH_COST + 4 * params);
+}
+
+/** Estimated work of a forward pass (predict, evaluate) over `rows` rows. */
+export function inferWork(rows: number, batchSize: number, params: number): number {
+  return rows * params + Math.ceil(rows / Math.max(1, batchSize)) * BATCH_COST;
+}
+
+/** Resolves in a later macrotask (the check phase of the next event-loop turn). */
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 class NativeNet implements Net {
   readonly spec: NetSpec;
   readonly outputDim: number;
   readonly paramCount: number;
   private readonly handle: NativeNetHandle;
+  /**
+   * A call done synchronously has not settled yet (it settles in a later macrotask): until then the
+   * net is busy, as it is while a worker runs, so the busy / dispose rules of types.ts hold on both paths.
+   */
+  private pending = false;
 
   constructor(b: NativeBinding, spec: NetSpec, params: Float32Array) {
     this.handle = call(() => new b.NativeNet(spec, params));
@@ -155,9 +193,49 @@ class NativeNet implements Net {
     return this.handle.disposed;
   }
 
+  /** ERR_BUSY while a synchronous call's promise is pending (the binding checks the worker case and disposal). */
+  private idle(method: string): void {
+    if (this.pending && !this.handle.disposed) {
+      throw new BlasnetError('ERR_BUSY',
+        `Cannot call ${method} while a trainBatches, evaluate or predict call on this net is running`);
+    }
+  }
+
+  /** Runs f now on this thread; settles in a later macrotask, the net busy until then. */
+  private async settleLater<T>(method: string, f: () => T, after?: (r: T) => void): Promise<T> {
+    let r: T;
+    try {
+      this.idle(method);
+      r = f();
+    } catch (err) {
+      throw toBlasnetError(err);
+    }
+    this.pending = true;
+    try {
+      await nextTurn();
+    } finally {
+      this.pending = false;
+    }
+    if (after) {
+      try {
+        after(r);
+      } catch (err) {
+        throw toBlasnetError(err);
+      }
+    }
+    return r;
+  }
+
   trainBatches(args: TrainArgs): Promise<TrainResult> {
     const { x, y, order, batchSize, sampleWeight, predictionsOut, onProgress } = args;
+    if (trainWork(order.length, batchSize, this.paramCount) <= SYNC_TRAIN_WORK) {
+      // The final progress report comes when the promise settles, as the worker's OnOK delivers it.
+      return this.settleLater('trainBatches', () => this.handle.trainBatchesSync(x.data, x.rows, x.cols, y.data, y.cols,
+        order, batchSize, sampleWeight, predictionsOut),
+      onProgress ? (r): void => onProgress(r.batches, r.lossSum, r.samples) : undefined);
+    }
     return callAsync(() => {
+      this.idle('trainBatches');
       return this.handle.trainBatches(x.data, x.rows, x.cols, y.data, y.cols, order, batchSize, sampleWeight,
         predictionsOut, onProgress);
     });
@@ -165,52 +243,86 @@ class NativeNet implements Net {
 
   evaluate(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
     predictionsOut: Float32Array | null): Promise<EvaluateResult> {
+    if (inferWork(x.rows, batchSize, this.paramCount) <= SYNC_INFER_WORK) {
+      return this.settleLater('evaluate',
+        () => this.handle.evaluateSync(x.data, x.rows, x.cols, y.data, y.cols, batchSize, sampleWeight, predictionsOut));
+    }
     return callAsync(() => {
+      this.idle('evaluate');
       return this.handle.evaluate(x.data, x.rows, x.cols, y.data, y.cols, batchSize, sampleWeight, predictionsOut);
     });
   }
 
   predict(x: Matrix, batchSize: number): Promise<Float32Array> {
+    if (inferWork(x.rows, batchSize, this.paramCount) <= SYNC_INFER_WORK) {
+      return this.settleLater('predict', () => this.handle.predictSync(x.data, x.rows, x.cols, batchSize));
+    }
     return callAsync(() => {
+      this.idle('predict');
       return this.handle.predict(x.data, x.rows, x.cols, batchSize);
     });
   }
 
   computeGradients(x: Matrix, y: Matrix, sampleWeight: Float32Array | null): { loss: number; grads: Float32Array } {
-    return call(() => this.handle.computeGradients(x.data, x.rows, x.cols, y.data, y.cols, sampleWeight));
+    return call(() => {
+      this.idle('computeGradients');
+      return this.handle.computeGradients(x.data, x.rows, x.cols, y.data, y.cols, sampleWeight);
+    });
   }
 
   predictSync(x: Matrix): Float32Array {
-    return call(() => this.handle.predictSync(x.data, x.rows, x.cols));
+    return call(() => {
+      this.idle('predictSync');
+      return this.handle.predictSync(x.data, x.rows, x.cols);
+    });
   }
 
   getParams(): Float32Array {
-    return call(() => this.handle.getParams());
+    return call(() => {
+      this.idle('getParams');
+      return this.handle.getParams();
+    });
   }
 
   setParams(params: Float32Array): void {
-    call(() => this.handle.setParams(params));
+    call(() => {
+      this.idle('setParams');
+      this.handle.setParams(params);
+    });
   }
 
   getOptimizerState(): Float32Array {
-    return call(() => this.handle.getOptimizerState());
+    return call(() => {
+      this.idle('getOptimizerState');
+      return this.handle.getOptimizerState();
+    });
   }
 
   setOptimizerState(state: Float32Array): void {
-    call(() => this.handle.setOptimizerState(state));
+    call(() => {
+      this.idle('setOptimizerState');
+      this.handle.setOptimizerState(state);
+    });
   }
 
   setLearningRate(lr: number): void {
-    call(() => this.handle.setLearningRate(lr));
+    call(() => {
+      this.idle('setLearningRate');
+      this.handle.setLearningRate(lr);
+    });
   }
 
   setTrainable(layer: number, trainable: boolean): void {
-    call(() => this.handle.setTrainable(layer, trainable));
+    call(() => {
+      this.idle('setTrainable');
+      this.handle.setTrainable(layer, trainable);
+    });
     const l = this.spec.layers[layer];
     if (l && 'trainable' in l) l.trainable = trainable;
   }
 
   dispose(): void {
+    // A synchronous call that has not settled yet is already done with the net: freeing it now is safe.
     this.handle.dispose();
   }
 }
