@@ -62,19 +62,17 @@ void invalid(Napi::Env env, const std::string& arg, const std::string& expected,
   throw_coded(env, "ERR_INVALID_ARG", "Expected " + expected + " for " + arg + " but received " + describe(got));
 }
 
+// The messages are built only on failure: these run several times per call, on the latency path.
 int64_t get_int(const Napi::Value& v, const std::string& arg, int64_t lo, int64_t hi) {
-  std::string what = "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
-  if (!v.IsNumber()) invalid(v.Env(), arg, what, v);
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d != std::floor(d) || d < (double)lo || d > (double)hi) invalid(v.Env(), arg, what, v);
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!std::isfinite(d) || d != std::floor(d) || d < (double)lo || d > (double)hi)
+    invalid(v.Env(), arg, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi), v);
   return (int64_t)d;
 }
 
 double get_number(const Napi::Value& v, const std::string& arg, double lo, double hi) {
-  std::string what = "a finite number from " + num_str(lo) + " to " + num_str(hi);
-  if (!v.IsNumber()) invalid(v.Env(), arg, what, v);
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d < lo || d > hi) invalid(v.Env(), arg, what, v);
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!std::isfinite(d) || d < lo || d > hi) invalid(v.Env(), arg, "a finite number from " + num_str(lo) + " to " + num_str(hi), v);
   return d;
 }
 
