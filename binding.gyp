@@ -18,6 +18,7 @@
         "native/core/optimizers.cc",
         "native/core/layers.cc",
         "native/core/net.cc",
+        "native/core/row_kernel.cc",
         "native/addon.cc",
         "native/binding_args.cc",
         "native/binding_spec.cc",

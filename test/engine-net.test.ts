@@ -213,6 +213,23 @@ describe.each(availableEngines())('%s engine: Net behaviour', (_name, engine: En
     expect(await codeOf(() => net.trainBatches(args))).toBe('ERR_DISPOSED');
   });
 
+  it('a one-row predict (the native engine streams each kernel once instead of sgemm) matches the row inside a batch to float rounding, and predict, predictSync and every batchSize agree exactly', async () => {
+    const spec = netSpec(300, [dense(300, 40, 'relu'), dense(40, 17, 'tanh'), batchNorm(17), dense(17, 9, 'linear'),
+      dropout(9, 0.3), dense(9, 5, 'softmax')], loss('categoricalCrossentropy'), optimizer('adam'));
+    const net = engine.createNet(spec, initialParams(spec, 21));
+    const rows = 6;
+    const x = randomArray(rows * 300, 22);
+    const all = net.predictSync({ data: x, rows, cols: 300 });
+    for (let r = 0; r < rows; r++) {
+      const one = { data: x.subarray(r * 300, (r + 1) * 300), rows: 1, cols: 300 };
+      const s1 = net.predictSync(one);
+      expect(Array.from(await net.predict(one, 1))).toEqual(Array.from(s1));
+      expect(Array.from(await net.predict(one, 32))).toEqual(Array.from(s1));
+      for (let j = 0; j < 5; j++) expect(Math.abs(s1[j]! - all[r * 5 + j]!)).toBeLessThan(1e-6);
+    }
+    net.dispose();
+  });
+
   it('batchNormalization moving statistics follow momentum with the batch statistics of each applied step', async () => {
     const spec = netSpec(3, [batchNorm(3, { momentum: 0.8 }), dense(3, 1)], loss('meanSquaredError'), optimizer('sgd'));
     const params = initialParams(spec, 11);

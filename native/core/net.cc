@@ -10,6 +10,7 @@
 #include "layers.h"
 #include "losses.h"
 #include "optimizers.h"
+#include "row_kernel.h"
 
 namespace blasnet {
 
@@ -144,7 +145,7 @@ Status Net::ensure_capacity(long n, bool training) {
   });
 }
 
-void Net::forward(const float* X, int n, bool training, uint32_t step) {
+void Net::forward(const float* X, int n, bool training, uint32_t step, bool one_row) {
   const float* in = X;
   float* P = params_.data();
   for (size_t l = 0; l < ls_.size(); ++l) {
@@ -155,7 +156,13 @@ void Net::forward(const float* X, int n, bool training, uint32_t step) {
     switch (L.kind) {
       case LayerKind::Dense: {
         float* A = L.act.id == Act::Linear ? S.Z.data() : S.A.data();
-        dense_forward(n, L.in_dim, d, in, P + S.kernel, S.bias >= 0 ? P + S.bias : nullptr, L.act, S.Z.data(), A);
+        if (one_row) {  // a one-row predict: stream the kernel once instead of sgemm's packing (row_kernel.h)
+          row_times_kernel(L.in_dim, d, in, P + S.kernel, S.Z.data());
+          const float* b = S.bias >= 0 ? P + S.bias : nullptr;
+          if (!row_bias_act(L.act, d, S.Z.data(), b, A)) act_forward(L.act, 1, d, S.Z.data(), b, A);
+        } else {
+          dense_forward(n, L.in_dim, d, in, P + S.kernel, S.bias >= 0 ? P + S.bias : nullptr, L.act, S.Z.data(), A);
+        }
         S.z = S.Z.data();
         S.out = A;
         break;
@@ -448,7 +455,7 @@ Status Net::predict(const float* x, long rows, int cols, long batch, float* out)
     const int od = output_dim_;
     for (long start = 0; start < rows; start += batch) {
       const int n = (int)std::min(batch, rows - start);
-      forward(x + (size_t)start * cols, n, false, 0);
+      forward(x + (size_t)start * cols, n, false, 0, rows == 1);
       std::memcpy(out + (size_t)start * od, ls_.back().out, sizeof(float) * (size_t)n * od);
     }
     return Status::Ok();

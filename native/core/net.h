@@ -48,7 +48,8 @@ class Net {
   // Inference-mode loss over rows in order; preds_out[rows, outputDim] or null.
   Status evaluate(const float* x, long rows, int cols, const float* y, int ycols, long batch,
                   const float* sample_weight, float* preds_out, EvalResult* result);
-  // out[rows, outputDim].
+  // out[rows, outputDim]. A one-row input goes through row_times_kernel (row_kernel.h), so its outputs
+  // may differ from the same row's inside a larger input by float rounding; they never depend on batch.
   Status predict(const float* x, long rows, int cols, long batch, float* out);
   // One batch of all rows, training mode, dropout step = iterations; grads_out[paramCount].
   Status compute_gradients(const float* x, long rows, int cols, const float* y, int ycols,
@@ -81,7 +82,8 @@ class Net {
   Status ensure_capacity(long n, bool training);
   bool tensor_trainable(const Tensor& t) const;
   bool loss_fused() const;
-  void forward(const float* X, int n, bool training, uint32_t step);
+  // one_row: X is the only row of a predict; dense layers use row_times_kernel instead of sgemm.
+  void forward(const float* X, int n, bool training, uint32_t step, bool one_row = false);
   // Loss of the last forward; grads into the last layer's dOut when want_grad.
   Status loss(const float* Y, const float* w, int n, bool want_grad, double* batch_loss);
   double penalty() const;

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "core/gemm.h"
+#include "core/activations.h"
 #include "core/net.h"
+#include "core/row_kernel.h"
 
 using namespace blasnet;
 
@@ -56,6 +58,53 @@ static void test_gemm() {
       }
   }
   std::printf("gemm vs naive: max abs diff %.3g\n", worst);
+}
+
+// The one-row kernel against the naive product (awkward K and N: tails of the 8-row groups and of
+// the 8-wide columns), and its bias + linear/relu pass against act_forward bit for bit, NaN and -0 included.
+static void test_row_kernel() {
+  const int shapes[][2] = {{1, 1}, {7, 3}, {8, 8}, {9, 17}, {16, 1}, {33, 64}, {300, 10}, {784, 256}, {5, 1000}};
+  double worst = 0;
+  for (auto& s : shapes) {
+    const int K = s[0], N = s[1];
+    std::vector<float> x(K), W((size_t)K * N), y(N + 1, 42.0f), ref(N);
+    for (auto& v : x) v = urand(-1, 1);
+    for (auto& v : W) v = urand(-1, 1);
+    row_times_kernel(K, N, x.data(), W.data(), y.data());
+    gemm_naive(false, false, 1, N, K, 1.0f, x.data(), K, W.data(), N, 0.0f, ref.data(), N);
+    double md = 0;
+    for (int j = 0; j < N; ++j) md = std::max(md, (double)std::fabs(y[j] - ref[j]));
+    CHECK(md < 1e-5 * std::max(1, K / 8), "row kernel %dx%d max diff %g", K, N, md);
+    CHECK(y[N] == 42.0f, "row kernel wrote past y[%d]", N);
+    worst = std::max(worst, md);
+  }
+  const float special[] = {NAN, -0.0f, 0.0f, -1e-30f, 1e-30f, INFINITY, -INFINITY, 3.5f, -2.25f, 1e38f};
+  for (Act a : {Act::Linear, Act::Relu}) {
+    for (int with_bias = 0; with_bias < 2; ++with_bias) {
+      const int d = 37;
+      std::vector<float> z(d), b(d), z1, z2, a1(d), a2(d);
+      for (int j = 0; j < d; ++j) {
+        z[j] = j < 10 ? special[j] : urand(-2, 2);
+        b[j] = j >= 10 && j < 20 ? special[j - 10] : urand(-1, 1);
+      }
+      z1 = z;
+      z2 = z;
+      ActSpec act;
+      act.id = a;
+      const float* bias = with_bias ? b.data() : nullptr;
+      CHECK(row_bias_act(act, d, z1.data(), bias, a1.data()), "row_bias_act refused linear/relu");
+      act_forward(act, 1, d, z2.data(), bias, a2.data());
+      for (int j = 0; j < d; ++j) {
+        CHECK(std::memcmp(&z1[j], &z2[j], 4) == 0 || (std::isnan(z1[j]) && std::isnan(z2[j])), "row_bias_act Z[%d] %g vs %g", j, z1[j], z2[j]);
+        CHECK(std::memcmp(&a1[j], &a2[j], 4) == 0 || (std::isnan(a1[j]) && std::isnan(a2[j])), "row_bias_act A[%d] %g vs %g (act %d)", j, a1[j], a2[j], (int)a);
+      }
+    }
+  }
+  ActSpec tanh_act;
+  tanh_act.id = Act::Tanh;
+  float z = 1, out = 0;
+  CHECK(!row_bias_act(tanh_act, 1, &z, nullptr, &out) && out == 0, "row_bias_act took tanh");
+  std::printf("row kernel vs naive: max abs diff %.3g (%s)\n", worst, row_kernel_vectorized() ? "avx2+fma" : "portable");
 }
 
 static OptSpec sgd() {
@@ -284,6 +333,7 @@ int main() {
   set_threads(1);
   std::printf("%s (core %s)\n", blas_config().c_str(), blas_core().c_str());
   test_gemm();
+  test_row_kernel();
   test_gradients();
   test_training_and_errors();
   if (failures) {
