@@ -126,9 +126,16 @@ static Napi::Value find_resizable_getter(Napi::Env env) {
   return desc.As<Napi::Object>().Get("get");
 }
 
+// Marks an ArrayBuffer already found fixed-length (a buffer never changes between fixed-length and
+// resizable): the tag lookup is cheaper than calling the getter on every call of the latency path.
+static const napi_type_tag kFixedLengthTag = {0x8f3a5c1e27d94b60ULL, 0xb1e4d2c97a6f0358ULL};
+
 // True when `buf` is a resizable ArrayBuffer. Calls the prototype's getter (cached at first use) so an
-// own property on the instance cannot lie about it.
+// own property on the instance cannot lie about it; a buffer found fixed-length is tagged (a private
+// tag JavaScript cannot see or set) and not asked again.
 static bool is_resizable(Napi::Env env, const Napi::Value& buf) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, buf, &kFixedLengthTag, &tagged) == napi_ok && tagged) return false;
   BindingData* data = binding_data(env);
   if (!data->looked_up) {
     Napi::Value g = find_resizable_getter(env);
@@ -137,51 +144,57 @@ static bool is_resizable(Napi::Env env, const Napi::Value& buf) {
   }
   if (data->resizable_getter.IsEmpty()) return false;
   Napi::Value r = data->resizable_getter.Call(buf, {});
-  return r.IsBoolean() && r.As<Napi::Boolean>().Value();
+  const bool resizable = r.IsBoolean() && r.As<Napi::Boolean>().Value();
+  // Fails harmlessly (napi_invalid_arg, no exception) if another addon tagged this buffer first.
+  if (!resizable) napi_type_tag_object(env, buf, &kFixedLengthTag);
+  return resizable;
 }
 
 // Shared checks of a typed array's buffer (taken from the view itself, not its `buffer` property):
 // not detached, not resizable.
-static void check_buffer(const Napi::TypedArray& t, const std::string& arg) {
-  Napi::Env env = t.Env();
-  Napi::ArrayBuffer ab = t.ArrayBuffer();
-  Napi::Value buf = ab;
+static void check_buffer(Napi::Env env, napi_value buffer, const std::string& arg) {
+  Napi::Value buf(env, buffer);
   if (buf.IsArrayBuffer()) {
-    if (ab.IsDetached())
+    if (buf.As<Napi::ArrayBuffer>().IsDetached())
       throw_coded(env, "ERR_INVALID_ARG", "Expected an attached buffer for " + arg + " but its ArrayBuffer is detached");
     if (is_resizable(env, buf))
       throw_coded(env, "ERR_INVALID_ARG", "Expected a fixed-length buffer for " + arg + " but received a view of a resizable ArrayBuffer");
   }
 }
 
-FloatView get_f32(const Napi::Value& v, const std::string& arg, bool allow_null) {
-  FloatView out;
-  if (allow_null && (v.IsNull() || v.IsUndefined())) return out;
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    invalid(v.Env(), arg, allow_null ? "a Float32Array or null" : "a Float32Array", v);
-  Napi::Float32Array a = v.As<Napi::Float32Array>();
-  check_buffer(a, arg);
-  out.data = a.Data();
-  out.length = a.ElementLength();
-  out.present = true;
+// A typed array of the given kind: its data, length and buffer from one napi_get_typedarray_info (the
+// Napi:: accessors each make that call again; this runs on every call's latency path). The buffer is
+// materialized by that call before the data pointer is taken, so the pointer stays valid.
+template <typename View>
+static View get_typed(const Napi::Value& v, const std::string& arg, napi_typedarray_type want, const char* expected) {
+  Napi::Env env = v.Env();
+  bool is = false;
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0, offset = 0;
+  void* data = nullptr;
+  napi_value buffer = nullptr;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, v, &type, &length, &data, &buffer, &offset) != napi_ok || type != want)
+    invalid(env, arg, expected, v);
+  check_buffer(env, buffer, arg);
+  View out;
+  out.data = static_cast<decltype(out.data)>(data);
+  out.length = length;
   out.value = v;
   if (out.length > 0 && out.data == nullptr)
-    throw_coded(v.Env(), "ERR_INVALID_ARG", "Expected readable memory for " + arg + " but its buffer has none");
+    throw_coded(env, "ERR_INVALID_ARG", "Expected readable memory for " + arg + " but its buffer has none");
+  return out;
+}
+
+FloatView get_f32(const Napi::Value& v, const std::string& arg, bool allow_null) {
+  if (allow_null && (v.IsNull() || v.IsUndefined())) return FloatView();
+  FloatView out = get_typed<FloatView>(v, arg, napi_float32_array, allow_null ? "a Float32Array or null" : "a Float32Array");
+  out.present = true;
   return out;
 }
 
 U32View get_u32(const Napi::Value& v, const std::string& arg) {
-  U32View out;
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
-    invalid(v.Env(), arg, "a Uint32Array", v);
-  Napi::Uint32Array a = v.As<Napi::Uint32Array>();
-  check_buffer(a, arg);
-  out.data = a.Data();
-  out.length = a.ElementLength();
-  out.value = v;
-  if (out.length > 0 && out.data == nullptr)
-    throw_coded(v.Env(), "ERR_INVALID_ARG", "Expected readable memory for " + arg + " but its buffer has none");
-  return out;
+  return get_typed<U32View>(v, arg, napi_uint32_array, "a Uint32Array");
 }
 
 }  // namespace blasnet_binding

@@ -346,6 +346,21 @@ describe.skipIf(!b)('native binding', () => {
       throwsCode(() => s.evaluateSync(x, 100, 10, y, 1, 32, null, null), 'ERR_DISPOSED');
     });
 
+    it('a buffer found fixed-length is remembered (its getter is asked once); resizable buffers are refused on every call', () => {
+      const net = newNet();
+      const x = new Float32Array(30);
+      for (let k = 0; k < 3; k++) expect(net.predictSync(x, 3, 10).length).toBe(3);
+      const rab = new (ArrayBuffer as any)(120, { maxByteLength: 240 }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      if ((rab as { resizable?: boolean }).resizable) {
+        for (let k = 0; k < 3; k++) throwsCode(() => net.predictSync(new Float32Array(rab), 3, 10), 'ERR_INVALID_ARG', /resizable/);
+        // a fixed-length buffer whose own `resizable` property lies is still checked through the prototype's getter
+        const liar = new ArrayBuffer(120);
+        Object.defineProperty(liar, 'resizable', { value: true });
+        expect(net.predictSync(new Float32Array(liar), 3, 10).length).toBe(3);
+      }
+      net.dispose();
+    });
+
     it('a throwing progress callback rejects the call', async () => {
       const { x, y, order } = seedData(20);
       const net = newNet();
