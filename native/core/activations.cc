@@ -79,6 +79,25 @@ double sigmoid(double z) {
 }
 
 void act_forward(const ActSpec& act, int n, int d, float* Z, const float* bias, float* A) {
+  if (act.id == Act::Linear || act.id == Act::Relu) {
+    // The common cases in loops of their own (no switch per element; small nets spend a fifth of a step
+    // here otherwise). The same values as act_value: relu is `z > 0 ? z : 0` (NaN and -0 give +0).
+    const bool relu = act.id == Act::Relu;
+    for (int i = 0; i < n; ++i) {
+      float* z = Z + (long)i * d;
+      float* a = A + (long)i * d;
+      if (bias) {
+        for (int j = 0; j < d; ++j) {
+          float zz = (float)((double)z[j] + (double)bias[j]);
+          z[j] = zz;
+          a[j] = relu ? (zz > 0 ? zz : 0.0f) : zz;
+        }
+      } else {
+        for (int j = 0; j < d; ++j) a[j] = relu ? (z[j] > 0 ? z[j] : 0.0f) : z[j];
+      }
+    }
+    return;
+  }
   for (int i = 0; i < n; ++i) {
     float* z = Z + (long)i * d;
     float* a = A + (long)i * d;
@@ -116,6 +135,16 @@ void act_backward(const ActSpec& act, int n, int d, const float* Z, const float*
   if (act.id == Act::Linear) {
     if (dZ != dA)
       for (long k = 0; k < (long)n * d; ++k) dZ[k] = dA[k];
+    return;
+  }
+  if (act.id == Act::Relu) {
+    // act_deriv's relu case without the switch and without a branch (z > 0 is a coin flip per element:
+    // mispredicted branches were a tenth of a small net's step). da * 1 and da * 0 are exact in float
+    // as in double (the sign of a zero and NaN included), so the values are the general loop's.
+    for (long k = 0; k < (long)n * d; ++k) {
+      const float m = (float)(Z[k] > 0);
+      dZ[k] = dA[k] * m;
+    }
     return;
   }
   for (int i = 0; i < n; ++i) {

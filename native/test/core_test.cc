@@ -100,6 +100,35 @@ static void test_row_kernel() {
       }
     }
   }
+  // act_forward / act_backward's own linear and relu loops against the general formulas of SPEC.md
+  // (double arithmetic rounded to float), bit for bit on special values.
+  {
+    const int n = 3, d = 11;
+    std::vector<float> z(n * d), b(d), da(n * d);
+    for (int k = 0; k < n * d; ++k) {
+      z[k] = k < 10 ? special[k] : urand(-2, 2);
+      da[k] = k >= 11 && k < 21 ? special[k - 11] : urand(-1, 1);
+    }
+    for (int j = 0; j < d; ++j) b[j] = urand(-1, 1);
+    b[4] = NAN;
+    for (Act a : {Act::Linear, Act::Relu}) {
+      ActSpec act;
+      act.id = a;
+      std::vector<float> zf = z, af(n * d), dz(n * d);
+      act_forward(act, n, d, zf.data(), b.data(), af.data());
+      act_backward(act, n, d, zf.data(), af.data(), da.data(), dz.data());
+      for (int k = 0; k < n * d; ++k) {
+        const float zz = (float)((double)z[k] + (double)b[k % d]);
+        const double ad = (double)zz;
+        const float want_a = (float)(a == Act::Relu ? (ad > 0 ? ad : 0.0) : ad);
+        const float want_dz = (float)((double)da[k] * (a == Act::Relu ? (ad > 0 ? 1.0 : 0.0) : 1.0));
+        auto same = [](float p, float q) { return std::memcmp(&p, &q, 4) == 0 || (std::isnan(p) && std::isnan(q)); };
+        CHECK(same(zf[k], zz), "act_forward Z[%d] %g vs %g", k, zf[k], zz);
+        CHECK(same(af[k], want_a), "act_forward A[%d] %g vs %g (act %d)", k, af[k], want_a, (int)a);
+        CHECK(same(dz[k], want_dz), "act_backward dZ[%d] %g vs %g (act %d)", k, dz[k], want_dz, (int)a);
+      }
+    }
+  }
   ActSpec tanh_act;
   tanh_act.id = Act::Tanh;
   float z = 1, out = 0;
