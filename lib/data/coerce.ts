@@ -15,7 +15,9 @@ export type LabelsLike = MatrixLike | number[] | Int32Array | Float32Array | Uin
 
 function fromFlat(data: unknown, shape: unknown, arg: string, allow1d: boolean): Matrix {
   let rows: number, cols: number;
-  if (Array.isArray(shape) && shape.length === 2 && shape.every((d) => Number.isInteger(d) && d >= 0)) {
+  // (Checked without a callback: this runs on every predictSync, the latency path.)
+  if (Array.isArray(shape) && shape.length === 2 && Number.isInteger(shape[0]) && shape[0] >= 0 &&
+    Number.isInteger(shape[1]) && shape[1] >= 0) {
     rows = shape[0] as number;
     cols = shape[1] as number;
   } else if (allow1d && Array.isArray(shape) && shape.length === 1 && Number.isInteger(shape[0]) && (shape[0] as number) >= 0) {

@@ -271,10 +271,13 @@ class NativeNet implements Net {
   }
 
   predictSync(x: Matrix): Float32Array {
-    return call(() => {
+    // Inline rather than through call(): no closure per call on the latency path.
+    try {
       this.idle('predictSync');
       return this.handle.predictSync(x.data, x.rows, x.cols);
-    });
+    } catch (err) {
+      throw toBlasnetError(err);
+    }
   }
 
   getParams(): Float32Array {

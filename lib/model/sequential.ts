@@ -720,8 +720,9 @@ export class Sequential implements LayerOwner, TrainableModel {
     this.checkAlive();
     this.checkIdle('predictSync()');
     const X = this.prepareX(x, 'x');
-    const d = this.outputDimOf(this.layers.length - 1)!;
-    const out = this.ensureNet().predictSync(X);
+    const net = this.ensureNet();
+    const d = net.outputDim;
+    const out = net.predictSync(X);
     checkOutputs(out, d);
     return new Tensor2D(out, [X.rows, d]);
   }
