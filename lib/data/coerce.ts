@@ -122,16 +122,22 @@ export function toLabels(y: unknown, arg = 'y'): Matrix {
   throw invalidArg(arg, 'number[][], number[], a typed array, a Tensor2D or {data, shape}', y);
 }
 
-/** Throws ERR_NON_FINITE naming the first NaN / Infinity by row and column. */
-export function checkFinite(m: Matrix, arg: string): void {
-  const d = m.data;
-  // Fast pass first (v * 0 is 0 for finite v, NaN otherwise; four independent sums): ~5x faster than
-  // the locating loop, which matters on the main thread (60,000 x 784 rows: ~20 ms instead of ~120 ms).
+/**
+ * True when every value is finite. v * 0 is 0 for finite v and NaN otherwise; four independent sums
+ * make it ~5x faster than a test per element (60,000 x 784 values: ~20 ms instead of ~120 ms).
+ */
+export function allFinite(d: Float32Array): boolean {
   let a = 0, b = 0, c = 0, e = 0;
   const n4 = d.length & ~3;
   for (let i = 0; i < n4; i += 4) { a += d[i]! * 0; b += d[i + 1]! * 0; c += d[i + 2]! * 0; e += d[i + 3]! * 0; }
   for (let i = n4; i < d.length; i++) a += d[i]! * 0;
-  if (a + b + c + e === 0) return;
+  return a + b + c + e === 0;
+}
+
+/** Throws ERR_NON_FINITE naming the first NaN / Infinity by row and column. */
+export function checkFinite(m: Matrix, arg: string): void {
+  const d = m.data;
+  if (allFinite(d)) return;
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     if (v - v !== 0) {

@@ -6,7 +6,7 @@ import { getEngine } from '../engine';
 import { paramLayout } from '../engine/layout';
 import type { LayerSpec, Matrix, Net, NetSpec, ParamSlot } from '../engine/types';
 import { Tensor, Tensor2D } from '../tensor';
-import { checkFinite, sliceRows, toLabels, toMatrix } from '../data/coerce';
+import { allFinite, checkFinite, sliceRows, toLabels, toMatrix } from '../data/coerce';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
 import type { ModelDescription, NamedTensor, TrainingDescription } from '../io/description';
 import type { IOHandler, SaveResult } from '../io';
@@ -628,7 +628,7 @@ export class Sequential implements LayerOwner, TrainableModel {
       if (nanAt >= 0) {
         let where = 'the weights are those after the last finite step';
         const net = this.ensureNet();
-        if (!net.getParams().every(Number.isFinite)) {
+        if (!allFinite(net.getParams())) {
           // The last finite step produced Inf weights: go back to the start of this epoch.
           net.setParams(startParams);
           net.setOptimizerState(startState);
@@ -650,7 +650,7 @@ export class Sequential implements LayerOwner, TrainableModel {
       // inputs (a shared buffer written during fit) or overflowing gradients can leave NaN kernels
       // behind finite losses and outputs. Never hand those back silently.
       const netAfter = this.ensureNet();
-      if (!netAfter.getParams().every(Number.isFinite)) {
+      if (!allFinite(netAfter.getParams())) {
         netAfter.setParams(startParams);
         netAfter.setOptimizerState(startState);
         throw new BlasnetError('ERR_NAN_LOSS',
