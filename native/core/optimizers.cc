@@ -42,10 +42,18 @@ double schedule_lr(const OptSpec& o, double lr0, double step) {
   return lr0;
 }
 
-// Adam / AdamW over [off, end), branch-free inside so the compiler can vectorize it.
+// Adam / AdamW over [off, end), branch-free inside so the compiler can vectorize it. Compiled twice:
+// for the baseline (SSE2: two doubles a vector) and, picked at run time, for AVX2 (four), which makes
+// adam's update over a W2-sized net about twice as fast. Only IEEE add/mul/div/sqrt, no FMA: both
+// builds give the same bits as each other and as the TypeScript engine's doubles.
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && !defined(_WIN32)
+#define BLASNET_ADAM_AVX2 1
+#endif
+
 template <bool kAmsgrad, bool kDecay>
-static void adam_loop(const OptSpec& o, double lr, double alpha, float* __restrict w, const float* __restrict g,
-                      float* slots, long P, long off, long end) {
+static inline __attribute__((always_inline)) void adam_body(const OptSpec& o, double alpha, float* __restrict w,
+                                                            const float* __restrict g, float* slots, long P, long off,
+                                                            long end, double lr) {
   float* __restrict m = slots;
   float* __restrict v = slots + P;
   float* __restrict vhat = slots + 2 * P;
@@ -65,6 +73,30 @@ static void adam_loop(const OptSpec& o, double lr, double alpha, float* __restri
     }
     w[i] = (float)(wi - alpha * (double)mi / (std::sqrt((double)den) + eps));
   }
+}
+
+template <bool kAmsgrad, bool kDecay>
+static void adam_generic(const OptSpec& o, double lr, double alpha, float* w, const float* g, float* slots, long P,
+                         long off, long end) {
+  adam_body<kAmsgrad, kDecay>(o, alpha, w, g, slots, P, off, end, lr);
+}
+
+#if defined(BLASNET_ADAM_AVX2)
+template <bool kAmsgrad, bool kDecay>
+__attribute__((target("avx2"))) static void adam_avx2(const OptSpec& o, double lr, double alpha, float* w,
+                                                      const float* g, float* slots, long P, long off, long end) {
+  adam_body<kAmsgrad, kDecay>(o, alpha, w, g, slots, P, off, end, lr);
+}
+#endif
+
+template <bool kAmsgrad, bool kDecay>
+static void adam_loop(const OptSpec& o, double lr, double alpha, float* w, const float* g, float* slots, long P,
+                      long off, long end) {
+#if defined(BLASNET_ADAM_AVX2)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return adam_avx2<kAmsgrad, kDecay>(o, lr, alpha, w, g, slots, P, off, end);
+#endif
+  adam_generic<kAmsgrad, kDecay>(o, lr, alpha, w, g, slots, P, off, end);
 }
 
 // Every state value is rounded to float when stored and the rounded value is used afterwards,
