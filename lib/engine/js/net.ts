@@ -13,6 +13,7 @@ import {
 import { lossForwardBackward, lossIsFused } from './losses';
 import { applyUpdate, clipGradients, scheduledLearningRate } from './optimizers';
 import { checkNetSpec } from './spec-check';
+import { predictPool } from './pool';
 import { markAsUntransferable } from 'worker_threads';
 
 /**
@@ -27,6 +28,10 @@ function pin(...arrays: (ArrayBufferView | null | undefined)[]): void {
 }
 
 const YIELD_MS = 10;
+// Predicts of at least this many rows x parameters (~50 ms in one thread) go to the worker pool, in
+// chunks of about this many input values (4 MB).
+const POOL_MIN_WORK = 2 ** 27;
+const POOL_CHUNK_VALUES = 2 ** 20;
 const PROGRESS_MS = 100;
 
 /**
@@ -521,6 +526,11 @@ export class JsNet implements Net {
     this.busy = true;
     try {
       await nextTurn();
+      const pool = x.rows * this.paramCount >= POOL_MIN_WORK ? predictPool() : null;
+      if (pool) {
+        const out = await this.predictOnPool(pool, x, batchSize);
+        if (out) return out;
+      }
       const out = new Float32Array(x.rows * this.outputDim);
       const ws = this.workspace('infer', Math.min(batchSize, Math.max(1, x.rows)));
       let lastYield = performance.now();
@@ -535,6 +545,46 @@ export class JsNet implements Net {
     } finally {
       this.endWork();
     }
+  }
+
+  /**
+   * Predict on the worker pool in chunks of whole batches (a few MB each, so only a few chunks' copies
+   * of x exist at once); null if the pool failed, and the caller computes in this thread.
+   */
+  private async predictOnPool(pool: NonNullable<ReturnType<typeof predictPool>>, x: Matrix, batchSize: number): Promise<Float32Array | null> {
+    const d = this.outputDim;
+    const out = new Float32Array(x.rows * d);
+    const chunkRows = Math.max(1, Math.ceil(POOL_CHUNK_VALUES / Math.max(1, x.cols) / batchSize)) * batchSize;
+    const params = this.params.slice();
+    let next = 0;
+    // One chunk in flight per worker: each is cut from x only when a worker is free for it.
+    const feed = async (): Promise<void> => {
+      while (next < x.rows) {
+        const start = next;
+        const rows = Math.min(chunkRows, x.rows - start);
+        next += rows;
+        const chunk = {
+          spec: this.spec, params, x: x.data.slice(start * x.cols, (start + rows) * x.cols), rows, cols: x.cols, batchSize,
+        };
+        out.set(await pool.run(chunk), start * d);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: pool.size }, feed));
+      return out;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Predictions for all rows of x in batches, in this thread (the pool's workers run this). */
+  predictRows(x: Matrix, batchSize: number): Float32Array {
+    this.ready('predict');
+    this.checkMatrices(x, null);
+    const out = new Float32Array(x.rows * this.outputDim);
+    const ws = this.workspace('infer', Math.min(batchSize, Math.max(1, x.rows)));
+    for (let start = 0; start < x.rows; start += batchSize) this.predictInto(ws, x, start, Math.min(batchSize, x.rows - start), out);
+    return out;
   }
 
   predictSync(x: Matrix): Float32Array {
