@@ -12,7 +12,7 @@ const FULL = {
     reduced: { 'tfjs-cpu': 4096, 'tfjs-wasm': 16384, 'brain.js': 300 } },
   w3: { rows: 16384, width: [1024, 4096, 4096, 1024], batchSize: 512, lr: 0.01, runs: 3, checkRows: 32,
     reduced: { 'blasnet-js': 1024, 'tfjs-cpu': 512, 'tfjs-wasm': 512 }, runsFor: { 'blasnet-js': 2, 'tfjs-cpu': 1, 'tfjs-wasm': 2 } },
-  w4: { rows: 100000, batchSize: 4096, latencyCalls: 2000, latencyWarmup: 200, runs: 5,
+  w4: { rows: 100000, batchSize: 4096, latencyCalls: 2000, latencyWarmup: 2000, runs: 5,
     reduced: { 'blasnet-js': 32768, 'tfjs-cpu': 8192, 'tfjs-wasm': 32768 } },
   gemm: { n: 2048, runs: 7 },
 };
@@ -137,7 +137,15 @@ function writeData(dir, cfgs, seed) {
   const files = {};
   const put = (name, arr) => {
     const p = path.join(dir, `${name}.f32`);
-    fs.writeFileSync(p, Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
+    // Flushed before anything is timed: ~650 MB of dirty pages written back during the first
+    // workloads took a core from them (W1 and W2 native ran 30-50% slower first in a full run).
+    const fd = fs.openSync(p, 'w');
+    try {
+      fs.writeSync(fd, Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     files[name] = p;
   };
 

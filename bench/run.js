@@ -280,7 +280,7 @@ function report(out, cfgs) {
   rateTable('w3', `W3 wide: ${fmtN(cfgs.w3.rows)}x${cfgs.w3.width[0]}, ${cfgs.w3.width.join('-')}, mse, sgd, batch ${cfgs.w3.batchSize}, 1 epoch ` +
     `(6 x ${fmtN(w3p)} params FLOP/sample)`, 6 * w3p, []);
   rateTable('w4', `W4 inference: the W2 model on ${fmtN(cfgs.w4.rows)}x784, batch ${cfgs.w4.batchSize} (2 x params FLOP/sample); ` +
-    `batch-1 latency over ${fmtN(cfgs.w4.latencyCalls)} calls`, 2 * w2p, [
+    `batch-1 latency over ${fmtN(cfgs.w4.latencyCalls)} calls after ${fmtN(cfgs.w4.latencyWarmup)} untimed ones`, 2 * w2p, [
     { h: 'batch-1 sync p50 / p99 µs', f: (r) => (r.latSync ? `${r.latSync.p50.toFixed(1)} / ${r.latSync.p99.toFixed(1)}` : '-') },
     { h: 'batch-1 async p50 / p99 µs', f: (r) => (r.latAsync ? `${r.latAsync.p50.toFixed(1)} / ${r.latAsync.p99.toFixed(1)}` : '-') },
   ]);
