@@ -46,8 +46,8 @@ function table(out) {
     ['batch-1 p50, µs', (r) => {
       const w4 = r.w4;
       if (!w4 || w4.error) return '-';
-      const s = w4.latSync ? w4.latSync.p50.toFixed(0) : null;
-      const a = w4.latAsync ? w4.latAsync.p50.toFixed(0) : null;
+      const s = w4.latSync ? w4.latSync.p50.toFixed(1) : null;
+      const a = w4.latAsync ? w4.latAsync.p50.toFixed(1) : null;
       return s && a ? `${s} sync / ${a} async` : s ? `${s} sync` : a ? `${a} async` : '-';
     }],
   ];
