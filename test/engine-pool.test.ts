@@ -41,6 +41,20 @@ describe('TypeScript engine: predict on the worker pool', () => {
     net.dispose();
   });
 
+  it.skipIf(!multiCore)('a chunk that fails in a worker rejects with its message and leaves the pool usable', async () => {
+    const pool = predictPool();
+    expect(pool).not.toBeNull();
+    // Parameters of the wrong length: the worker's JsNet refuses them (a coded error there, a plain
+    // Error with its text here); the net's predict then recomputes in its own thread.
+    const bad = { spec, params: new Float32Array(3), x: x.data.slice(0, 784 * 2), rows: 2, cols: 784, batchSize: 2 };
+    await expect(pool!.run(bad)).rejects.toThrow(/param/i);
+    expect(predictPool()).toBe(pool);
+    const net = jsEngine.createNet(spec, params);
+    const out = await net.predict(x, 100);
+    expect(Buffer.from(out.buffer).equals(Buffer.from(net.predictSync(x).buffer))).toBe(true);
+    net.dispose();
+  });
+
   it.skipIf(!multiCore)('leaves the process free to exit, and BLASNET_JS_WORKERS=0 computes the same in one thread', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-pool-'));
     const paramsFile = path.join(dir, 'params.bin');
