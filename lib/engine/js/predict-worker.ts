@@ -1,5 +1,5 @@
 // A worker of the TypeScript engine's predict pool (pool.ts): runs one chunk of rows through the net
-// it is sent, in batches of the caller's batchSize, and sends the predictions back (transferred).
+// it is sent, in batches of the caller's batchSize, and sends the predictions back (copied, not transferred: see pool.ts).
 import { parentPort } from 'worker_threads';
 import { JsNet } from './net';
 import type { ChunkReply, PredictChunk } from './pool';
@@ -15,5 +15,5 @@ parentPort!.on('message', (c: PredictChunk) => {
   } finally {
     net?.dispose();
   }
-  parentPort!.postMessage(reply, reply.ok ? [reply.out.buffer as ArrayBuffer] : []);
+  parentPort!.postMessage(reply);
 });
