@@ -1,20 +1,28 @@
 // One error class for the whole library, with stable codes that tests and users can match on.
 // Messages follow "Expected <what> for <argument> but received <value>" where an argument is at fault.
 
-export type ErrorCode =
-  | 'ERR_INVALID_ARG'        // wrong type, range or shape of an argument
-  | 'ERR_SHAPE_MISMATCH'     // shapes that do not fit together (x vs inputShape, x rows vs y rows, ...)
-  | 'ERR_NON_FINITE'         // NaN or Infinity in data or weights
-  | 'ERR_UNKNOWN_NAME'       // unknown activation, loss, optimizer, metric, initializer, layer class
-  | 'ERR_NOT_COMPILED'       // fit / evaluate before compile
-  | 'ERR_DISPOSED'           // use after dispose()
-  | 'ERR_BUSY'               // fit while the same model is fitting
-  | 'ERR_NAN_LOSS'           // the training loss became NaN or infinite
-  | 'ERR_ENGINE_UNAVAILABLE' // the native engine was forced but cannot load
-  | 'ERR_NATIVE'             // an error raised inside the native engine
-  | 'ERR_OUT_OF_MEMORY'      // an allocation that cannot be satisfied
-  | 'ERR_IO'                 // reading or writing files
-  | 'ERR_FORMAT';            // a model file that is not valid
+/** Every code the library raises, with what it means. The native engine's codes are checked against this list. */
+export const ERROR_CODES = {
+  ERR_INVALID_ARG: 'wrong type, range or shape of an argument',
+  ERR_SHAPE_MISMATCH: 'shapes that do not fit together (x vs inputShape, x rows vs y rows, ...)',
+  ERR_NON_FINITE: 'NaN or Infinity in data or weights',
+  ERR_UNKNOWN_NAME: 'unknown activation, loss, optimizer, metric, initializer, layer class',
+  ERR_NOT_COMPILED: 'fit / evaluate before compile',
+  ERR_DISPOSED: 'use after dispose()',
+  ERR_BUSY: 'a call that cannot run while the same model is fitting',
+  ERR_NAN_LOSS: 'the training loss became NaN or infinite',
+  ERR_ENGINE_UNAVAILABLE: 'the native engine was forced but cannot load',
+  ERR_NATIVE: 'an error raised inside the native engine',
+  ERR_OUT_OF_MEMORY: 'an allocation that cannot be satisfied',
+  ERR_LIMIT: 'a size, count or memory limit that an input would exceed (the message gives the figure and the limit)',
+  ERR_TIMEOUT: 'a deadline that passed (a download, a request, a job)',
+  ERR_CANCELLED: 'work cancelled by its caller',
+  ERR_UNSUPPORTED: 'a layer, op, option or file feature that blasnet does not implement',
+  ERR_IO: 'reading or writing files or the network',
+  ERR_FORMAT: 'a model or data file that is not valid',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class BlasnetError extends Error {
   readonly code: ErrorCode;

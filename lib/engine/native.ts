@@ -14,7 +14,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { markAsUntransferable } from 'worker_threads';
-import { BlasnetError, type ErrorCode } from '../errors';
+import { BlasnetError, ERROR_CODES, type ErrorCode } from '../errors';
 import { checkBinary, isPrebuilt } from './prebuild-check';
 import type {
   Engine, EngineInfo, EvaluateResult, Matrix, Net, NetSpec, TrainArgs, TrainResult,
@@ -114,17 +114,14 @@ function load(): NativeBinding {
   }
 }
 
-const KNOWN_CODES = new Set<ErrorCode>([
-  'ERR_INVALID_ARG', 'ERR_SHAPE_MISMATCH', 'ERR_NON_FINITE', 'ERR_UNKNOWN_NAME', 'ERR_NOT_COMPILED', 'ERR_DISPOSED',
-  'ERR_BUSY', 'ERR_NAN_LOSS', 'ERR_ENGINE_UNAVAILABLE', 'ERR_NATIVE', 'ERR_OUT_OF_MEMORY', 'ERR_IO', 'ERR_FORMAT',
-]);
+const KNOWN_CODES = new Set<string>(Object.keys(ERROR_CODES));
 
 /** A native error as a BlasnetError with the native `code` (ERR_NATIVE when it has none). */
 function toBlasnetError(err: unknown): BlasnetError {
   if (err instanceof BlasnetError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
-  const known = typeof code === 'string' && KNOWN_CODES.has(code as ErrorCode) ? (code as ErrorCode) : 'ERR_NATIVE';
+  const known = typeof code === 'string' && KNOWN_CODES.has(code) ? (code as ErrorCode) : 'ERR_NATIVE';
   return new BlasnetError(known, message, { cause: err });
 }
 
