@@ -149,10 +149,10 @@ export async function train(file: string, o: TrainOptions, print: Print): Promis
     return [{ data: xs.dataSync().subarray(from * cols, to * cols), shape: [to - from, cols] }, { data: y.data.subarray(from * w, to * w), shape: [to - from, w] }];
   };
   const [xt, yt] = part(0, nTrain);
-  print(`Training rows (${nTrain}): ${fmtLogs(await model.evaluate(xt, yt, { batchSize: 1024 }))}`);
+  print(`Training rows (${nTrain}): ${fmtLogs(await model.evaluateAsync(xt, yt, { batchSize: 1024 }))}`);
   if (nVal > 0) {
     const [xv, yvv] = part(nTrain, rows);
-    print(`Validation rows (${nVal}): ${fmtLogs(await model.evaluate(xv, yvv, { batchSize: 1024 }))}`);
+    print(`Validation rows (${nVal}): ${fmtLogs(await model.evaluateAsync(xv, yvv, { batchSize: 1024 }))}`);
   }
 
   const meta: CliMeta = { task, label: o.label, features: table.columns, ...(classes ? { classes } : {}) };
@@ -209,7 +209,7 @@ export async function evaluate(dir: string, file: string, label: string, batchSi
   let rows = 0;
   for await (const b of reader.batches(Math.max(batchSize, 1))) {
     const x = scaler ? scaler.transform({ data: b.x, shape: [b.rows, b.cols] }) : { data: b.x, shape: [b.rows, b.cols] as [number, number] };
-    const s = await m.model.evaluate(x, { data: b.y!, shape: [b.rows, 1] }, { batchSize: 1024 });
+    const s = await m.model.evaluateAsync(x, { data: b.y!, shape: [b.rows, 1] }, { batchSize: 1024 });
     for (const [k, v] of Object.entries(s)) sums[k] = (sums[k] ?? 0) + v * b.rows;
     rows += b.rows;
   }
@@ -247,7 +247,7 @@ export async function predict(dir: string, input: string, o: { batchSize: number
     }
     const xIn = { data: b.x, shape: [b.rows, b.cols] as [number, number] };
     const x = scaler ? scaler.transform(xIn) : xIn;
-    const pred = await m.model.predict(x, { batchSize: Math.min(b.rows, 4096) });
+    const pred = await m.model.predictAsync(x, { batchSize: Math.min(b.rows, 4096) });
     const v = pred.dataSync();
     const k = m.outputDim;
     let s = '';

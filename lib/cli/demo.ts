@@ -56,7 +56,7 @@ export async function demo(o: DemoOptions, print: Print): Promise<{ accuracy: nu
   const t0 = process.hrtime.bigint();
   const history = await model.fit(xTrain, split.yTrain, { epochs: o.epochs, batchSize: 32, validationSplit: 0.1, verbose: o.fitVerbose });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const scores = await model.evaluate(xTest, split.yTest);
+  const scores = await model.evaluateAsync(xTest, split.yTest);
   const accuracy = scores.accuracy ?? NaN;
 
   print('');
@@ -75,7 +75,7 @@ export async function demo(o: DemoOptions, print: Print): Promise<{ accuracy: nu
   const restored = loaded.getScaler()!;
   const show = 6;
   const xShow = { data: split.xTest.dataSync().slice(0, show * table.cols), shape: [show, table.cols] as [number, number] };
-  const probs = (await loaded.predict(restored.transform(xShow))).dataSync();
+  const probs = (await loaded.predictAsync(restored.transform(xShow))).dataSync();
   print(`\nSaved the model to ${dir} (model.json + weights.bin), reloaded it; its predictions on ${show} test digits:\n`);
   const cells: string[][] = [];
   const caps: string[] = [];

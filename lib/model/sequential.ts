@@ -683,7 +683,13 @@ export class Sequential implements LayerOwner, TrainableModel {
 
   // -------------------------------------------------------------------------------------- evaluate / predict
 
+  /** Loss and metrics on x, y. For now the same as evaluateAsync(). */
   async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<Record<string, number>> {
+    return this.evaluateAsync(x, y, args);
+  }
+
+  /** Loss and metrics on x, y, computed by the engine off the JavaScript thread where it can: the call for servers and jobs. */
+  async evaluateAsync(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<Record<string, number>> {
     this.checkAlive();
     if (!this.compiled) throw notCompiled('evaluate');
     if (args === null || typeof args !== 'object') throw invalidArg('evaluate options', 'an object', args);
@@ -703,8 +709,13 @@ export class Sequential implements LayerOwner, TrainableModel {
     return out;
   }
 
-  /** Outputs for x, computed in batches on the engine (off the main thread on the native engine). */
+  /** Outputs for x. For now the same as predictAsync(). */
   async predict(x: unknown, args: PredictArgs = {}): Promise<Tensor2D> {
+    return this.predictAsync(x, args);
+  }
+
+  /** Outputs for x, computed in batches by the engine off the JavaScript thread where it can: the call for servers and jobs. */
+  async predictAsync(x: unknown, args: PredictArgs = {}): Promise<Tensor2D> {
     this.checkAlive();
     if (args === null || typeof args !== 'object') throw invalidArg('predict options', 'an object', args);
     const batchSize = positiveInt(args.batchSize, 'batchSize', 32);
