@@ -35,7 +35,7 @@ describe.skipIf(!haveIris)(`blasnet train/evaluate/predict on iris (${engine} en
     expect(val).toBeGreaterThanOrEqual(0.9);
     const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
     expect(json.format).toBe('layers-model');
-    expect(fs.statSync(path.join(modelDir, 'weights.bin')).size).toBe(4 * (4 * 16 + 16 + 16 * 3 + 3));
+    expect(fs.statSync(path.join(modelDir, json.weightsManifest[0].paths[0])).size).toBe(4 * (4 * 16 + 16 + 16 * 3 + 3));
     expect(json.userDefinedMetadata.scaler.kind).toBe('standardScaler');
     expect(json.userDefinedMetadata.blasnetCli).toEqual({
       task: 'classification', label: 'label', classes: [0, 1, 2],

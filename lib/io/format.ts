@@ -54,6 +54,10 @@ export interface ModelJSON {
 export interface LoadOptions {
   /** Accept NaN / Infinity in weights (default false: ERR_NON_FINITE). */
   allowNonFinite?: boolean;
+  /** Refuse (ERR_LIMIT) a model that needs more memory than this: bytes or "2G" (default: BLASNET_MEMORY_LIMIT or a quarter of RAM). */
+  memoryLimit?: number | string;
+  /** http(s) loads: the deadline for model.json and all its shards together, in ms (default 60,000): ERR_TIMEOUT. */
+  timeoutMs?: number;
 }
 
 /** The tfjs-layers version whose format we write (keras_version), as tfjs-node 4.22.0 writes it. */
@@ -334,9 +338,9 @@ export function artifactsToModelJSON(artifacts: ModelArtifacts, paths: string[] 
 
 // ------------------------------------------------------------------------------------------ reading
 
-interface Slot { name: string; shape: number[] }
+export interface Slot { name: string; shape: number[] }
 
-interface ParsedLayer {
+export interface ParsedLayer {
   className: string;
   name: string;
   config: Record<string, unknown>;
@@ -400,7 +404,7 @@ function sequentialLayers(topology: unknown): { name: string; entries: unknown[]
   return { name, entries, trainingConfig };
 }
 
-function parseLayers(topology: unknown): { name: string; inputDim: number; layers: ParsedLayer[]; trainingConfig: unknown } {
+export function parseLayers(topology: unknown): { name: string; inputDim: number; layers: ParsedLayer[]; trainingConfig: unknown } {
   const { name, entries, trainingConfig } = sequentialLayers(topology);
   let inputDim: number | null = null;
   let dim: number | null = null;

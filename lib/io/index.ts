@@ -3,12 +3,16 @@
 import { BlasnetError, describe } from '../errors';
 import { Sequential, setSaveHook } from '../model/sequential';
 import type { ModelDescription } from './description';
-import { artifactsToDescription, artifactsToModelJSON, descriptionToArtifacts, type LoadOptions, type ModelArtifacts } from './format';
+import { artifactsToDescription, descriptionToArtifacts, type LoadOptions, type ModelArtifacts } from './format';
 import { loadDescription, saveArtifacts } from './files';
+import { checkModelMemory } from './budget';
+import { modelFiles } from './save';
+import { checkSavedState } from './saved-state';
 import { fetchArtifacts, isHttpUrl } from './http';
 
 export * from './format';
 export { loadArtifacts, loadDescription, saveArtifacts, saveDescription, resolveModelDir } from './files';
+export type { SaveFilesOptions, SavedFiles } from './files';
 export { fetchArtifacts } from './http';
 export type { ModelDescription, LayerDescription, NamedTensor, TrainingDescription } from './description';
 
@@ -56,6 +60,7 @@ export function toArtifacts(model: Sequential, options: SaveOptions = {}): Model
  * activation, a rate out of range) is a fault of the file: reported as ERR_FORMAT with the model's message.
  */
 function buildModel(desc: ModelDescription): Sequential {
+  checkSavedState(desc);
   try {
     return Sequential.fromDescription(desc);
   } catch (err) {
@@ -68,6 +73,9 @@ function buildModel(desc: ModelDescription): Sequential {
 
 /** Rebuilds a model from in-memory artifacts (validated exactly as files are). */
 export function fromArtifacts(artifacts: ModelArtifacts, options: LoadOptions = {}): Sequential {
+  if (artifacts && typeof artifacts === 'object' && Array.isArray(artifacts.weightSpecs)) {
+    checkModelMemory('the model artifacts', artifacts.modelTopology, artifacts.weightSpecs, 0, options.memoryLimit);
+  }
   return buildModel(artifactsToDescription(artifacts, options));
 }
 
@@ -103,7 +111,7 @@ function isHandler(v: unknown, method: 'save' | 'load'): v is IOHandler {
 export async function saveModel(model: Sequential, target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
   const artifacts = toArtifacts(model, options);
   if (isHandler(target, 'save')) return (await (target.save as (a: ModelArtifacts) => Promise<unknown>)(artifacts)) as SaveResult;
-  const { bytes } = saveArtifacts(artifacts, target as string);
+  const { bytes } = await saveArtifacts(artifacts, target as string);
   return saveResult(artifacts, bytes);
 }
 
@@ -113,7 +121,7 @@ export async function saveModel(model: Sequential, target: string | IOHandler, o
  */
 export async function loadLayersModel(pathOrUrl: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
   if (isHandler(pathOrUrl, 'load')) return fromArtifacts((await pathOrUrl.load!()) as ModelArtifacts, options);
-  if (isHttpUrl(pathOrUrl)) return fromArtifacts(await fetchArtifacts(pathOrUrl), options);
+  if (isHttpUrl(pathOrUrl)) return fromArtifacts(await fetchArtifacts(pathOrUrl, options), options);
   return buildModel(loadDescription(pathOrUrl as string, options));
 }
 
@@ -124,12 +132,8 @@ export async function loadModel(dir: string | IOHandler, options: LoadOptions = 
 
 /** model.json text and weights bytes for a model (what save() writes), without touching disk. */
 export function toFiles(model: Sequential, options: SaveOptions = {}): { modelJson: string; weights: Uint8Array } {
-  const a = toArtifacts(model, options);
-  const w = a.weightData;
-  return {
-    modelJson: JSON.stringify(artifactsToModelJSON(a, ['weights.bin'])),
-    weights: Array.isArray(w) ? Buffer.concat(w.map((b) => new Uint8Array(b))) : new Uint8Array(w),
-  };
+  const { weights, json } = modelFiles(toArtifacts(model, options), 'weights.bin');
+  return { modelJson: json.toString('utf8'), weights };
 }
 
 // model.save() calls this (registered here so that lib/model does not import lib/io).

@@ -1,0 +1,71 @@
+// What a save may remove besides the shards it replaced: leftovers of saves that died, each matched by
+// our own naming pattern and removed only when its writer is provably gone.
+import * as fs from 'fs';
+import * as path from 'path';
+import { legacyBackupDir } from './paths';
+import { LOCK_NAME } from './save-lock';
+import { SHARD_PATTERN, STAGING_PATTERN } from './save-patterns';
+
+const LOCK_ASIDE_PATTERN = new RegExp(`^${LOCK_NAME.replace(/\./g, '\\.')}\\.stale-(\\d+)-[0-9a-f]+$`);
+/** Temporary directories of the older whole-directory save: .<name>.blasnet-tmp-<pid>-<random> */
+const LEGACY_TMP_PATTERN = /^\.(.+)\.blasnet-tmp-(\d+)-[A-Za-z0-9]+$/;
+
+function pidAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+function list(dir: string): string[] {
+  try { return fs.readdirSync(dir); } catch { return []; }
+}
+
+function tryUnlink(file: string): void {
+  try { fs.unlinkSync(file); } catch { /* already gone */ }
+}
+
+/**
+ * Called by a save that holds the lock. Staging files and set-aside locks of dead processes are always
+ * removed; unreferenced shards of our pattern only when the lock was taken over from a dead owner
+ * (tookOver): lock-holding savers are the only writers of such names, so that owner made them.
+ */
+export function removeLeftovers(dir: string, referenced: string[], tookOver: boolean): void {
+  for (const name of list(dir)) {
+    const staging = STAGING_PATTERN.exec(name) ?? LOCK_ASIDE_PATTERN.exec(name);
+    if (staging) {
+      if (!pidAlive(Number(staging[1]))) tryUnlink(path.join(dir, name));
+    } else if (tookOver && SHARD_PATTERN.test(name) && !referenced.includes(name)) {
+      tryUnlink(path.join(dir, name));
+    }
+  }
+}
+
+/**
+ * An older blasnet swapped whole directories; killed between its two renames it left no directory and
+ * the complete previous one as .<name>.blasnet-old (with whatever else that directory held). Put it back
+ * before saving into it, so nothing in it is lost.
+ */
+export function restoreLegacyBackup(dir: string): void {
+  const backup = legacyBackupDir(dir);
+  try {
+    fs.lstatSync(dir);
+    return;
+  } catch { /* the directory is missing */ }
+  try {
+    if (fs.statSync(path.join(backup, 'model.json')).isFile()) fs.renameSync(backup, dir);
+  } catch { /* no backup, or another process restored it */ }
+}
+
+/** The older save's temporary directories of dead processes, when they hold nothing but its two files. */
+export function cleanLegacySiblings(dir: string): void {
+  const parent = path.dirname(dir);
+  const base = path.basename(dir);
+  for (const name of list(parent)) {
+    const m = LEGACY_TMP_PATTERN.exec(name);
+    if (!m || m[1] !== base || pidAlive(Number(m[2]))) continue;
+    const tmp = path.join(parent, name);
+    const inside = list(tmp);
+    if (!inside.every((f) => f === 'model.json' || f === 'weights.bin')) continue;
+    for (const f of inside) tryUnlink(path.join(tmp, f));
+    try { fs.rmdirSync(tmp); } catch { /* not empty after all, or gone */ }
+  }
+}
