@@ -18,7 +18,9 @@ export { resolveModelDir } from './paths';
 /** A FIFO or device opened for reading must not block the open; fstat then refuses it. */
 const NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
 /** How often a load starts over when a shard vanished because a save replaced the model meanwhile. */
-const MAX_RELOADS = 3;
+const MAX_RELOADS = 5;
+/** Loads that started over for that reason in this process (tests show the race they exercise). */
+export const loadStats = { reloads: 0 };
 
 function ioError(message: string, cause?: unknown): BlasnetError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
@@ -50,9 +52,13 @@ function shardPath(dir: string, p: string): string {
   return full;
 }
 
+/** A file was replaced (renamed over) between its open and its check: read it again. */
+class Replaced extends Error {}
+
 /**
  * Checks the file behind an open descriptor: a regular file, and (whatever links led to it) the same
- * inode as a path inside realDir. Returns its size.
+ * inode as a path inside realDir. Returns its size. A path inside whose inode is another one now was
+ * replaced by a save meanwhile (Replaced); a path that leads outside is refused.
  */
 function checkOpened(fd: number, file: string, realDir: string, what: string): number {
   const st = fs.fstatSync(fd);
@@ -63,11 +69,13 @@ function checkOpened(fd: number, file: string, realDir: string, what: string): n
     real = fs.realpathSync(file);
     at = fs.statSync(real);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Replaced(file);
     throw ioError(`Cannot read ${what} ${file}`, err);
   }
-  if (!real.startsWith(realDir + path.sep) || at.ino !== st.ino || at.dev !== st.dev) {
+  if (!real.startsWith(realDir + path.sep)) {
     throw new BlasnetError('ERR_FORMAT', `${what} ${file} must be a file inside the model directory (it is a link to ${describe(real)})`);
   }
+  if (at.ino !== st.ino || at.dev !== st.dev) throw new Replaced(file);
   return st.size;
 }
 
@@ -165,17 +173,25 @@ export function loadArtifacts(pathOrUrl: string, options: Pick<LoadOptions, 'mem
   let realDir: string;
   try { realDir = fs.realpathSync(dir); } catch (err) { throw ioError(`Cannot read ${jsonFile}`, err); }
   for (let attempt = 0; ; attempt++) {
-    const read = readModelJson(jsonFile, realDir);
+    let read: JsonRead;
+    try {
+      read = readModelJson(jsonFile, realDir);
+    } catch (err) {
+      if (!(err instanceof Replaced) || attempt >= MAX_RELOADS) throw err instanceof Replaced ? new BlasnetError('ERR_IO', `${jsonFile} keeps being replaced`) : err;
+      loadStats.reloads++;
+      continue;
+    }
     const { weightSpecs, groups } = checkModelJSON(read.json);
     const stored = groups.reduce((n, g) => n + g.bytes, 0);
     checkModelMemory(jsonFile, (read.json as { modelTopology: unknown }).modelTopology, weightSpecs, stored, options.memoryLimit);
     try {
       return modelJSONToArtifacts(read.json, readShards(dir, realDir, groups));
     } catch (err) {
-      if (!(err instanceof ShardVanished)) throw err;
-      if (attempt >= MAX_RELOADS || !replacedSince(jsonFile, read)) {
-        throw new BlasnetError('ERR_IO', `Cannot read weight file ${err.message}: it does not exist`);
+      if (!(err instanceof ShardVanished || err instanceof Replaced)) throw err;
+      if (attempt >= MAX_RELOADS || (err instanceof ShardVanished && !replacedSince(jsonFile, read))) {
+        throw new BlasnetError('ERR_IO', `Cannot read weight file ${err.message}: it ${err instanceof ShardVanished ? 'does not exist' : 'keeps being replaced'}`);
       }
+      loadStats.reloads++;
     }
   }
 }

@@ -2,6 +2,8 @@
 // then its shards relative to it, with the same validation and limits as files plus network ones (same
 // origin, no escape above model.json's directory, byte counts checked before and while downloading, one
 // deadline for the whole load). Every failure is a BlasnetError: ERR_TIMEOUT, ERR_IO, ERR_LIMIT, ERR_FORMAT.
+import * as http from 'http';
+import * as https from 'https';
 import { BlasnetError, describe } from '../errors';
 import { checkModelMemory } from './budget';
 import { checkModelJSON, modelJSONToArtifacts, type LoadOptions, type ModelArtifacts } from './format';
@@ -14,67 +16,76 @@ export function isHttpUrl(v: unknown): v is string {
 }
 
 /**
- * The load's deadline. The timer holds the controller, so the signal lives until the load ends (a bare
- * AbortSignal.timeout() that nothing else references can be garbage-collected, and then never fires).
+ * The load's one deadline. When it passes, every request still open is destroyed (its socket closed):
+ * an AbortSignal is not enough, since fetch() keeps delivering a reused connection's body after an abort,
+ * and a bare AbortSignal.timeout() that nothing references can be garbage-collected and never fire. The
+ * timer holds this object, so it lives as long as the load.
  */
 class Deadline {
-  readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
+  private readonly open = new Set<http.ClientRequest>();
   expired = false;
-  constructor(readonly ms: number) {
-    this.timer = setTimeout(() => { this.expired = true; this.controller.abort(); }, ms);
+  constructor(readonly ms: number, readonly url: string) {
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      for (const req of this.open) req.destroy(this.error('the response'));
+    }, ms);
   }
-  get signal(): AbortSignal { return this.controller.signal; }
-  /** The error for a failure: ERR_TIMEOUT when the deadline caused it, else ERR_IO. */
-  failure(what: string, url: string, err: unknown): BlasnetError {
-    if (err instanceof BlasnetError) return err;
-    if (this.expired) return new BlasnetError('ERR_TIMEOUT', `Loading ${url} took longer than the ${this.ms} ms timeout (while reading ${what}); set it with the timeoutMs option`);
-    const cause = (err as { cause?: { message?: string } })?.cause?.message;
-    return new BlasnetError('ERR_IO', `Cannot fetch ${what} ${url}: ${(err as Error)?.message ?? String(err)}${cause ? ` (${cause})` : ''}`, { cause: err });
+  error(what: string): BlasnetError {
+    return new BlasnetError('ERR_TIMEOUT', `Loading ${this.url} took longer than the ${this.ms} ms timeout (while reading ${what}); set it with the timeoutMs option`);
   }
+  track(req: http.ClientRequest): void { this.open.add(req); req.once('close', () => this.open.delete(req)); }
   end(): void { clearTimeout(this.timer); }
 }
 
 /**
  * Downloads at most `limit` bytes (more is `over`), into `into` at its offset when given (a shard goes
- * straight into the weights buffer), else into a new buffer.
+ * straight into the weights buffer), else into a new buffer. Redirects are not followed.
  */
-async function fetchBytes(url: string, limit: number, what: string, deadline: Deadline, over: (got: string) => BlasnetError,
+function fetchBytes(url: string, limit: number, what: string, deadline: Deadline, over: (got: string) => BlasnetError,
   into?: { buffer: Uint8Array; offset: number }): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: deadline.signal, redirect: 'error' });
-  } catch (err) {
-    throw deadline.failure(what, url, err);
-  }
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => undefined);
-    throw new BlasnetError('ERR_IO', `Cannot fetch ${what} ${url}: HTTP ${res.status}`);
-  }
-  const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) {
-    await res.body?.cancel().catch(() => undefined);
-    throw over(`${declared} bytes (its Content-Length)`);
-  }
-  const chunks: Uint8Array[] = [];
-  let got = 0;
-  const reader = res.body?.getReader();
-  if (reader) {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (got + value.byteLength > limit) throw over(`more than ${limit} bytes`);
-        if (into) into.buffer.set(value, into.offset + got);
-        else chunks.push(value);
-        got += value.byteLength;
+  return new Promise((resolve, reject) => {
+    if (deadline.expired) { reject(deadline.error(what)); return; }
+    const u = new URL(url);
+    const get = u.protocol === 'https:' ? https.get : http.get;
+    let failed: BlasnetError | null = null;
+    const fail = (err: BlasnetError) => { failed ??= err; req.destroy(err); };
+    const req = get(u, { agent: false, headers: { accept: '*/*', 'accept-encoding': 'identity' } }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status > 299) {
+        fail(new BlasnetError('ERR_IO', `Cannot fetch ${what} ${url}: HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}`));
+        return;
       }
-    } catch (err) {
-      await reader.cancel().catch(() => undefined);
-      throw deadline.failure(what, url, err);
-    }
-  }
-  return into ? into.buffer.subarray(into.offset, into.offset + got) : Buffer.concat(chunks, got);
+      const declared = Number(res.headers['content-length'] ?? NaN);
+      if (Number.isFinite(declared) && declared > limit) { fail(over(`${declared} bytes (its Content-Length)`)); return; }
+      const chunks: Buffer[] = [];
+      let got = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (failed) return;
+        if (got + chunk.byteLength > limit) { fail(over(`more than ${limit} bytes`)); return; }
+        if (into) into.buffer.set(chunk, into.offset + got);
+        else chunks.push(chunk);
+        got += chunk.byteLength;
+      });
+      res.on('end', () => {
+        if (failed) return;
+        if (!res.complete) { reject(new BlasnetError('ERR_IO', `Cannot fetch ${what} ${url}: the connection closed before the end of the response`)); return; }
+        resolve(into ? into.buffer.subarray(into.offset, into.offset + got) : Buffer.concat(chunks, got));
+      });
+      res.on('error', () => undefined); // reported through req's 'error' or 'close'
+    });
+    deadline.track(req);
+    req.on('error', (err) => {
+      if (failed) reject(failed);
+      else if (deadline.expired) reject(deadline.error(what));
+      else reject(new BlasnetError('ERR_IO', `Cannot fetch ${what} ${url}: ${err.message}`, { cause: err }));
+    });
+    req.on('close', () => {
+      if (failed) reject(failed);
+      else if (deadline.expired) reject(deadline.error(what));
+      else reject(new BlasnetError('ERR_IO', `Cannot fetch ${what} ${url}: the connection closed before the end of the response`));
+    });
+  });
 }
 
 /** The shard URL for a manifest path: relative, inside model.json's directory, same origin. */
@@ -100,7 +111,7 @@ function timeoutOption(v: unknown): number {
 
 /** Fetches model.json and its shards within one deadline; limits are checked before each download. */
 export async function fetchArtifacts(url: string, options: Pick<LoadOptions, 'memoryLimit' | 'timeoutMs'> = {}): Promise<ModelArtifacts> {
-  const deadline = new Deadline(timeoutOption(options.timeoutMs));
+  const deadline = new Deadline(timeoutOption(options.timeoutMs), url);
   try {
     let base: URL;
     try { base = new URL(url); } catch { throw new BlasnetError('ERR_INVALID_ARG', `Expected a valid URL but received ${describe(url)}`); }

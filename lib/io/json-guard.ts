@@ -45,14 +45,22 @@ export function scanJsonLimits(bytes: Uint8Array, where: string): void {
   for (let i = 0; i < n; i++) {
     const c = bytes[i]!;
     if (c === QUOTE) {
-      // Skip the string; an escaped quote does not end it.
-      i++;
-      while (i < n) {
-        const d = bytes[i]!;
-        if (d === BACKSLASH) i += 2;
-        else if (d === QUOTE) break;
-        else i++;
+      // Skip the string: a native search for its closing quote (a long string costs nothing), and a byte
+      // loop from the first escaped quote on (so a string of many escaped quotes stays linear too).
+      let end = bytes.indexOf(QUOTE, i + 1);
+      let slashes = 0;
+      while (end > 0 && bytes[end - 1 - slashes] === BACKSLASH) slashes++;
+      if (end < 0) end = n;
+      else if (slashes % 2 === 1) {
+        end = i + 1;
+        while (end < n) {
+          const d = bytes[end]!;
+          if (d === BACKSLASH) end += 2;
+          else if (d === QUOTE) break;
+          else end++;
+        }
       }
+      i = end;
       scalars++;
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       if (++depth > MAX_JSON_DEPTH) throw limitError('levels of nesting', `more than ${MAX_JSON_DEPTH}`, MAX_JSON_DEPTH, where);

@@ -1,10 +1,11 @@
 // What a save may remove besides the shards it replaced: leftovers of saves that died, each matched by
 // our own naming pattern and removed only when its writer is provably gone.
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { legacyBackupDir } from './paths';
 import { LOCK_NAME } from './save-lock';
-import { SHARD_PATTERN, STAGING_PATTERN } from './save-patterns';
+import { SHARD_PATTERN, shardName, STAGING_PATTERN } from './save-patterns';
 
 const LOCK_ASIDE_PATTERN = new RegExp(`^${LOCK_NAME.replace(/\./g, '\\.')}\\.stale-(\\d+)-[0-9a-f]+$`);
 /** Temporary directories of the older whole-directory save: .<name>.blasnet-tmp-<pid>-<random> */
@@ -23,18 +24,39 @@ function tryUnlink(file: string): void {
   try { fs.unlinkSync(file); } catch { /* already gone */ }
 }
 
+/** Whether a file's bytes hash to the name our naming gives them (so our save wrote it, not a user). */
+function isOurShard(file: string, name: string): boolean {
+  try {
+    const st = fs.lstatSync(file);
+    if (!st.isFile()) return false;
+    const hash = createHash('sha256');
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
+    } finally {
+      fs.closeSync(fd);
+    }
+    return name === shardName(hash.digest('hex'));
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Called by a save that holds the lock. Staging files and set-aside locks of dead processes are always
- * removed; unreferenced shards of our pattern only when the lock was taken over from a dead owner
- * (tookOver): lock-holding savers are the only writers of such names, so that owner made them.
+ * Called by a save that holds the lock, after its commit. Staging files and set-aside locks of dead
+ * processes go. So do shards that the new model.json does not list and whose bytes hash to their name:
+ * savers create such names only while holding the lock, which we hold, so their writer is gone (a save
+ * killed before its commit, or before it removed the shards it replaced).
  */
-export function removeLeftovers(dir: string, referenced: string[], tookOver: boolean): void {
+export function removeLeftovers(dir: string, referenced: string[]): void {
   for (const name of list(dir)) {
     const staging = STAGING_PATTERN.exec(name) ?? LOCK_ASIDE_PATTERN.exec(name);
+    const file = path.join(dir, name);
     if (staging) {
-      if (!pidAlive(Number(staging[1]))) tryUnlink(path.join(dir, name));
-    } else if (tookOver && SHARD_PATTERN.test(name) && !referenced.includes(name)) {
-      tryUnlink(path.join(dir, name));
+      if (!pidAlive(Number(staging[1]))) tryUnlink(file);
+    } else if (SHARD_PATTERN.test(name) && !referenced.includes(name) && isOurShard(file, name)) {
+      tryUnlink(file);
     }
   }
 }

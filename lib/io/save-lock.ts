@@ -68,8 +68,6 @@ function parseLock(text: string): LockInfo | null {
 }
 
 export interface DirLock {
-  /** True when a stale lock was taken over: its owner died during a save and may have left files. */
-  readonly tookOver: boolean;
   /** ERR_IO unless this process still owns the lock. */
   verify(): void;
   release(): void;
@@ -84,14 +82,13 @@ export async function acquireDirLock(dir: string, waitMs: number): Promise<DirLo
   const file = path.join(dir, LOCK_NAME);
   const info: LockInfo = { ...self(), token: randomBytes(12).toString('hex') };
   const deadline = Date.now() + waitMs;
-  let tookOver = false;
   for (;;) {
     let fd: number | undefined;
     try {
       fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | (fs.constants.O_NOFOLLOW ?? 0), 0o644);
       fs.writeSync(fd, JSON.stringify(info));
       fs.closeSync(fd);
-      return makeLock(file, info.token, tookOver);
+      return makeLock(file, info.token);
     } catch (err) {
       if (fd !== undefined) { try { fs.closeSync(fd); } catch { /* already closed */ } }
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(`Cannot create the save lock ${file}: ${(err as Error).message}`, err);
@@ -105,7 +102,7 @@ export async function acquireDirLock(dir: string, waitMs: number): Promise<DirLo
     }
     const owner = parseLock(text);
     if (isStale(owner, Date.now() - st.mtimeMs)) {
-      if (takeOver(file, owner)) tookOver = true;
+      takeOver(file, owner);
       continue;
     }
     if (Date.now() >= deadline) {
@@ -122,23 +119,20 @@ export async function acquireDirLock(dir: string, waitMs: number): Promise<DirLo
  * lock stale exactly one moves it; the others find a different file (or none) and start over. A mover
  * that got a newer, live lock by mistake (it was created between its read and its rename) puts it back.
  */
-function takeOver(file: string, judged: LockInfo | null): boolean {
+function takeOver(file: string, judged: LockInfo | null): void {
   const aside = `${file}.stale-${process.pid}-${randomBytes(6).toString('hex')}`;
-  try { fs.renameSync(file, aside); } catch { return false; }
+  try { fs.renameSync(file, aside); } catch { return; }
   const moved = parseLock(readOr(aside, ''));
-  if (judged !== null && moved?.token !== judged.token) {
-    try { fs.linkSync(aside, file); } catch { /* a newer owner exists: it keeps the directory */ }
-    try { fs.unlinkSync(aside); } catch { /* gone */ }
-    return false;
-  }
+  const wrong = judged === null ? moved !== null : moved?.token !== judged.token;
+  // Put a live lock back; if yet another owner exists meanwhile, that one keeps the directory and the
+  // owner of the moved lock fails its verify() instead of committing.
+  if (wrong) { try { fs.linkSync(aside, file); } catch { /* see above */ } }
   try { fs.unlinkSync(aside); } catch { /* gone */ }
-  return true;
 }
 
-function makeLock(file: string, token: string, tookOver: boolean): DirLock {
+function makeLock(file: string, token: string): DirLock {
   const owned = (): boolean => parseLock(readOr(file, ''))?.token === token;
   return {
-    tookOver,
     verify() {
       if (!owned()) throw ioError(`The save lock ${file} was taken by another process during this save; the save was abandoned`);
     },

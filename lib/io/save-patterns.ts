@@ -4,3 +4,8 @@
 export const SHARD_PATTERN = /^weights-[0-9a-f]{16}\.bin$/;
 /** A file being written: .<final name>.<pid>-<random hex>.tmp */
 export const STAGING_PATTERN = /^\.(?:model\.json|weights-[0-9a-f]{16}\.bin)\.(\d+)-[0-9a-f]+\.tmp$/;
+
+/** The shard name for the hex sha256 of its bytes. */
+export function shardName(sha256Hex: string): string {
+  return `weights-${sha256Hex.slice(0, 16)}.bin`;
+}

@@ -7,9 +7,8 @@
 // holding the old model.json either reads the old shards or finds them gone and re-reads model.json, and
 // a crash leaves the old model or the new one. The directory itself is never renamed, removed or
 // re-permissioned (a symlinked directory is written through), and of its files only these are ever
-// removed: shards of our naming pattern that the replaced model.json listed, and leftovers of a save
-// that died (our pattern, unreferenced, and its writer proven gone by the stale lock it left; see
-// save-lock.ts). One saver at a time holds the directory's lock.
+// removed: shards of our naming pattern that the replaced model.json listed, and leftovers of saves
+// that died (see save-cleanup.ts). One saver at a time holds the directory's lock (save-lock.ts).
 import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as fsp from 'fs/promises';
@@ -17,11 +16,11 @@ import * as path from 'path';
 import { BlasnetError } from '../errors';
 import type { ModelDescription } from './description';
 import { artifactsToModelJSON, descriptionToArtifacts, type ModelArtifacts } from './format';
-import { checkJsonValue, modelJsonText } from './json-guard';
+import { checkJsonValue, MAX_MODEL_JSON_BYTES, modelJsonText } from './json-guard';
 import { resolveModelDir } from './paths';
 import { acquireDirLock } from './save-lock';
 import { cleanLegacySiblings, removeLeftovers, restoreLegacyBackup } from './save-cleanup';
-import { SHARD_PATTERN } from './save-patterns';
+import { SHARD_PATTERN, shardName } from './save-patterns';
 
 export interface SaveFilesOptions {
   /** How long to wait for another process's save to the same directory to finish (ms, default 30,000). */
@@ -29,7 +28,6 @@ export interface SaveFilesOptions {
 }
 
 export interface SavedFiles { modelJson: string; weights: string; bytes: number }
-
 
 function ioError(message: string, cause?: unknown): BlasnetError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
@@ -87,7 +85,9 @@ function readCurrent(dir: string): CurrentModel | null {
   const file = path.join(dir, 'model.json');
   let st: fs.Stats;
   try { st = fs.lstatSync(file); } catch { return null; }
-  if (!st.isFile() || st.size > 64 * 1024 * 1024) return { paths: [], blasnet: false, mode: st.mode & 0o7777 };
+  // Not a regular file (a link, say): nothing of it is removed, and new files get the default mode.
+  if (!st.isFile()) return null;
+  if (st.size > MAX_MODEL_JSON_BYTES) return { paths: [], blasnet: false, mode: st.mode & 0o7777 };
   try {
     const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { weightsManifest?: { paths?: unknown }[]; generatedBy?: unknown };
     const paths = (Array.isArray(j.weightsManifest) ? j.weightsManifest : [])
@@ -114,11 +114,11 @@ function tryUnlink(file: string): void {
  * The bytes a save writes: the shard (named after its content) and model.json listing it. Metadata that
  * cannot be written as JSON, or that loaders would refuse, is a BlasnetError here.
  */
-export function modelFiles(artifacts: ModelArtifacts, shardName?: string): { shard: string; weights: Uint8Array; json: Buffer } {
+export function modelFiles(artifacts: ModelArtifacts, fixedName?: string): { shard: string; weights: Uint8Array; json: Buffer } {
   if (artifacts.userDefinedMetadata != null) checkJsonValue(artifacts.userDefinedMetadata, 'userDefinedMetadata');
   const data = artifacts.weightData;
   const weights = Array.isArray(data) ? Buffer.concat(data.map((b) => new Uint8Array(b))) : new Uint8Array(data);
-  const shard = shardName ?? `weights-${createHash('sha256').update(weights).digest('hex').slice(0, 16)}.bin`;
+  const shard = fixedName ?? shardName(createHash('sha256').update(weights).digest('hex'));
   const json = Buffer.from(modelJsonText(artifactsToModelJSON(artifacts, [shard]), 'the model'), 'utf8');
   return { shard, weights, json };
 }
@@ -155,7 +155,7 @@ export async function saveArtifacts(artifacts: ModelArtifacts, target: string, o
     shardCreated = false;
     await fsyncDir(dir);
     for (const p of replacedShards(old, shard)) tryUnlink(path.join(dir, p));
-    removeLeftovers(dir, [shard], lock.tookOver);
+    removeLeftovers(dir, [shard]);
     cleanLegacySiblings(dir);
     return { modelJson: path.join(dir, 'model.json'), weights: shardFile, bytes: weights.byteLength };
   } catch (err) {
