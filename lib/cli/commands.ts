@@ -163,7 +163,7 @@ export async function train(file: string, o: TrainOptions, print: Print): Promis
     if (err instanceof BlasnetError) throw new CliError(`cannot save the model to ${o.out}: ${err.message}`);
     throw err;
   }
-  print(`Saved the model to ${o.out}/ (model.json + weights.bin, TensorFlow.js layers-model format, with the scaler)`);
+  print(`Saved the model to ${o.out}/ (model.json + its weights file, TensorFlow.js layers-model format, with the scaler)`);
   if (o.plot) {
     writeText(o.plot, historySvg(h, `blasnet train ${path.basename(file)}: ${task}`));
     print(`Wrote the training chart to ${o.plot}`);

@@ -7,8 +7,10 @@
 // - depth 64: tfjs, Keras and blasnet files nest about 10 levels (topology > layers > config > initializer);
 // - 500,000 arrays and objects, 1,000,000 keys, 2,000,000 scalars: the largest file the format checks
 //   accept (10,000 layers of about 40 keys each plus 100,000 weight entries of up to 7 keys) stays under
-//   half of each. At these caps the worst JSON.parse measured here (1M distinct keys in 250k objects)
-//   takes ~4 s and ~400 MB, against 86 s and 3.2 GB before.
+//   half of each;
+// - 100,000 distinct key names: a key name V8 has not seen costs a hidden class (1M distinct keys: 2.6 s
+//   and 300 MB; the same count of repeated ones 0.8 s), and model files use a few hundred names.
+// At these caps the worst JSON.parse measured here takes about a second and under 200 MB.
 // save() runs the same scan on the text it is about to write, so everything blasnet saves loads again.
 import { BlasnetError } from '../errors';
 
@@ -16,6 +18,7 @@ export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 export const MAX_JSON_DEPTH = 64;
 export const MAX_JSON_CONTAINERS = 500_000;
 export const MAX_JSON_KEYS = 1_000_000;
+export const MAX_JSON_DISTINCT_KEYS = 100_000;
 export const MAX_JSON_SCALARS = 2_000_000;
 
 const QUOTE = 0x22, BACKSLASH = 0x5c, COLON = 0x3a;
@@ -41,6 +44,9 @@ export function scanJsonLimits(bytes: Uint8Array, where: string): void {
     throw new BlasnetError('ERR_LIMIT', `${where} is ${bytes.byteLength} bytes (the limit is ${MAX_MODEL_JSON_BYTES})`);
   }
   let depth = 0, containers = 0, keys = 0, scalars = 0;
+  // Key names are told apart by a 32-bit FNV-1a hash of their bytes (a collision only undercounts).
+  const names = new Set<number>();
+  let stringStart = 0, stringEnd = 0;
   const n = bytes.length;
   for (let i = 0; i < n; i++) {
     const c = bytes[i]!;
@@ -60,6 +66,8 @@ export function scanJsonLimits(bytes: Uint8Array, where: string): void {
           else end++;
         }
       }
+      stringStart = i + 1;
+      stringEnd = end;
       i = end;
       scalars++;
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
@@ -71,6 +79,12 @@ export function scanJsonLimits(bytes: Uint8Array, where: string): void {
       // A key's string was counted as a scalar: move it to the keys.
       scalars--;
       if (++keys > MAX_JSON_KEYS) throw limitError('object keys', `more than ${MAX_JSON_KEYS}`, MAX_JSON_KEYS, where);
+      let h = 0x811c9dc5;
+      for (let k = stringStart; k < stringEnd; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+      names.add(h);
+      if (names.size > MAX_JSON_DISTINCT_KEYS) {
+        throw limitError('distinct key names', `more than ${MAX_JSON_DISTINCT_KEYS}`, MAX_JSON_DISTINCT_KEYS, where);
+      }
     } else if (SCALAR_START[c]) {
       while (i + 1 < n && SCALAR_PART[bytes[i + 1]!]) i++;
       if (++scalars > MAX_JSON_SCALARS) throw limitError('numbers, strings and literals', `more than ${MAX_JSON_SCALARS}`, MAX_JSON_SCALARS, where);

@@ -4,43 +4,26 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { legacyBackupDir } from './paths';
-import { LOCK_NAME } from './save-lock';
+import { eachChunk } from './read-regular';
+import { LOCK_NAME, pidAlive } from './save-lock';
 import { SHARD_PATTERN, shardName, STAGING_PATTERN } from './save-patterns';
 
 const LOCK_ASIDE_PATTERN = new RegExp(`^${LOCK_NAME.replace(/\./g, '\\.')}\\.stale-(\\d+)-[0-9a-f]+$`);
 /** Temporary directories of the older whole-directory save: .<name>.blasnet-tmp-<pid>-<random> */
 const LEGACY_TMP_PATTERN = /^\.(.+)\.blasnet-tmp-(\d+)-[A-Za-z0-9]+$/;
 
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
-}
-
 function list(dir: string): string[] {
   try { return fs.readdirSync(dir); } catch { return []; }
 }
 
-function tryUnlink(file: string): void {
+export function tryUnlink(file: string): void {
   try { fs.unlinkSync(file); } catch { /* already gone */ }
 }
 
 /** Whether a file's bytes hash to the name our naming gives them (so our save wrote it, not a user). */
 function isOurShard(file: string, name: string): boolean {
-  try {
-    const st = fs.lstatSync(file);
-    if (!st.isFile()) return false;
-    const hash = createHash('sha256');
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-    try {
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
-    } finally {
-      fs.closeSync(fd);
-    }
-    return name === shardName(hash.digest('hex'));
-  } catch {
-    return false;
-  }
+  const hash = createHash('sha256');
+  return eachChunk(file, (chunk) => hash.update(chunk)) && name === shardName(hash.digest('hex'));
 }
 
 /**

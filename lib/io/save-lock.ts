@@ -17,6 +17,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BlasnetError } from '../errors';
+import { readRegular } from './read-regular';
 
 export const LOCK_NAME = '.model.json.blasnet-lock';
 /** A lock file still empty after this long was left by a process killed between create and write. */
@@ -26,7 +27,7 @@ const POLL_MS = 20;
 interface LockInfo { host: string; boot: string; pid: number; start: string; token: string }
 
 function readOr(file: string, fallback: string): string {
-  try { return fs.readFileSync(file, 'utf8').trim(); } catch { return fallback; }
+  return readRegular(file, 4096)?.toString('utf8').trim() ?? fallback;
 }
 
 /** Clock ticks since boot at which a process started (field 22 of /proc/<pid>/stat), or '' off Linux. */
@@ -42,7 +43,8 @@ function self(): Omit<LockInfo, 'token'> {
   return me;
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process of this pid exists here (EPERM: it exists, under another user). */
+export function pidAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
@@ -93,13 +95,10 @@ export async function acquireDirLock(dir: string, waitMs: number): Promise<DirLo
       if (fd !== undefined) { try { fs.closeSync(fd); } catch { /* already closed */ } }
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(`Cannot create the save lock ${file}: ${(err as Error).message}`, err);
     }
-    let text: string, st: fs.Stats;
-    try {
-      st = fs.lstatSync(file);
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      continue; // released between our open and read: try again at once
-    }
+    let st: fs.Stats;
+    try { st = fs.lstatSync(file); } catch { continue; } // released meanwhile: try again at once
+    if (!st.isFile()) throw ioError(`Cannot save to ${dir}: ${file} is not a regular file`);
+    const text = readOr(file, '');
     const owner = parseLock(text);
     if (isStale(owner, Date.now() - st.mtimeMs)) {
       takeOver(file, owner);

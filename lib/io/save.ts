@@ -16,10 +16,11 @@ import * as path from 'path';
 import { BlasnetError } from '../errors';
 import type { ModelDescription } from './description';
 import { artifactsToModelJSON, descriptionToArtifacts, type ModelArtifacts } from './format';
-import { checkJsonValue, MAX_MODEL_JSON_BYTES, modelJsonText } from './json-guard';
+import { checkJsonValue, MAX_MODEL_JSON_BYTES, modelJsonText, scanJsonLimits } from './json-guard';
+import { readRegular } from './read-regular';
 import { resolveModelDir } from './paths';
 import { acquireDirLock } from './save-lock';
-import { cleanLegacySiblings, removeLeftovers, restoreLegacyBackup } from './save-cleanup';
+import { cleanLegacySiblings, removeLeftovers, restoreLegacyBackup, tryUnlink } from './save-cleanup';
 import { SHARD_PATTERN, shardName } from './save-patterns';
 
 export interface SaveFilesOptions {
@@ -87,9 +88,11 @@ function readCurrent(dir: string): CurrentModel | null {
   try { st = fs.lstatSync(file); } catch { return null; }
   // Not a regular file (a link, say): nothing of it is removed, and new files get the default mode.
   if (!st.isFile()) return null;
-  if (st.size > MAX_MODEL_JSON_BYTES) return { paths: [], blasnet: false, mode: st.mode & 0o7777 };
+  const bytes = readRegular(file, MAX_MODEL_JSON_BYTES);
+  if (!bytes) return { paths: [], blasnet: false, mode: st.mode & 0o7777 };
   try {
-    const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { weightsManifest?: { paths?: unknown }[]; generatedBy?: unknown };
+    scanJsonLimits(bytes, file);
+    const j = JSON.parse(bytes.toString('utf8')) as { weightsManifest?: { paths?: unknown }[]; generatedBy?: unknown };
     const paths = (Array.isArray(j.weightsManifest) ? j.weightsManifest : [])
       .flatMap((g) => (Array.isArray(g?.paths) ? g.paths : []))
       .filter((p): p is string => typeof p === 'string')
@@ -104,10 +107,6 @@ function readCurrent(dir: string): CurrentModel | null {
 function replacedShards(old: CurrentModel | null, keep: string): string[] {
   if (!old) return [];
   return old.paths.filter((p) => p !== keep && (SHARD_PATTERN.test(p) || (old.blasnet && p === 'weights.bin')));
-}
-
-function tryUnlink(file: string): void {
-  try { fs.unlinkSync(file); } catch { /* already gone */ }
 }
 
 /**

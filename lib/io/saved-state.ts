@@ -5,19 +5,21 @@ import { BlasnetError, describe } from '../errors';
 import { scalerFromJSON } from '../data/scalers';
 import type { ModelDescription } from './description';
 
-/** The engines compute in float32: a hyperparameter or scale beyond this overflows to Infinity there. */
+/** The engines compute in float32: a scale beyond this overflows to Infinity there. */
 const FLOAT32_MAX = 3.4028234663852886e38;
+/** The largest hyperparameter both engines accept in a net spec (lib/engine/js/spec-check.ts, native/binding_spec.cc). */
+const MAX_HYPERPARAMETER = 1e30;
 
 function formatError(message: string): BlasnetError {
   return new BlasnetError('ERR_FORMAT', message);
 }
 
-/** Every number in an optimizer config (schedules included) must be finite in float32. */
+/** Every number in an optimizer config (schedules included) must be one the engines accept. */
 function checkNumbers(value: unknown, where: string, depth = 0): void {
   if (depth > 8) throw formatError(`${where} is nested too deeply`);
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || Math.abs(value) > FLOAT32_MAX) {
-      throw formatError(`Invalid model file: ${where} is ${value}, outside the float32 range the engines compute in`);
+    if (!Number.isFinite(value) || Math.abs(value) > MAX_HYPERPARAMETER) {
+      throw formatError(`Invalid model file: ${where} is ${value}; the engines accept hyperparameters up to ${MAX_HYPERPARAMETER}`);
     }
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => checkNumbers(v, `${where}[${i}]`, depth + 1));
