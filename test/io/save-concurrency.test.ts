@@ -62,15 +62,16 @@ describe('saves and loads at the same time', () => {
     userFolder(dir, path.join(tmp, 'elsewhere1'));
     const before = snapshot(dir, (n) => MODEL_FILE.test(n));
     await saveDescription(A, dir);
-    const { saves, loads } = await race(dir, [['AB', '200']], 1);
+    // 200 saves take ~4 s on an idle machine; a loaded one stops at 20 s with at least 100.
+    const { saves, loads } = await race(dir, [['AB', '200', '20000']], 1);
     expect(saves[0]!.err).toBe('');
     expect(saves[0]!.code).toBe(0);
-    expect(saves[0]!.out.saved).toBe(200);
+    expect(saves[0]!.out.saved).toBeGreaterThanOrEqual(100);
     const l = loads[0]!;
     expect(l.err).toBe('');
     expect(l.code).toBe(0);
-    console.log(`io concurrency, one saver: 200 saves; ${l.out.loads} loads (A ${l.out.A}, B ${l.out.B}), ${l.out.reloads} of them re-read model.json after its shard was replaced`);
-    expect(l.out.loads).toBeGreaterThanOrEqual(200);
+    console.log(`io concurrency, one saver: ${saves[0]!.out.saved} saves; ${l.out.loads} loads (A ${l.out.A}, B ${l.out.B}), ${l.out.reloads} of them re-read model.json after its shard was replaced`);
+    expect(l.out.loads).toBeGreaterThanOrEqual(saves[0]!.out.saved!);
     expect(l.out.A).toBeGreaterThan(0);
     expect(l.out.B).toBeGreaterThan(0);
     expectOneWholeModel(dir);
@@ -82,16 +83,16 @@ describe('saves and loads at the same time', () => {
     userFolder(dir, path.join(tmp, 'elsewhere2'));
     const before = snapshot(dir, (n) => MODEL_FILE.test(n));
     await saveDescription(B, dir);
-    const { saves, loads } = await race(dir, [['A', '60'], ['B', '60']], 2);
+    const { saves, loads } = await race(dir, [['A', '60', '15000'], ['B', '60', '15000']], 2);
     for (const s of saves) {
       expect(s.err).toBe('');
-      expect(s.out.saved).toBe(60);
+      expect(s.out.saved).toBeGreaterThanOrEqual(20);
     }
     for (const l of loads) {
       expect(l.err).toBe('');
       expect(l.code).toBe(0);
     }
-    console.log(`io concurrency, two savers: 2 x 60 saves; loads ${loads.map((l) => `${l.out.loads} (A ${l.out.A}, B ${l.out.B}, ${l.out.reloads} re-read)`).join(', ')}`);
+    console.log(`io concurrency, two savers: ${saves.map((x) => x.out.saved).join(' + ')} saves; loads ${loads.map((l) => `${l.out.loads} (A ${l.out.A}, B ${l.out.B}, ${l.out.reloads} re-read)`).join(', ')}`);
     expect(loads.reduce((n, l) => n + l.out.A, 0)).toBeGreaterThan(0);
     expect(loads.reduce((n, l) => n + l.out.B, 0)).toBeGreaterThan(0);
     expectOneWholeModel(dir);
