@@ -4,7 +4,8 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { legacyBackupDir } from './paths';
-import { eachChunk } from './read-regular';
+import { MAX_MODEL_JSON_BYTES } from './json-guard';
+import { eachChunk, readRegular } from './read-regular';
 import { LOCK_NAME, pidAlive } from './save-lock';
 import { SHARD_PATTERN, shardName, STAGING_PATTERN } from './save-patterns';
 
@@ -30,18 +31,35 @@ function isOurShard(file: string, name: string): boolean {
  * Called by a save that holds the lock, after its commit. Staging files and set-aside locks of dead
  * processes go. So do shards that the new model.json does not list and whose bytes hash to their name:
  * savers create such names only while holding the lock, which we hold, so their writer is gone (a save
- * killed before its commit, or before it removed the shards it replaced).
+ * killed before its commit, or before it removed the shards it replaced). Shards another JSON file of
+ * the folder names stay (removeUnlisted).
  */
 export function removeLeftovers(dir: string, referenced: string[]): void {
+  const candidates: string[] = [];
   for (const name of list(dir)) {
     const staging = STAGING_PATTERN.exec(name) ?? LOCK_ASIDE_PATTERN.exec(name);
-    const file = path.join(dir, name);
     if (staging) {
-      if (!pidAlive(Number(staging[1]))) tryUnlink(file);
-    } else if (SHARD_PATTERN.test(name) && !referenced.includes(name) && isOurShard(file, name)) {
-      tryUnlink(file);
+      if (!pidAlive(Number(staging[1]))) tryUnlink(path.join(dir, name));
+    } else if (SHARD_PATTERN.test(name) && !referenced.includes(name)) {
+      candidates.push(name);
     }
   }
+  removeUnlisted(dir, candidates.filter((name) => isOurShard(path.join(dir, name), name)));
+}
+
+/**
+ * Removes shards that no JSON file of the folder mentions: a copy of an older model.json that a user
+ * kept (model-v1.json) keeps its weights.
+ */
+export function removeUnlisted(dir: string, shards: string[]): void {
+  if (shards.length === 0) return;
+  const keep = new Set<string>();
+  for (const name of list(dir)) {
+    if (name === 'model.json' || !name.toLowerCase().endsWith('.json')) continue;
+    const bytes = readRegular(path.join(dir, name), MAX_MODEL_JSON_BYTES);
+    if (bytes) for (const s of shards) if (bytes.includes(s)) keep.add(s);
+  }
+  for (const s of shards) if (!keep.has(s)) tryUnlink(path.join(dir, s));
 }
 
 /**

@@ -7,8 +7,8 @@
 // holding the old model.json either reads the old shards or finds them gone and re-reads model.json, and
 // a crash leaves the old model or the new one. The directory itself is never renamed, removed or
 // re-permissioned (a symlinked directory is written through), and of its files only these are ever
-// removed: shards of our naming pattern that the replaced model.json listed, and leftovers of saves
-// that died (see save-cleanup.ts). One saver at a time holds the directory's lock (save-lock.ts).
+// removed: shards of our naming pattern that the replaced model.json listed (unless another JSON file
+// of the folder names them), and leftovers of saves that died (see save-cleanup.ts). One saver at a time holds the directory's lock (save-lock.ts).
 import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as fsp from 'fs/promises';
@@ -20,7 +20,7 @@ import { checkJsonValue, MAX_MODEL_JSON_BYTES, modelJsonText, scanJsonLimits } f
 import { readRegular } from './read-regular';
 import { resolveModelDir } from './paths';
 import { acquireDirLock } from './save-lock';
-import { cleanLegacySiblings, removeLeftovers, restoreLegacyBackup, tryUnlink } from './save-cleanup';
+import { cleanLegacySiblings, removeLeftovers, removeUnlisted, restoreLegacyBackup, tryUnlink } from './save-cleanup';
 import { SHARD_PATTERN, shardName } from './save-patterns';
 
 export interface SaveFilesOptions {
@@ -153,7 +153,7 @@ export async function saveArtifacts(artifacts: ModelArtifacts, target: string, o
     await fsp.rename(jsonTmp, path.join(dir, 'model.json'));
     shardCreated = false;
     await fsyncDir(dir);
-    for (const p of replacedShards(old, shard)) tryUnlink(path.join(dir, p));
+    removeUnlisted(dir, replacedShards(old, shard));
     removeLeftovers(dir, [shard]);
     cleanLegacySiblings(dir);
     return { modelJson: path.join(dir, 'model.json'), weights: shardFile, bytes: weights.byteLength };

@@ -93,6 +93,18 @@ describe('models saved by earlier versions', () => {
     expect(fs.existsSync(path.join(withUserFile, 'mine.txt'))).toBe(true);
   });
 
+  it('a copy of an older model.json that the user kept keeps its weights file', async () => {
+    const dir = path.join(tmp, 'kept');
+    await saveInto(dir, 11);
+    fs.copyFileSync(path.join(dir, 'model.json'), path.join(dir, 'model-v1.json'));
+    const v1 = shards(dir)[0]!;
+    await saveInto(dir, 12);
+    expect(shards(dir).sort()).toEqual([v1, JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).weightsManifest[0].paths[0]].sort());
+    fs.unlinkSync(path.join(dir, 'model-v1.json'));
+    await saveInto(dir, 13);
+    expect(shards(dir)).toHaveLength(1);
+  });
+
   it("a re-save keeps model.json's mode for the new files", async () => {
     const dir = path.join(tmp, 'modes');
     await saveInto(dir, 9);
