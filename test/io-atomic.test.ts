@@ -71,7 +71,7 @@ describe('atomic save', () => {
     const budgetMs = 25_000;
     const started = Date.now();
     let done = 0;
-    const workers = 4;
+    const workers = 3;
     const targets = Array.from({ length: workers }, (_, w) => path.join(tmp, `model${w}`));
     targets.forEach((t, w) => userFolder(t, path.join(tmp, `elsewhere${w}`)));
     targets.forEach((t) => fs.writeFileSync(path.join(t, LOOKALIKE), 'a user file\n'));

@@ -101,29 +101,16 @@ function openOrThrow(file: string, flags: number, what: string, missing?: () => 
   }
 }
 
-interface JsonRead { json: unknown; dev: number; ino: number }
-
-function readModelJson(jsonFile: string, realDir: string): JsonRead {
+function readModelJson(jsonFile: string, realDir: string): unknown {
   const fd = openOrThrow(jsonFile, fs.constants.O_RDONLY | NONBLOCK, 'model file');
   try {
     const size = checkOpened(fd, jsonFile, realDir, 'model file');
     if (size > MAX_MODEL_JSON_BYTES) throw new BlasnetError('ERR_LIMIT', `${jsonFile} is ${size} bytes (the limit is ${MAX_MODEL_JSON_BYTES})`);
     const bytes = Buffer.allocUnsafe(size);
     readFully(fd, bytes, 0, size, jsonFile);
-    const st = fs.fstatSync(fd);
-    return { json: parseModelJson(bytes, jsonFile), dev: st.dev, ino: st.ino };
+    return parseModelJson(bytes, jsonFile);
   } finally {
     fs.closeSync(fd);
-  }
-}
-
-/** Whether model.json is now another file than the one read (a save replaced it). */
-function replacedSince(jsonFile: string, read: JsonRead): boolean {
-  try {
-    const st = fs.statSync(jsonFile);
-    return st.ino !== read.ino || st.dev !== read.dev;
-  } catch {
-    return false;
   }
 }
 
@@ -173,22 +160,24 @@ export function loadArtifacts(pathOrUrl: string, options: Pick<LoadOptions, 'mem
   let realDir: string;
   try { realDir = fs.realpathSync(dir); } catch (err) { throw ioError(`Cannot read ${jsonFile}`, err); }
   for (let attempt = 0; ; attempt++) {
-    let read: JsonRead;
+    let json: unknown;
     try {
-      read = readModelJson(jsonFile, realDir);
+      json = readModelJson(jsonFile, realDir);
     } catch (err) {
       if (!(err instanceof Replaced) || attempt >= MAX_RELOADS) throw err instanceof Replaced ? new BlasnetError('ERR_IO', `${jsonFile} keeps being replaced`) : err;
       loadStats.reloads++;
       continue;
     }
-    const { weightSpecs, groups } = checkModelJSON(read.json);
+    const { weightSpecs, groups } = checkModelJSON(json);
     const stored = groups.reduce((n, g) => n + g.bytes, 0);
-    checkModelMemory(jsonFile, (read.json as { modelTopology: unknown }).modelTopology, weightSpecs, stored, options.memoryLimit);
+    checkModelMemory(jsonFile, (json as { modelTopology: unknown }).modelTopology, weightSpecs, stored, options.memoryLimit);
     try {
-      return modelJSONToArtifacts(read.json, readShards(dir, realDir, groups));
+      return modelJSONToArtifacts(json, readShards(dir, realDir, groups));
     } catch (err) {
       if (!(err instanceof ShardVanished || err instanceof Replaced)) throw err;
-      if (attempt >= MAX_RELOADS || (err instanceof ShardVanished && !replacedSince(jsonFile, read))) {
+      // Retried whether or not model.json looks replaced: a save can free the old model.json's inode and
+      // the next save's model.json can get the same number, so its identity proves nothing.
+      if (attempt >= MAX_RELOADS) {
         throw new BlasnetError('ERR_IO', `Cannot read weight file ${err.message}: it ${err instanceof ShardVanished ? 'does not exist' : 'keeps being replaced'}`);
       }
       loadStats.reloads++;
