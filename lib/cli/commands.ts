@@ -8,7 +8,7 @@ import {
   sequential, layers, setSeed, callbacks, optimizers, data, engineInfo, BlasnetError,
   type Sequential, type OptimizerName, type CallbackHooks,
 } from '../index';
-import { RandomStream } from '../model/random';
+import { RandomStream } from '../random';
 import { CliError, usageError } from './errors';
 import { openModel, probabilities, f32, type CliMeta, type LoadedModel, type Task } from './model-info';
 import { historySvg } from './plot';
@@ -36,9 +36,7 @@ export interface TrainOptions {
 
 /** Seeded generator for the CLI's row shuffle (mulberry32 started at the state seed). */
 export function rng(seed: number): () => number {
-  const stream = new RandomStream(0);
-  stream.state = seed >>> 0;
-  return stream.next;
+  return RandomStream.fromState(seed).next;
 }
 
 function fmtNum(v: number): string {

@@ -2,11 +2,7 @@
 // Unknown names are errors that list the valid ones.
 import { BlasnetError, describe } from '../errors';
 import type { ActivationId, LossId, OptimizerId } from '../engine/types';
-
-/** Lower case without separators: 'mean_squared_error', 'meanSquaredError', 'MeanSquaredError' agree. */
-export function normalizeName(s: string): string {
-  return s.toLowerCase().replace(/[_\s-]/g, '');
-}
+import { normalizeName } from '../naming';
 
 function resolver<T>(kind: string, table: Record<string, T>, shown: string[]): (name: unknown, arg?: string) => T {
   const map = new Map<string, T>();

@@ -1,6 +1,7 @@
 // Weight regularizers (l1, l2, l1l2) and the maxNorm constraint: plain values the engines apply.
 import { BlasnetError, describe, invalidArg } from '../errors';
-import { normalizeName } from './names';
+import { nonNegativeNumber, orDefault, positiveNumber } from '../validate';
+import { normalizeName } from '../naming';
 
 export interface Regularizer {
   readonly className: 'L1L2';
@@ -10,9 +11,7 @@ export interface Regularizer {
 }
 
 function coef(v: unknown, name: string, dflt: number): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalidArg(name, 'a finite number >= 0', v);
-  return v;
+  return orDefault(v, dflt, (x) => nonNegativeNumber(x, name));
 }
 
 function l1l2Reg(l1: number, l2: number): Regularizer {
@@ -72,10 +71,7 @@ export interface Constraint {
 export const constraints = {
   /** Caps the L2 norm of each unit's incoming weights (axis 0 of the kernel) at maxValue (default 2). */
   maxNorm: (a: { maxValue?: number; axis?: number } = {}): Constraint => {
-    const maxValue = a.maxValue ?? 2;
-    if (typeof maxValue !== 'number' || !(maxValue > 0) || !Number.isFinite(maxValue)) {
-      throw invalidArg('maxNorm maxValue', 'a finite number > 0', maxValue);
-    }
+    const maxValue = positiveNumber(a.maxValue ?? 2, 'maxNorm maxValue');
     if (a.axis !== undefined && a.axis !== 0) {
       throw invalidArg('maxNorm axis', '0 (the input axis of a dense kernel; other axes are not supported)', a.axis);
     }
