@@ -7,6 +7,7 @@ import { allFinite, sliceRows } from '../data/coerce';
 import { nonNegativeInt, oneOf, orDefault, positiveInt, rejectUnknownOptions, bool } from '../validate';
 import { rowOrder, shuffleInPlace } from '../random';
 import type { Compiled } from './compile';
+import type { ModelTarget } from './target';
 import { TerminateOnNaN, type CallbackHooks, type Logs, type TrainableModel } from './callbacks';
 import { Progress } from './progress';
 import { allocate, classWeightsPerRow, rowWeights } from './inputs';
@@ -52,20 +53,12 @@ export class History {
 }
 
 /** What fit needs of the model it trains. */
-export interface FitTarget {
+export interface FitTarget extends ModelTarget {
+  readonly compiled: Compiled;
   /** Handed to the callbacks; setting its stopTraining ends the fit. */
   readonly model: TrainableModel;
-  readonly compiled: Compiled;
   /** The model's own shuffling stream. */
   readonly shuffleRandom: () => number;
-  /** x checked against the model's input (which it builds from the first data). */
-  features(x: unknown, arg: string): Matrix;
-  labels(y: unknown, arg: string, rows: number): Matrix;
-  outputDim(): number;
-  /** The engine net (created on first use). */
-  net(): Net;
-  /** One asynchronous engine call on the net. */
-  engineCall<T>(f: (net: Net) => Promise<T>): Promise<T>;
 }
 
 const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'initialEpoch', 'classWeight',

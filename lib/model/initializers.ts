@@ -5,6 +5,7 @@ import { BlasnetError, describe, invalidArg } from '../errors';
 import { finiteNumber, orDefault } from '../validate';
 import { random, randomNormal, truncatedNormal } from '../random';
 import { camelCaseKeys, normalizeName } from '../naming';
+import { nameAndConfig } from './names';
 
 /** Keras: stddev of a standard normal truncated to [-2, 2] is .87962566103423978. */
 const TRUNC_STD = 0.87962566103423978;
@@ -112,12 +113,7 @@ BY_NAME.set('lecunnormal', initializers.lecunNormal);
 /** A name ('glorotUniform', 'glorot_uniform', 'GlorotUniform'), an initializer, or {className, config}. */
 export function getInitializer(arg: unknown, argName: string): Initializer {
   if (arg && typeof arg === 'object' && typeof (arg as Initializer).sample === 'function') return arg as Initializer;
-  let name: unknown = arg;
-  let cfg: Record<string, unknown> = {};
-  if (arg && typeof arg === 'object' && typeof (arg as { className?: unknown }).className === 'string') {
-    name = (arg as { className: string }).className;
-    cfg = ((arg as { config?: Record<string, unknown> }).config ?? {}) as Record<string, unknown>;
-  }
+  const { name, config: cfg } = nameAndConfig(arg);
   const f = typeof name === 'string' ? BY_NAME.get(normalizeName(name)) : undefined;
   if (!f) {
     throw new BlasnetError('ERR_UNKNOWN_NAME', `Unknown initializer ${describe(name)} for ${argName}; expected one of: ` +

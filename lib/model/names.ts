@@ -17,6 +17,14 @@ function resolver<T>(kind: string, table: Record<string, T>, shown: string[]): (
   };
 }
 
+/** A name ('l2'), or a serialized {className, config} object, as a name and a config. */
+export function nameAndConfig(arg: unknown): { name: unknown; config: Record<string, unknown> } {
+  if (arg && typeof arg === 'object' && typeof (arg as { className?: unknown }).className === 'string') {
+    return { name: (arg as { className: string }).className, config: (arg as { config?: Record<string, unknown> }).config ?? {} };
+  }
+  return { name: arg, config: {} };
+}
+
 export type ActivationName =
   | ActivationId | 'leaky_relu' | 'hard_sigmoid' | 'silu' | 'hardsigmoid' | 'LeakyReLU' | 'leakyrelu';
 

@@ -1,5 +1,5 @@
 // Optimizer and learning-rate schedule objects. They only describe the choice (every OptimizerSpec
-// field filled with the SPEC.md / Keras defaults); the updates run inside the engines.
+// field filled, with the engines' defaults where not given); the updates run inside the engines.
 import { BlasnetError, describe, invalidArg } from '../errors';
 import { bool, nonNegativeNumber, positiveNumber, rejectUnknownOptions, unitFraction } from '../validate';
 import { scheduledLearningRate } from '../engine';

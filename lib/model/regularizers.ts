@@ -2,6 +2,7 @@
 import { BlasnetError, describe, invalidArg } from '../errors';
 import { nonNegativeNumber, orDefault, positiveNumber } from '../validate';
 import { normalizeName } from '../naming';
+import { nameAndConfig } from './names';
 
 export interface Regularizer {
   readonly className: 'L1L2';
@@ -45,12 +46,7 @@ export function getRegularizer(arg: unknown, argName: string): Regularizer | nul
   if (typeof arg === 'object' && (arg as Regularizer).className === 'L1L2' && typeof (arg as Regularizer).l1 === 'number') {
     return arg as Regularizer;
   }
-  let name: unknown = arg;
-  let cfg: Record<string, unknown> = {};
-  if (typeof arg === 'object' && typeof (arg as { className?: unknown }).className === 'string') {
-    name = (arg as { className: string }).className;
-    cfg = (arg as { config?: Record<string, unknown> }).config ?? {};
-  }
+  const { name, config: cfg } = nameAndConfig(arg);
   if (typeof name === 'string') {
     switch (normalizeName(name)) {
       case 'l1': return regularizers.l1({ l1: cfg.l1 as number | undefined });
@@ -86,12 +82,7 @@ export function getConstraint(arg: unknown, argName: string): Constraint | null 
   if (typeof arg === 'object' && (arg as Constraint).className === 'MaxNorm' && typeof (arg as Constraint).maxValue === 'number') {
     return arg as Constraint;
   }
-  let name: unknown = arg;
-  let cfg: Record<string, unknown> = {};
-  if (typeof arg === 'object' && typeof (arg as { className?: unknown }).className === 'string') {
-    name = (arg as { className: string }).className;
-    cfg = (arg as { config?: Record<string, unknown> }).config ?? {};
-  }
+  const { name, config: cfg } = nameAndConfig(arg);
   if (typeof name === 'string' && normalizeName(name) === 'maxnorm') {
     return constraints.maxNorm({
       maxValue: (cfg.maxValue ?? cfg.max_value) as number | undefined,

@@ -2,49 +2,39 @@
 // optimizer and metrics. The weights live in the engine's net; the methods here check their arguments
 // and hand the work to the free functions of fit.ts, inputs.ts, weights.ts, serialize.ts and summary.ts.
 import { BlasnetError, invalidArg } from '../errors';
-import { getEngine } from '../engine';
-import { layerOutputDim, paramLayout } from '../engine/layout';
+import { paramLayout } from '../engine/layout';
 import type { Net, NetSpec, ParamSlot } from '../engine/types';
 import type { ModelDescription } from '../io/description';
 import { descriptionToArtifacts, writeArtifacts, type IOHandler, type ModelArtifacts, type SaveResult } from '../io';
 import { Tensor, Tensor2D } from '../tensor';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
-import { orDefault, positiveInt, positiveNumber } from '../validate';
-import { RandomStream, randomUint32, rowOrder } from '../random';
+import { positiveNumber } from '../validate';
+import { RandomStream, randomUint32 } from '../random';
 import { CallQueue } from './calls';
+import { WeightStore } from './weight-store';
 import { notCompiled, resolveCompileArgs, type CompileArgs, type Compiled } from './compile';
 import { runFit, type FitArgs, type FitTarget, History } from './fit';
-import { allocate, checkFeatures, checkOutputs, featureMatrix, labelMatrix, rowWeights } from './inputs';
+import { checkFeatures, featureMatrix, labelMatrix } from './inputs';
+import { evaluate, predict, predictNow, trainOnBatch, type EvaluateArgs, type PredictArgs } from './evaluate';
+import type { ModelTarget } from './target';
 import { InputLayer, Layer, type LayerOwner } from './layers';
-import { epochMetrics } from './metrics';
-import { makeOptimizer, type Optimizer } from './optimizers';
+import type { Optimizer } from './optimizers';
+import { checkInputFits, checkLayerToAdd, netSpec, outputDimAfter } from './structure';
 import {
   compileArgsOf, describeModel, layersFromDescription, saveDescribeOptions, savedShuffleState, weightCountMismatch,
   type DescribeOptions,
 } from './serialize';
 import { summaryTable } from './summary';
 import type { TrainableModel } from './callbacks';
-import { drawAllParams, drawParams, optimizerStateFrom, slotTensors, writeSlots } from './weights';
+import { drawAllParams, drawParams, optimizerStateFrom } from './weights';
 
 export type { CompileArgs } from './compile';
 export { History, type FitArgs } from './fit';
+export type { EvaluateArgs, PredictArgs } from './evaluate';
 
 export interface SequentialArgs {
   layers?: (Layer | InputLayer)[];
   name?: string;
-}
-
-export interface EvaluateArgs {
-  /** Default 32. */
-  batchSize?: number;
-  sampleWeight?: number[] | Float32Array;
-  verbose?: 0 | 1;
-}
-
-export interface PredictArgs {
-  /** Rows per engine batch (default 32); results do not depend on it. */
-  batchSize?: number;
-  verbose?: unknown;
 }
 
 export interface SaveOptions {
@@ -73,15 +63,11 @@ export class Sequential implements LayerOwner, TrainableModel {
   private inputDim: number | null = null;
   /** Width declared by an inputLayer added before any other layer. */
   private pendingInputDim: number | null = null;
-  /** The weights while no net exists (before the first call, after compile()). */
-  private params: Float32Array | null = null;
-  private net: Net | null = null;
   private compiled: Compiled | null = null;
   private learningRate = 0;
-  /** Optimizer state to load into the next net (a model rebuilt with includeOptimizer). */
-  private pendingOptimizerState: Float32Array | null = null;
   private fitting = false;
   private readonly calls = new CallQueue();
+  private readonly weights = new WeightStore(this.calls, () => this.slots(), () => this.layerNames());
   private disposedFlag = false;
   /**
    * The model's own shuffling generator, seeded from the global one when the model is made: models
@@ -102,7 +88,6 @@ export class Sequential implements LayerOwner, TrainableModel {
     }
   }
 
-  // ------------------------------------------------------------------------------------ structure
 
   /** Appends a layer; the first one needs inputShape unless the model is built from the first data. */
   add(layer: Layer | InputLayer): void {
@@ -114,39 +99,23 @@ export class Sequential implements LayerOwner, TrainableModel {
       this.pendingInputDim = layer.inputDim;
       return;
     }
-    if (!(layer instanceof Layer)) throw invalidArg('add(layer)', 'a layer from layers.*', layer);
-    if (this.layers.length === 0 && this.pendingInputDim !== null) {
-      if (layer.declaredInputDim !== null && layer.declaredInputDim !== this.pendingInputDim) {
-        throw new BlasnetError('ERR_SHAPE_MISMATCH',
-          `Layer ${layer.name} declares inputShape [${layer.declaredInputDim}] but the inputLayer declares [${this.pendingInputDim}]`);
-      }
-      layer.declaredInputDim = this.pendingInputDim;
-    }
-    if (layer.owner) throw new BlasnetError('ERR_INVALID_ARG', `Layer ${layer.name} already belongs to a model`);
-    if (this.layers.some((l) => l.name === layer.name)) {
-      throw new BlasnetError('ERR_INVALID_ARG', `Expected unique layer names but received a second layer named "${layer.name}"`);
-    }
+    checkLayerToAdd(this.layers, layer, this.pendingInputDim);
     if (this.fitting) throw busy('Cannot add a layer while the model is fitting');
-    const prevDim = this.layers.length === 0 ? layer.declaredInputDim : this.outputDimOf(this.layers.length - 1);
-    if (this.layers.length > 0 && layer.declaredInputDim !== null && prevDim !== null && layer.declaredInputDim !== prevDim) {
-      throw new BlasnetError('ERR_SHAPE_MISMATCH',
-        `Layer ${layer.name} declares inputShape [${layer.declaredInputDim}] but the previous layer outputs ${prevDim} features`);
-    }
+    if (this.layers.length > 0) checkInputFits(layer, this.outputDimOf(this.layers.length - 1));
     layer.owner = this;
     this.layers.push(layer);
     if (this.layers.length === 1 && layer.declaredInputDim !== null) {
       this.build(layer.declaredInputDim);
     } else if (this.inputDim !== null) {
       // Extend the built model: draw the new layer's weights, keep the others.
-      const old = this.currentParams();
-      this.dropNet();
+      const old = this.weights.read();
       const dim = this.outputDimOf(this.layers.length - 2)!;
       const fresh = drawParams(layer, dim);
       const all = new Float32Array(old.length + fresh.length);
       all.set(old);
       all.set(fresh, old.length);
       layer.inputDim = dim;
-      this.params = all;
+      this.weights.reset(all);
     }
   }
 
@@ -159,28 +128,23 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (this.inputDim !== null) {
       const keep = this.layers.length - 1;
       const size = this.slots().filter((s) => s.layer < keep).reduce((n, s) => n + s.size, 0);
-      const old = this.currentParams();
-      this.dropNet();
-      this.params = old.slice(0, size);
+      this.weights.reset(this.weights.read().slice(0, size));
     }
     layer.owner = null;
     layer.inputDim = null;
     this.layers.pop();
-    if (this.layers.length === 0) { this.inputDim = null; this.params = null; }
+    if (this.layers.length === 0) { this.inputDim = null; this.weights.reset(null); }
   }
 
   /** The output width of layer i (null before the model is built). */
   private outputDimOf(i: number): number | null {
-    if (this.inputDim === null) return null;
-    let d = this.inputDim;
-    for (let k = 0; k <= i; k++) d = layerOutputDim(this.layers[k]!.toSpec(d));
-    return d;
+    return this.inputDim === null ? null : outputDimAfter(this.layers, this.inputDim, i);
   }
 
   /** Draws every layer's weights for the given input width (Keras builds on first use). */
   private build(inputDim: number): void {
     this.inputDim = inputDim;
-    this.params = drawAllParams(this.layers, inputDim);
+    this.weights.reset(drawAllParams(this.layers, inputDim));
   }
 
   get built(): boolean { return this.inputDim !== null; }
@@ -193,19 +157,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   private specFor(inputDim: number): NetSpec {
-    const layers = [];
-    let d = inputDim;
-    for (const l of this.layers) {
-      const spec = l.toSpec(d);
-      layers.push(spec);
-      d = layerOutputDim(spec);
-    }
-    const c = this.compiled;
-    return {
-      inputDim, layers,
-      loss: c ? c.loss.spec : { id: 'meanSquaredError', fromLogits: false, delta: 1 },
-      optimizer: c ? { ...c.optimizer.spec, learningRate: this.learningRate } : makeOptimizer('sgd', undefined).spec,
-    };
+    return netSpec(this.layers, inputDim, this.compiled, this.learningRate);
   }
 
   private slots(): ParamSlot[] {
@@ -214,44 +166,13 @@ export class Sequential implements LayerOwner, TrainableModel {
 
   private layerNames(): string[] { return this.layers.map((l) => l.name); }
 
-  // ------------------------------------------------------------------------------------ the engine net
 
   /** The engine net, created on first use from the current weights. */
   private ensureNet(): Net {
     this.checkAlive();
-    if (this.net) return this.net;
-    if (this.inputDim === null || !this.params) throw new BlasnetError('ERR_INVALID_ARG', 'The model is not built yet');
-    let net: Net;
-    try {
-      net = getEngine().createNet(this.specFor(this.inputDim), this.params);
-    } catch (err) {
-      if (err instanceof RangeError) {
-        throw new BlasnetError('ERR_OUT_OF_MEMORY', `Cannot allocate the network (${this.params.length} parameters)`, { cause: err });
-      }
-      throw err;
-    }
-    if (this.pendingOptimizerState) {
-      net.setOptimizerState(this.pendingOptimizerState);
-      this.pendingOptimizerState = null;
-    }
-    this.net = net;
-    this.params = null;
-    return net;
-  }
-
-  private currentParams(): Float32Array {
-    this.calls.checkIdle('Reading the weights');
-    if (this.net) return this.net.getParams();
-    return this.params ?? new Float32Array(0);
-  }
-
-  /** Drops the net (keeping its weights), e.g. when the architecture or the compile config changes. */
-  private dropNet(): void {
-    if (!this.net) return;
-    this.calls.checkIdle('Changing the model');
-    this.params = this.net.getParams();
-    this.net.dispose();
-    this.net = null;
+    if (this.inputDim === null) throw new BlasnetError('ERR_INVALID_ARG', 'The model is not built yet');
+    const inputDim = this.inputDim;
+    return this.weights.netFor(() => this.specFor(inputDim));
   }
 
   /** Runs `f` after the calls already queued on this model (at once inside this model's fit). */
@@ -266,16 +187,15 @@ export class Sequential implements LayerOwner, TrainableModel {
     return this.calls.computeWith(() => f(net));
   }
 
-  // ------------------------------------------------------------------------------------ compile
 
   compile(args: CompileArgs): void {
     this.checkAlive();
     if (this.fitting) throw busy('Cannot compile while the model is fitting');
     const compiled = resolveCompileArgs(args);
-    if (this.net) this.dropNet();
+    this.weights.drop();
     this.compiled = compiled;
     this.learningRate = compiled.optimizer.spec.learningRate;
-    this.pendingOptimizerState = null;
+    this.weights.setPendingOptimizerState(null);
   }
 
   get isCompiled(): boolean { return this.compiled !== null; }
@@ -292,10 +212,9 @@ export class Sequential implements LayerOwner, TrainableModel {
   setLearningRate(lr: number): void {
     if (!this.compiled) throw notCompiled('setLearningRate');
     this.learningRate = positiveNumber(lr, 'learning rate');
-    this.net?.setLearningRate(lr);
+    this.weights.currentNet?.setLearningRate(lr);
   }
 
-  // ------------------------------------------------------------------------------------ inputs
 
   private prepareX(x: unknown, arg: string): ReturnType<typeof featureMatrix> {
     const m = featureMatrix(x, arg);
@@ -308,7 +227,6 @@ export class Sequential implements LayerOwner, TrainableModel {
     return labelMatrix(y, arg, rows, this.outputDimOf(this.layers.length - 1)!, this.compiled!.loss.spec.id);
   }
 
-  // ------------------------------------------------------------------------------------ fit, evaluate, predict
 
   async fit(x: unknown, y: unknown, args: FitArgs = {}): Promise<History> {
     this.checkAlive();
@@ -322,20 +240,24 @@ export class Sequential implements LayerOwner, TrainableModel {
     }
   }
 
-  private fitTarget(compiled: Compiled): FitTarget {
+  /** What the free functions that run the model see of it. */
+  private target(): ModelTarget {
     return {
-      model: this,
-      compiled,
-      shuffleRandom: this.rng.next,
+      compiled: this.compiled,
       features: (x, arg) => this.prepareX(x, arg),
       labels: (y, arg, rows) => this.prepareY(y, arg, rows),
       outputDim: () => this.outputDimOf(this.layers.length - 1)!,
       net: () => this.ensureNet(),
       engineCall: (f) => this.engineCall(f),
+      exclusive: (f) => this.exclusive(f),
     };
   }
 
-  /** Loss and metrics on x, y. For now the same as evaluateAsync(). */
+  private fitTarget(compiled: Compiled): FitTarget {
+    return { ...this.target(), compiled, model: this, shuffleRandom: this.rng.next };
+  }
+
+  /** Loss and metrics on x, y (as evaluateAsync()). */
   async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<Record<string, number>> {
     return this.evaluateAsync(x, y, args);
   }
@@ -343,22 +265,10 @@ export class Sequential implements LayerOwner, TrainableModel {
   /** Loss and metrics on x, y, computed by the engine off the JavaScript thread where it can: the call for servers and jobs. */
   async evaluateAsync(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<Record<string, number>> {
     this.checkAlive();
-    if (!this.compiled) throw notCompiled('evaluate');
-    if (args === null || typeof args !== 'object') throw invalidArg('evaluate options', 'an object', args);
-    const batchSize = orDefault(args.batchSize, 32, (v) => positiveInt(v, 'batchSize'));
-    const c = this.compiled;
-    const X = this.prepareX(x, 'x');
-    const Y = this.prepareY(y, 'y', X.rows);
-    const w = args.sampleWeight === undefined ? null : rowWeights(args.sampleWeight, 'sampleWeight', X.rows);
-    const d = this.outputDimOf(this.layers.length - 1)!;
-    const preds = c.metrics.length > 0 ? allocate(X.rows * d) : null;
-    const r = await this.exclusive(() => this.engineCall((net) => net.evaluate(X, Y, Math.min(batchSize, X.rows), w, preds)));
-    const out: Record<string, number> = { loss: r.lossSum / r.samples };
-    if (preds) Object.assign(out, epochMetrics(c, { pred: preds, d, y: Y, order: null, rows: X.rows }));
-    return out;
+    return evaluate(this.target(), x, y, args);
   }
 
-  /** Outputs for x. For now the same as predictAsync(). */
+  /** Outputs for x (as predictAsync()). */
   async predict(x: unknown, args: PredictArgs = {}): Promise<Tensor2D> {
     return this.predictAsync(x, args);
   }
@@ -366,25 +276,14 @@ export class Sequential implements LayerOwner, TrainableModel {
   /** Outputs for x, computed in batches by the engine off the JavaScript thread where it can: the call for servers and jobs. */
   async predictAsync(x: unknown, args: PredictArgs = {}): Promise<Tensor2D> {
     this.checkAlive();
-    if (args === null || typeof args !== 'object') throw invalidArg('predict options', 'an object', args);
-    const batchSize = orDefault(args.batchSize, 32, (v) => positiveInt(v, 'batchSize'));
-    const X = this.prepareX(x, 'x');
-    const d = this.outputDimOf(this.layers.length - 1)!;
-    const out = await this.exclusive(() => this.engineCall((net) => net.predict(X, Math.min(batchSize, X.rows))));
-    checkOutputs(out, d);
-    return new Tensor2D(out, [X.rows, d]);
+    return predict(this.target(), x, args);
   }
 
   /** Synchronous predict for small inputs (low-latency serving). Not allowed while a call is running. */
   predictSync(x: unknown): Tensor2D {
     this.checkAlive();
     this.calls.checkIdle('predictSync()');
-    const X = this.prepareX(x, 'x');
-    const net = this.ensureNet();
-    const d = net.outputDim;
-    const out = net.predictSync(X);
-    checkOutputs(out, d);
-    return new Tensor2D(out, [X.rows, d]);
+    return predictNow(this.target(), x);
   }
 
   /** predictSync under its tfjs name. */
@@ -400,66 +299,40 @@ export class Sequential implements LayerOwner, TrainableModel {
     this.checkAlive();
     if (!this.compiled) throw notCompiled('trainOnBatch');
     if (this.fitting) throw busy('trainOnBatch() cannot run while this model is fitting');
-    const c = this.compiled;
-    const X = this.prepareX(x, 'x');
-    const Y = this.prepareY(y, 'y', X.rows);
-    const d = this.outputDimOf(this.layers.length - 1)!;
-    const preds = c.metrics.length > 0 ? allocate(X.rows * d) : null;
-    const order = rowOrder(X.rows, false);
-    const r = await this.exclusive(() => this.engineCall((net) => net.trainBatches({
-      x: X, y: Y, order, batchSize: X.rows, sampleWeight: null, predictionsOut: preds,
-    })));
-    if (r.nonFiniteBatch >= 0) throw new BlasnetError('ERR_NAN_LOSS', 'Loss became NaN in trainOnBatch (the step was not applied)');
-    const loss = r.lossSum / r.samples;
-    if (!preds) return loss;
-    return [loss, ...Object.values(epochMetrics(c, { pred: preds, d, y: Y, order: null, rows: X.rows }))];
+    return trainOnBatch(this.target(), x, y);
   }
 
-  // ------------------------------------------------------------------------------------ weights
 
   /** All weights as tensors, in layer order (kernel, bias, gamma, beta, moving_mean, moving_variance). */
   getWeights(trainableOnly = false): Tensor[] {
     this.checkAlive();
-    const all = this.currentParams();
-    return slotTensors(all, this.slots().filter((s) => !trainableOnly || s.trainable));
+    return this.weights.tensors((s) => !trainableOnly || s.trainable);
   }
 
   /** Sets all weights from what getWeights() returns, or Float32Arrays in the same order. */
   setWeights(weights: (Tensor | Float32Array | { dataSync(): Float32Array; shape: number[] })[]): void {
     this.checkAlive();
-    this.writeWeights(this.slots(), weights, 'setWeights');
-  }
-
-  private writeWeights(slots: ParamSlot[], weights: unknown, fn: string): void {
-    if (!Array.isArray(weights) || weights.length !== slots.length) {
-      throw invalidArg(`${fn}(weights)`, `an array of ${slots.length} tensors`, weights);
-    }
-    this.calls.checkIdle(`${fn}()`);
-    const all = this.currentParams();
-    writeSlots(all, slots, weights, fn, this.layerNames());
-    if (this.net) this.net.setParams(all);
-    else this.params = all;
+    this.weights.assign(() => true, weights, 'setWeights');
   }
 
   layerWeights(layer: Layer): Tensor[] {
     const idx = this.layers.indexOf(layer);
-    return slotTensors(this.currentParams(), this.slots().filter((s) => s.layer === idx));
+    return this.weights.tensors((s) => s.layer === idx);
   }
 
   setLayerWeights(layer: Layer, weights: (Tensor | Float32Array)[]): void {
     this.checkAlive();
     const idx = this.layers.indexOf(layer);
-    this.writeWeights(this.slots().filter((s) => s.layer === idx), weights, `${layer.name}.setWeights`);
+    this.weights.assign((s) => s.layer === idx, weights, `${layer.name}.setWeights`);
   }
 
   layerTrainableChanged(layer: Layer, trainable: boolean): void {
     const idx = this.layers.indexOf(layer);
-    if (!this.net || idx < 0) return;
+    const net = this.weights.currentNet;
+    if (!net || idx < 0) return;
     this.calls.checkIdle(`Setting ${layer.name}.trainable`);
-    const kind = this.net.spec.layers[idx]?.kind;
-    if (kind === 'dense' || kind === 'batchNormalization' || kind === 'layerNormalization') {
-      this.net.setTrainable(idx, trainable);
-    }
+    const kind = net.spec.layers[idx]?.kind;
+    if (kind === 'dense' || kind === 'batchNormalization' || kind === 'layerNormalization') net.setTrainable(idx, trainable);
   }
 
   countParams(): number {
@@ -491,7 +364,6 @@ export class Sequential implements LayerOwner, TrainableModel {
     return text;
   }
 
-  // ------------------------------------------------------------------------------------ description, saving
 
   /** The model as the io layer sees it (architecture, weights, optionally training config and state). */
   toDescription(options: DescribeOptions = {}): ModelDescription {
@@ -499,7 +371,7 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (this.inputDim === null) throw new BlasnetError('ERR_INVALID_ARG', 'The model is not built yet: give the first layer an inputShape');
     const inputDim = this.inputDim;
     return describeModel({
-      name: this.name, inputDim, layers: this.layers, params: this.currentParams(), slots: this.slots(),
+      name: this.name, inputDim, layers: this.layers, params: this.weights.read(), slots: this.slots(),
       spec: this.specFor(inputDim), compiled: this.compiled, learningRate: this.learningRate, shuffleState: this.rng.state,
       optimizerState: () => this.ensureNet().getOptimizerState(),
     }, options);
@@ -511,13 +383,13 @@ export class Sequential implements LayerOwner, TrainableModel {
     model.userDefinedMetadata = desc.userDefinedMetadata ?? null;
     const slots = model.slots();
     if (!Array.isArray(desc.weights) || desc.weights.length !== slots.length) throw weightCountMismatch(slots.length, desc.weights);
-    model.writeWeights(slots, desc.weights.map((w) => ({ dataSync: () => w.data, shape: w.shape })), 'fromDescription');
+    model.weights.assign(() => true, desc.weights.map((w) => ({ dataSync: () => w.data, shape: w.shape })), 'fromDescription');
     if (desc.training) {
       model.compile(compileArgsOf(desc.training));
       const shuffleState = savedShuffleState(desc.training);
       if (shuffleState !== null) model.rng.state = shuffleState;
       if (desc.optimizerWeights && desc.optimizerWeights.length > 0) {
-        model.pendingOptimizerState = optimizerStateFrom(desc.optimizerWeights, model.specFor(model.inputDim!), slots, model.layerNames());
+        model.weights.setPendingOptimizerState(optimizerStateFrom(desc.optimizerWeights, model.specFor(model.inputDim!), slots, model.layerNames()));
       }
     }
     return model;
@@ -549,20 +421,12 @@ export class Sequential implements LayerOwner, TrainableModel {
     return this.exclusive(async () => writeArtifacts(this.toArtifacts(options), target));
   }
 
-  // ------------------------------------------------------------------------------------ lifecycle
 
   /** Frees the engine's memory; the model cannot be used afterwards. */
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
-    const net = this.net;
-    this.net = null;
-    this.params = null;
-    if (net) {
-      // A running call keeps using the net: free it once the queue drains.
-      if (this.calls.isComputing) this.calls.afterQueued(() => net.dispose());
-      else net.dispose();
-    }
+    this.weights.dispose();
   }
 
   get isDisposed(): boolean { return this.disposedFlag; }
