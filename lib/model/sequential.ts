@@ -88,7 +88,6 @@ export class Sequential implements LayerOwner, TrainableModel {
     }
   }
 
-
   /** Appends a layer; the first one needs inputShape unless the model is built from the first data. */
   add(layer: Layer | InputLayer): void {
     this.checkAlive();
@@ -166,7 +165,6 @@ export class Sequential implements LayerOwner, TrainableModel {
 
   private layerNames(): string[] { return this.layers.map((l) => l.name); }
 
-
   /** The engine net, created on first use from the current weights. */
   private ensureNet(): Net {
     this.checkAlive();
@@ -186,7 +184,6 @@ export class Sequential implements LayerOwner, TrainableModel {
     const net = this.ensureNet();
     return this.calls.computeWith(() => f(net));
   }
-
 
   compile(args: CompileArgs): void {
     this.checkAlive();
@@ -215,7 +212,6 @@ export class Sequential implements LayerOwner, TrainableModel {
     this.weights.currentNet?.setLearningRate(lr);
   }
 
-
   private prepareX(x: unknown, arg: string): ReturnType<typeof featureMatrix> {
     const m = featureMatrix(x, arg);
     if (this.layers.length === 0) throw new BlasnetError('ERR_INVALID_ARG', 'The model has no layers: add layers before using it');
@@ -226,7 +222,6 @@ export class Sequential implements LayerOwner, TrainableModel {
   private prepareY(y: unknown, arg: string, rows: number): ReturnType<typeof labelMatrix> {
     return labelMatrix(y, arg, rows, this.outputDimOf(this.layers.length - 1)!, this.compiled!.loss.spec.id);
   }
-
 
   async fit(x: unknown, y: unknown, args: FitArgs = {}): Promise<History> {
     this.checkAlive();
@@ -302,7 +297,6 @@ export class Sequential implements LayerOwner, TrainableModel {
     return trainOnBatch(this.target(), x, y);
   }
 
-
   /** All weights as tensors, in layer order (kernel, bias, gamma, beta, moving_mean, moving_variance). */
   getWeights(trainableOnly = false): Tensor[] {
     this.checkAlive();
@@ -364,7 +358,6 @@ export class Sequential implements LayerOwner, TrainableModel {
     return text;
   }
 
-
   /** The model as the io layer sees it (architecture, weights, optionally training config and state). */
   toDescription(options: DescribeOptions = {}): ModelDescription {
     this.checkAlive();
@@ -420,7 +413,6 @@ export class Sequential implements LayerOwner, TrainableModel {
   async save(target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
     return this.exclusive(async () => writeArtifacts(this.toArtifacts(options), target));
   }
-
 
   /** Frees the engine's memory; the model cannot be used afterwards. */
   dispose(): void {
