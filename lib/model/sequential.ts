@@ -165,6 +165,9 @@ export class Sequential implements LayerOwner, TrainableModel {
 
   private layerNames(): string[] { return this.layers.map((l) => l.name); }
 
+  /** The engine net, if one exists now. */
+  private get net(): Net | null { return this.weights.currentNet; }
+
   /** The engine net, created on first use from the current weights. */
   private ensureNet(): Net {
     this.checkAlive();
@@ -209,7 +212,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   setLearningRate(lr: number): void {
     if (!this.compiled) throw notCompiled('setLearningRate');
     this.learningRate = positiveNumber(lr, 'learning rate');
-    this.weights.currentNet?.setLearningRate(lr);
+    this.net?.setLearningRate(lr);
   }
 
   private prepareX(x: unknown, arg: string): ReturnType<typeof featureMatrix> {
@@ -322,7 +325,7 @@ export class Sequential implements LayerOwner, TrainableModel {
 
   layerTrainableChanged(layer: Layer, trainable: boolean): void {
     const idx = this.layers.indexOf(layer);
-    const net = this.weights.currentNet;
+    const net = this.net;
     if (!net || idx < 0) return;
     this.calls.checkIdle(`Setting ${layer.name}.trainable`);
     const kind = net.spec.layers[idx]?.kind;
