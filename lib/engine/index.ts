@@ -75,3 +75,5 @@ export function setNumThreads(n: number): void {
 }
 
 export type { Engine, EngineInfo } from './types';
+/** The learning rate a schedule gives at a step, as both engines compute it (the model's schedules report it). */
+export { scheduledLearningRate } from './js/optimizers';
