@@ -33,6 +33,8 @@ struct NetCall {
   std::vector<Napi::Value> inputs;  // the caller's typed arrays: pinned against detachment, kept alive
   Napi::Value output;               // an array the call fills and resolves with (predict), else empty
   Napi::Value progress;             // the caller's progress function, else empty
+  // The report that covers every batch (the last one JavaScript sees); only trainBatches reports.
+  ProgressReport final_report() const { return {}; }
 };
 
 // trainBatches(x, rows, cols, y, ycols, order, batchSize, sampleWeight, predsOut, progress)
@@ -46,7 +48,6 @@ struct TrainCall : NetCall {
 
   static TrainCall read(const Napi::CallbackInfo& info, const blasnet::Net& net, bool sync);
   blasnet::Status run(blasnet::Net& net, const blasnet::ProgressFn& progress);
-  // The report that covers every batch (the last one JavaScript sees).
   ProgressReport final_report() const { return {result.batches, result.loss_sum, result.samples}; }
   Napi::Value settle(Napi::Env env, const Napi::Value& output) const;
 };
@@ -61,7 +62,6 @@ struct EvaluateCall : NetCall {
 
   static EvaluateCall read(const Napi::CallbackInfo& info, const blasnet::Net& net, bool sync);
   blasnet::Status run(blasnet::Net& net, const blasnet::ProgressFn& progress);
-  ProgressReport final_report() const { return {}; }
   Napi::Value settle(Napi::Env env, const Napi::Value& output) const;
 };
 
@@ -76,8 +76,7 @@ struct PredictCall : NetCall {
 
   static PredictCall read(const Napi::CallbackInfo& info, const blasnet::Net& net, bool sync);
   blasnet::Status run(blasnet::Net& net, const blasnet::ProgressFn& progress);
-  ProgressReport final_report() const { return {}; }
-  Napi::Value settle(Napi::Env env, const Napi::Value& output) const { return output; }
+  Napi::Value settle(Napi::Env, const Napi::Value& output) const { return output; }
 };
 
 // computeGradients(x, rows, cols, y, ycols, sampleWeight): { loss, grads }. Synchronous only.
@@ -89,7 +88,6 @@ struct GradientsCall : NetCall {
 
   static GradientsCall read(const Napi::CallbackInfo& info, const blasnet::Net& net, bool sync);
   blasnet::Status run(blasnet::Net& net, const blasnet::ProgressFn& progress);
-  ProgressReport final_report() const { return {}; }
   Napi::Value settle(Napi::Env env, const Napi::Value& output) const;
 };
 

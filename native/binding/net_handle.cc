@@ -123,14 +123,22 @@ Napi::Value NetHandle::GetParams(const Napi::CallbackInfo& info) {
   return copy_out(info.Env(), net_->params());
 }
 
-Napi::Value NetHandle::SetParams(const Napi::CallbackInfo& info) {
+// setParams / setOptimizerState: a Float32Array of exactly `length` elements copied into the net.
+template <typename Set>
+Napi::Value NetHandle::CopyIn(const Napi::CallbackInfo& info, const char* method, const char* arg, int64_t length,
+                              const char* what, Set set) {
   Napi::Env env = info.Env();
-  check_ready(env, "setParams");
-  FloatView p = get_f32(info[0], "params", false);
-  check_length(env, p, (uint64_t)param_count_, "params", "paramCount");
-  Status st = net_->set_params(p.data, (long)p.length);
+  check_ready(env, method);
+  FloatView v = get_f32(info[0], arg, false);
+  check_length(env, v, (uint64_t)length, arg, what);
+  Status st = set(v);
   if (!st.ok()) throw_status(env, st);
   return env.Undefined();
+}
+
+Napi::Value NetHandle::SetParams(const Napi::CallbackInfo& info) {
+  return CopyIn(info, "setParams", "params", param_count_, "paramCount",
+                [&](const FloatView& p) { return net_->set_params(p.data, (long)p.length); });
 }
 
 Napi::Value NetHandle::GetOptimizerState(const Napi::CallbackInfo& info) {
@@ -139,13 +147,8 @@ Napi::Value NetHandle::GetOptimizerState(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value NetHandle::SetOptimizerState(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  check_ready(env, "setOptimizerState");
-  FloatView s = get_f32(info[0], "state", false);
-  check_length(env, s, (uint64_t)state_length_, "state", "the optimizer state length");
-  Status st = net_->set_optimizer_state(s.data, (long)s.length);
-  if (!st.ok()) throw_status(env, st);
-  return env.Undefined();
+  return CopyIn(info, "setOptimizerState", "state", state_length_, "the optimizer state length",
+                [&](const FloatView& s) { return net_->set_optimizer_state(s.data, (long)s.length); });
 }
 
 Napi::Value NetHandle::SetLearningRate(const Napi::CallbackInfo& info) {

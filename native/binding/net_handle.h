@@ -44,6 +44,9 @@ class NetHandle : public Napi::ObjectWrap<NetHandle> {
   Napi::Value GetBusy(const Napi::CallbackInfo& info);
 
   void construct(const Napi::CallbackInfo& info);
+  template <typename Set>
+  Napi::Value CopyIn(const Napi::CallbackInfo& info, const char* method, const char* arg, int64_t length,
+                     const char* what, Set set);
 
   // The JS-facing form of a method: C++ exceptions become coded JS errors (args.h map_exceptions).
   template <Napi::Value (NetHandle::*M)(const Napi::CallbackInfo&)>

@@ -1,6 +1,7 @@
 // Activations (SPEC.md "Activations"), the functions of native/core/activations.h under the same names:
 // forward fused with the bias add (row by row over the GEMM output), and backward.
-// Elementwise math runs in float64 and is stored as float32.
+// Elementwise math runs in float64 and is stored as float32; elu and selu use expm1 where the C++
+// computes exp(z) - 1.
 import type { ActivationId, ActivationSpec } from '../types';
 
 const SELU_SCALE = 1.0507009873554805;

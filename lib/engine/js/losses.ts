@@ -18,6 +18,7 @@ function classIndex(value: number, d: number, row: number): number {
  * fromLogits). Y: [n, d] labels ([n, 1] class indices for sparse CCE). w: [n] row weights or null.
  * Returns sum_i w_i * l_i. If dP is not null, writes dl_i/dP * w_i / n ([n, d]). A sparse label that is
  * not an integer in [0, d) throws ERR_INVALID_ARG naming its row (rowIds[i], the row of x).
+ * The gradient scale is w_i * (1 / n) here, w_i / n in the C++.
  */
 export function lossEval(loss: LossSpec, logits: boolean, n: number, d: number, P: Float32Array, Y: Float32Array,
   w: Float32Array | null, dP: Float32Array | null, rowIds: ArrayLike<number>): number {

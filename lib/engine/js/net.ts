@@ -234,7 +234,7 @@ export class Net {
     if (rows === 0) return;
     this.reserve(Math.min(batch, rows), false);
     const od = this.outputDim;
-    // The penalty enters once per row, added to the batch's weighted data loss.
+    // The penalty enters once per row: data + penalty * n per batch (the C++ adds (data / n + penalty) * n).
     const penalty = regularizationForward(this.trained, this.params);
     for (let start = result.samples; start < rows; start += batch) {
       const n = Math.min(batch, rows - start);

@@ -1,21 +1,17 @@
-// The raw native binding (native/addon.cc): argument checking with codes, sgemm against a naive
+// The raw native binding (native/binding/): argument checking with codes, sgemm against a naive
 // reference, train / evaluate / predict through NetHandle, progress, dispose and the finalizer, ERR_BUSY.
-// Skipped (with a notice) only where the native engine cannot load; CI always builds it.
+// Runs on the native run of the suite (where the native engine must load when BLASNET_REQUIRE_NATIVE=1).
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { BlasnetError } from '../lib/errors';
-import { loadNativeEngine, nativeBinding, nativeSgemm, type NativeBinding, type NetHandle } from '../lib/engine/native';
-import type { NetSpec } from '../lib/engine/types';
-import { dense, loss, netSpec, optimizer, randomArray } from './helpers/spec';
+import { BlasnetError } from '../../lib/errors';
+import { loadNativeEngine, nativeBinding, nativeSgemm, type NativeBinding, type NetHandle } from '../../lib/engine/native';
+import type { NetSpec } from '../../lib/engine/types';
+import { nativeOrSkip, skippedOnThisRun } from '../helpers/engines';
+import { dense, loss, netSpec, optimizer, randomArray } from '../helpers/spec';
 
-let b: NativeBinding | null = null;
-try {
-  b = nativeBinding();
-} catch (err) {
-  if (process.env.BLASNET_REQUIRE_NATIVE === '1') throw err;
-  console.warn(`native-binding: skipped, the native engine does not load here (${(err as Error).message})`);
-}
+const b: NativeBinding | null = nativeOrSkip() ? nativeBinding() : null;
+if (!b) describe('native binding', () => skippedOnThisRun('the raw native binding', 'native'));
 
 function naiveGemm(ta: boolean, tb: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array,
   lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): Float32Array {
@@ -431,7 +427,7 @@ describe.skipIf(!b)('native binding', () => {
       // In a child process with --expose-gc: 40 nets of 2M parameters (16 MB native each with their
       // gradients) created and dropped; without the finalizer the process would keep ~640 MB.
       // Node-API finalizers run from the event loop after a GC, hence the setImmediate turns.
-      const root = path.resolve(__dirname, '..');
+      const root = path.resolve(__dirname, '..', '..');
       const script = `
         const b = require('node-gyp-build')(${JSON.stringify(root)});
         const opt = ${JSON.stringify(optimizer('sgd'))};
