@@ -1,5 +1,5 @@
-// The flat parameter layout and the optimizer-state layout, computed once here for both engines
-// (native/core/layout.cc mirrors it; SPEC.md "Parameter layout").
+// The flat parameter layout and the optimizer-state layout (SPEC.md "Parameter layout"): the source of
+// truth. native/core/layout.cc computes the same in C++; test/engine/layout.test.ts compares the two.
 import type { BatchNormSpec, DenseSpec, LayerNormSpec, NetSpec, OptimizerSpec, ParamSlot } from './types';
 
 /** What the layout reads of a layer: every LayerSpec has it, and the file formats build it from a saved config. */
@@ -53,6 +53,25 @@ export function paramLayout(spec: NetSpec): ParamSlot[] {
     dim = layerOutputDim(layer);
   });
   return slots;
+}
+
+/** A tensor as the engines train it (native/core/layout.h ParamTensor): a moving statistic or not, and its regularization. */
+export interface ParamTensor extends ParamSlot {
+  moving: boolean;
+  l1: number;
+  l2: number;
+}
+
+/** paramLayout with what the optimizer, the regularizers and clipping need to know of each tensor. */
+export function paramTensors(spec: NetSpec): ParamTensor[] {
+  return paramLayout(spec).map((slot) => {
+    const layer = spec.layers[slot.layer]!;
+    const moving = slot.name === 'moving_mean' || slot.name === 'moving_variance';
+    const dense = layer.kind === 'dense' ? layer : null;
+    const l1 = !dense ? 0 : slot.name === 'kernel' ? dense.kernelL1 : dense.biasL1;
+    const l2 = !dense ? 0 : slot.name === 'kernel' ? dense.kernelL2 : dense.biasL2;
+    return { ...slot, moving, l1, l2 };
+  });
 }
 
 export function paramCount(spec: NetSpec): number {

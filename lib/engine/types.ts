@@ -13,7 +13,7 @@ export type ActivationId =
   | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'leakyRelu' | 'elu' | 'selu' | 'gelu'
   | 'swish' | 'softplus' | 'softsign' | 'hardSigmoid' | 'relu6';
 
-/** Canonical numeric ids, shared with native/core (keep in the same order as ACTIVATION_IDS in C++). */
+/** Canonical numeric ids, shared with native/core (the same order as enum Act in native/core/spec.h). */
 export const ACTIVATION_CODES: readonly ActivationId[] = [
   'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'leakyRelu', 'elu', 'selu', 'gelu',
   'swish', 'softplus', 'softsign', 'hardSigmoid', 'relu6',

@@ -1,11 +1,16 @@
 // Pieces of the TS engine that the other checks see only indirectly: erf (JavaScript has none), the
 // dropout hash against a BigInt transcription of SPEC.md, and the stable sigmoid at the extremes.
+// The TypeScript engine's own functions: they run on the js run of the suite.
 import { describe, expect, it } from 'vitest';
-import { erf, sigmoid } from '../lib/engine/js/activations';
-import { dropoutHash } from '../lib/engine/js/layers';
-import { refHash } from './helpers/reference';
-import { randomArray } from './helpers/spec';
+import { erf, sigmoid } from '../../lib/engine/js/activations';
+import { dropoutHash } from '../../lib/engine/js/layers';
+import { RUN_ENGINE, skippedOnThisRun } from '../helpers/engines';
+import { refHash } from '../helpers/reference';
+import { randomArray } from '../helpers/spec';
 
+if (RUN_ENGINE !== 'js') describe('TypeScript engine functions', () => skippedOnThisRun('erf, the dropout hash and sigmoid of the TypeScript engine', 'js'));
+
+describe.runIf(RUN_ENGINE === 'js')('TypeScript engine functions', () => {
 describe('erf', () => {
   // reference values: Python's math.erf (libm, correct to about 1 ulp)
   const table: [number, number][] = [
@@ -58,4 +63,5 @@ describe('sigmoid', () => {
     expect(sigmoid(0)).toBe(0.5);
     expect(sigmoid(-30)).toBeCloseTo(Math.exp(-30), 25);
   });
+});
 });

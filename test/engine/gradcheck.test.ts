@@ -1,16 +1,16 @@
-// Gradient check: each engine's computeGradients against central finite differences of an independent
+// Gradient check: the engine's computeGradients against central finite differences of an independent
 // float64 forward pass (test/helpers/reference.ts), for every activation, every loss variant,
 // regularizers, normalization layers and dropout. Tolerance per element:
 //   |analytic - numeric| <= ABS_TOL + REL_TOL * |numeric|
 import { afterAll, describe, expect, it } from 'vitest';
-import { paramLayout } from '../lib/engine/layout';
-import type { ActivationId, LayerSpec, LossSpec, NetSpec } from '../lib/engine/types';
-import { ACTIVATION_CODES } from '../lib/engine/types';
-import { availableEngines } from './helpers/engines';
-import { refLoss } from './helpers/reference';
+import { paramLayout } from '../../lib/engine/layout';
+import type { ActivationId, LayerSpec, LossSpec, NetSpec } from '../../lib/engine/types';
+import { ACTIVATION_CODES } from '../../lib/engine/types';
+import { engineOfRun } from '../helpers/engines';
+import { refLoss } from '../helpers/reference';
 import {
   activation, batchNorm, dense, dropout, initialParams, layerNorm, loss, netSpec, optimizer, randomArray,
-} from './helpers/spec';
+} from '../helpers/spec';
 
 const ABS_TOL = 1e-5;
 const REL_TOL = 1e-3;
@@ -124,7 +124,7 @@ cases.push(
 
 const worst = new Map<string, { abs: number; rel: number; where: string }>();
 
-describe.each(availableEngines())('%s engine: computeGradients vs finite differences', (engineName, engine) => {
+describe.each(engineOfRun())('%s engine: computeGradients vs finite differences', (engineName, engine) => {
   afterAll(() => {
     const w = worst.get(engineName);
     if (w) console.log(`[gradcheck ${engineName}] max |analytic - numeric| = ${w.abs.toExponential(2)}, max relative = ${w.rel.toExponential(2)} (worst: ${w.where})`);

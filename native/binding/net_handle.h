@@ -1,21 +1,20 @@
-// NativeNet: the JavaScript wrapper of blasnet::Net (ObjectWrap), with async workers for train,
-// evaluate and predict.
+// NetHandle: the JavaScript object of one core net (blasnet::Net), made by `new NetHandle(spec, params)`.
+// lib/engine/native.ts wraps it into the engine's NativeNet. One call at a time: a call while a worker
+// runs throws ERR_BUSY; dispose() during one is deferred to its end.
 #pragma once
 #include <napi.h>
 
 #include <memory>
 
-#include "binding_args.h"
-
 #include "core/net.h"
 
 namespace blasnet_binding {
 
-class NativeNet : public Napi::ObjectWrap<NativeNet> {
+class NetHandle : public Napi::ObjectWrap<NetHandle> {
  public:
   static Napi::Function Define(Napi::Env env);
-  explicit NativeNet(const Napi::CallbackInfo& info);
-  ~NativeNet() override = default;  // frees the core net (the finalizer path)
+  explicit NetHandle(const Napi::CallbackInfo& info);
+  ~NetHandle() override = default;  // frees the core net (the finalizer path)
 
   // Shared with running workers so the core outlives this object if the environment tears it down
   // while a worker still runs.
@@ -24,13 +23,12 @@ class NativeNet : public Napi::ObjectWrap<NativeNet> {
   void end_work();
 
  private:
-  Napi::Value TrainBatches(const Napi::CallbackInfo& info);
-  Napi::Value TrainBatchesSync(const Napi::CallbackInfo& info);
-  Napi::Value Evaluate(const Napi::CallbackInfo& info);
-  Napi::Value EvaluateSync(const Napi::CallbackInfo& info);
-  Napi::Value Predict(const Napi::CallbackInfo& info);
-  Napi::Value PredictSync(const Napi::CallbackInfo& info);
-  Napi::Value ComputeGradients(const Napi::CallbackInfo& info);
+  // A call of calls.h on a worker (returns a promise) or on this thread (returns the result).
+  template <class Call>
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  template <class Call>
+  Napi::Value RunNow(const Napi::CallbackInfo& info);
+
   Napi::Value GetParams(const Napi::CallbackInfo& info);
   Napi::Value SetParams(const Napi::CallbackInfo& info);
   Napi::Value GetOptimizerState(const Napi::CallbackInfo& info);
@@ -46,12 +44,13 @@ class NativeNet : public Napi::ObjectWrap<NativeNet> {
   Napi::Value GetBusy(const Napi::CallbackInfo& info);
 
   void construct(const Napi::CallbackInfo& info);
+  template <typename Set>
+  Napi::Value CopyIn(const Napi::CallbackInfo& info, const char* method, const char* arg, int64_t length,
+                     const char* what, Set set);
 
-  // Every JS-facing method runs through guard() (binding_args.h).
-  template <Napi::Value (NativeNet::*M)(const Napi::CallbackInfo&)>
-  Napi::Value Guarded(const Napi::CallbackInfo& info) {
-    return guard(info.Env(), [&]() { return (this->*M)(info); });
-  }
+  // The JS-facing form of a method: C++ exceptions become coded JS errors (args.h map_exceptions).
+  template <Napi::Value (NetHandle::*M)(const Napi::CallbackInfo&)>
+  Napi::Value ExceptionMapped(const Napi::CallbackInfo& info);
 
   // Throws ERR_DISPOSED / ERR_BUSY unless the net can take a call now.
   void check_ready(Napi::Env env, const char* method);

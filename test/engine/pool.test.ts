@@ -1,18 +1,22 @@
 // The TypeScript engine's large predicts run on worker threads (lib/engine/js/pool.ts): the results are
 // the same bits as in one thread for every batch size, with every layer kind that has an inference
-// mode, the pool does not keep a process alive, and BLASNET_JS_WORKERS=0 turns it off.
+// mode, the pool does not keep a process alive, and BLASNET_JS_WORKERS=0 turns it off. The TypeScript
+// engine's own pool: it runs on the js run of the suite.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsEngine } from '../lib/engine/js';
-import { predictPool } from '../lib/engine/js/pool';
-import { batchNorm, dense, dropout, initialParams, layerNorm, loss, netSpec, optimizer, randomArray } from './helpers/spec';
+import { jsEngine } from '../../lib/engine/js';
+import { predictPool } from '../../lib/engine/js/pool';
+import { RUN_ENGINE, skippedOnThisRun } from '../helpers/engines';
+import { batchNorm, dense, dropout, initialParams, layerNorm, loss, netSpec, optimizer, randomArray } from '../helpers/spec';
 
 const multiCore = os.availableParallelism() >= 2;
 
-describe('TypeScript engine: predict on the worker pool', () => {
+if (RUN_ENGINE !== 'js') describe('TypeScript engine: predict on the worker pool', () => skippedOnThisRun('the TypeScript engine\'s predict pool', 'js'));
+
+describe.runIf(RUN_ENGINE === 'js')('TypeScript engine: predict on the worker pool', () => {
   // 700 rows x ~240k parameters: above the pool's threshold (2^27 row-parameters).
   const spec = netSpec(784, [
     dense(784, 256, 'relu'), batchNorm(256), dropout(256, 0.5), dense(256, 128, 'gelu'), layerNorm(128), dense(128, 10, 'softmax'),
@@ -61,8 +65,8 @@ describe('TypeScript engine: predict on the worker pool', () => {
     fs.writeFileSync(paramsFile, params);
     const scriptFile = path.join(dir, 'child.js');
     const script = `
-      const { jsEngine } = require(${JSON.stringify(path.resolve(__dirname, '../dist/engine/js/index.js'))});
-      const { predictPool } = require(${JSON.stringify(path.resolve(__dirname, '../dist/engine/js/pool.js'))});
+      const { jsEngine } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/engine/js/index.js'))});
+      const { predictPool } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/engine/js/pool.js'))});
       const spec = ${JSON.stringify(spec)};
       const bytes = require('fs').readFileSync(${JSON.stringify(paramsFile)});
       const params = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);

@@ -1,6 +1,6 @@
 // Argument checking for the binding: every value from JavaScript goes through these before the core
-// sees it. Failures throw a Napi::Error carrying a `code` (lib/errors.ts), with the message
-// "Expected <what> for <argument> but received <value>".
+// sees it. Failures throw a Napi::Error carrying a `code` (core/status.h, the names of lib/errors.ts),
+// with the message "Expected <what> for <argument> but received <value>".
 #pragma once
 #include <napi.h>
 
@@ -13,24 +13,32 @@
 
 namespace blasnet_binding {
 
-[[noreturn]] void throw_coded(Napi::Env env, const char* code, const std::string& message);
-[[noreturn]] void throw_status(Napi::Env env, const blasnet::Status& st);
-Napi::Error coded_error(Napi::Env env, const char* code, const std::string& message);
+using blasnet::Code;
 
-// Runs a binding callback body: Napi::Errors pass through; an allocation failure becomes
+[[noreturn]] void throw_coded(Napi::Env env, Code code, const std::string& message);
+[[noreturn]] void throw_status(Napi::Env env, const blasnet::Status& st);
+Napi::Error coded_error(Napi::Env env, Code code, const std::string& message);
+
+// Runs the body of a binding callback: Napi::Errors pass through; an allocation failure becomes
 // ERR_OUT_OF_MEMORY and any other C++ exception ERR_NATIVE (node-addon-api would otherwise let a
 // non-Napi exception terminate the process).
 template <typename F>
-auto guard(Napi::Env env, F&& f) -> decltype(f()) {
+auto map_exceptions(Napi::Env env, F&& f) -> decltype(f()) {
   try {
     return f();
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::bad_alloc&) {
-    throw_coded(env, "ERR_OUT_OF_MEMORY", "Out of memory in the native engine");
+    throw_coded(env, Code::OutOfMemory, "Out of memory in the native engine");
   } catch (const std::exception& e) {
-    throw_coded(env, "ERR_NATIVE", std::string("Native engine error: ") + e.what());
+    throw_coded(env, Code::Native, std::string("Native engine error: ") + e.what());
   }
+}
+
+// A module function with its C++ exceptions mapped to coded JS errors.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value ExceptionMapped(const Napi::CallbackInfo& info) {
+  return map_exceptions(info.Env(), [&]() { return F(info); });
 }
 
 // A short rendering of a JS value for messages.

@@ -1,9 +1,9 @@
-#include "binding_spec.h"
+#include "binding/spec.h"
 
 #include <cmath>
 #include <string>
 
-#include "binding_args.h"
+#include "binding/args.h"
 
 namespace blasnet_binding {
 
@@ -16,6 +16,8 @@ const char* const kActNames[kActCount] = {"linear", "relu",  "sigmoid", "tanh", 
 const char* const kLossNames[kLossCount] = {"meanSquaredError",   "meanAbsoluteError",       "huber",
                                             "binaryCrossentropy", "categoricalCrossentropy", "sparseCategoricalCrossentropy"};
 const char* const kOptNames[kOptCount] = {"sgd", "adam", "adamw", "rmsprop", "adagrad"};
+const char* const kLayerKinds[] = {"dense", "activation", "dropout", "batchNormalization", "layerNormalization"};
+const char* const kScheduleKinds[] = {"constant", "exponentialDecay", "cosineDecay", "piecewiseConstantDecay"};
 
 Napi::Object get_object(const Napi::Value& v, const std::string& arg) {
   if (!v.IsObject() || v.IsArray() || v.IsFunction()) invalid(v.Env(), arg, "an object", v);
@@ -37,10 +39,11 @@ int get_name(const Napi::Value& v, const std::string& arg, const char* const* na
   invalid(v.Env(), arg, "one of " + names_list(names, n), v);
 }
 
-struct Reader {
-  Napi::Object o;
+// The fields of one JS object, with the path messages name them by ("spec.layers[2].rate").
+struct FieldReader {
+  Napi::Object object;
   std::string path;
-  Napi::Value get(const char* k) const { return o.Get(k); }
+  Napi::Value get(const char* k) const { return object.Get(k); }
   std::string at(const char* k) const { return path + "." + k; }
   int64_t dim(const char* k) const { return get_int(get(k), at(k), 1, kMaxDim); }
   double num(const char* k, double lo, double hi) const { return get_number(get(k), at(k), lo, hi); }
@@ -50,7 +53,7 @@ struct Reader {
 constexpr double kHuge = 1e30;
 
 ActSpec read_act(const Napi::Value& v, const std::string& path) {
-  Reader r{get_object(v, path), path};
+  FieldReader r{get_object(v, path), path};
   ActSpec a;
   a.id = (Act)get_name(r.get("id"), r.at("id"), kActNames, kActCount);
   a.alpha = r.num("alpha", -kHuge, kHuge);
@@ -58,10 +61,9 @@ ActSpec read_act(const Napi::Value& v, const std::string& path) {
 }
 
 ScheduleSpec read_schedule(const Napi::Value& v, const std::string& path) {
-  static const char* const kinds[] = {"constant", "exponentialDecay", "cosineDecay", "piecewiseConstantDecay"};
-  Reader r{get_object(v, path), path};
+  FieldReader r{get_object(v, path), path};
   ScheduleSpec s;
-  s.kind = (ScheduleKind)get_name(r.get("kind"), r.at("kind"), kinds, 4);
+  s.kind = (ScheduleKind)get_name(r.get("kind"), r.at("kind"), kScheduleKinds, 4);
   switch (s.kind) {
     case ScheduleKind::Constant: break;
     case ScheduleKind::ExponentialDecay:
@@ -97,7 +99,7 @@ ScheduleSpec read_schedule(const Napi::Value& v, const std::string& path) {
 
 NetSpec read_net_spec(const Napi::Value& v) {
   Napi::Env env = v.Env();
-  Reader r{get_object(v, "spec"), "spec"};
+  FieldReader r{get_object(v, "spec"), "spec"};
   NetSpec spec;
   spec.input_dim = (int)r.dim("inputDim");
   Napi::Value lv = r.get("layers");
@@ -108,70 +110,69 @@ NetSpec read_net_spec(const Napi::Value& v) {
   int64_t params = 0;
   for (uint32_t i = 0; i < layers.Length(); ++i) {
     std::string path = "spec.layers[" + std::to_string(i) + "]";
-    Reader L{get_object(layers.Get(i), path), path};
-    static const char* const kinds[] = {"dense", "activation", "dropout", "batchNormalization", "layerNormalization"};
-    LayerSpec ls;
-    ls.kind = (LayerKind)get_name(L.get("kind"), L.at("kind"), kinds, 5);
-    ls.in_dim = (int)dim;
-    if (ls.kind == LayerKind::Dense) {
-      int64_t in = L.dim("inputDim");
+    FieldReader layer{get_object(layers.Get(i), path), path};
+    LayerSpec out;
+    out.kind = (LayerKind)get_name(layer.get("kind"), layer.at("kind"), kLayerKinds, 5);
+    out.in_dim = (int)dim;
+    if (out.kind == LayerKind::Dense) {
+      int64_t in = layer.dim("inputDim");
       if (in != dim)
-        throw_coded(env, "ERR_SHAPE_MISMATCH", "Expected " + std::to_string(dim) + " for " + L.at("inputDim") +
+        throw_coded(env, Code::ShapeMismatch, "Expected " + std::to_string(dim) + " for " + layer.at("inputDim") +
                                                    " (the width of the previous layer) but received " + std::to_string(in));
-      ls.out_dim = (int)L.dim("units");
-      ls.act = read_act(L.get("activation"), L.at("activation"));
-      ls.use_bias = L.flag("useBias");
-      ls.trainable = L.flag("trainable");
-      ls.kernel_l1 = L.num("kernelL1", 0, kHuge);
-      ls.kernel_l2 = L.num("kernelL2", 0, kHuge);
-      ls.bias_l1 = L.num("biasL1", 0, kHuge);
-      ls.bias_l2 = L.num("biasL2", 0, kHuge);
-      ls.kernel_max_norm = L.num("kernelMaxNorm", 0, kHuge);
-      params += in * ls.out_dim + (ls.use_bias ? ls.out_dim : 0);
+      out.out_dim = (int)layer.dim("units");
+      out.act = read_act(layer.get("activation"), layer.at("activation"));
+      out.use_bias = layer.flag("useBias");
+      out.trainable = layer.flag("trainable");
+      out.kernel_l1 = layer.num("kernelL1", 0, kHuge);
+      out.kernel_l2 = layer.num("kernelL2", 0, kHuge);
+      out.bias_l1 = layer.num("biasL1", 0, kHuge);
+      out.bias_l2 = layer.num("biasL2", 0, kHuge);
+      out.kernel_max_norm = layer.num("kernelMaxNorm", 0, kHuge);
+      params += in * out.out_dim + (out.use_bias ? out.out_dim : 0);
     } else {
-      int64_t d = L.dim("dim");
+      int64_t d = layer.dim("dim");
       if (d != dim)
-        throw_coded(env, "ERR_SHAPE_MISMATCH", "Expected " + std::to_string(dim) + " for " + L.at("dim") +
+        throw_coded(env, Code::ShapeMismatch, "Expected " + std::to_string(dim) + " for " + layer.at("dim") +
                                                    " (the width of the previous layer) but received " + std::to_string(d));
-      ls.out_dim = (int)d;
-      switch (ls.kind) {
-        case LayerKind::Activation: ls.act = read_act(L.get("activation"), L.at("activation")); break;
+      out.out_dim = (int)d;
+      switch (out.kind) {
+        case LayerKind::Activation: out.act = read_act(layer.get("activation"), layer.at("activation")); break;
         case LayerKind::Dropout:
-          ls.rate = L.num("rate", 0, 1);
-          if (ls.rate >= 1) invalid(env, L.at("rate"), "a number from 0 to below 1", L.get("rate"));
-          ls.seed = (uint32_t)get_int(L.get("seed"), L.at("seed"), 0, 4294967295LL);
+          out.rate = layer.num("rate", 0, 1);
+          if (out.rate >= 1) invalid(env, layer.at("rate"), "a number from 0 to below 1", layer.get("rate"));
+          out.seed = (uint32_t)get_int(layer.get("seed"), layer.at("seed"), 0, 4294967295LL);
           break;
         case LayerKind::BatchNorm:
-          ls.momentum = L.num("momentum", 0, 1);
-          ls.epsilon = L.num("epsilon", 1e-30, kHuge);
-          ls.center = L.flag("center");
-          ls.scale = L.flag("scale");
-          ls.trainable = L.flag("trainable");
-          params += d * (2 + (ls.center ? 1 : 0) + (ls.scale ? 1 : 0));
+          out.momentum = layer.num("momentum", 0, 1);
+          out.epsilon = layer.num("epsilon", 1e-30, kHuge);
+          out.center = layer.flag("center");
+          out.scale = layer.flag("scale");
+          out.trainable = layer.flag("trainable");
+          params += d * (2 + (out.center ? 1 : 0) + (out.scale ? 1 : 0));
           break;
         case LayerKind::LayerNorm:
-          ls.epsilon = L.num("epsilon", 1e-30, kHuge);
-          ls.center = L.flag("center");
-          ls.scale = L.flag("scale");
-          ls.trainable = L.flag("trainable");
-          params += d * ((ls.center ? 1 : 0) + (ls.scale ? 1 : 0));
+          out.epsilon = layer.num("epsilon", 1e-30, kHuge);
+          out.center = layer.flag("center");
+          out.scale = layer.flag("scale");
+          out.trainable = layer.flag("trainable");
+          params += d * ((out.center ? 1 : 0) + (out.scale ? 1 : 0));
           break;
         case LayerKind::Dense: break;
       }
     }
     if (params > 2147483647LL)
-      throw_coded(env, "ERR_INVALID_ARG", "Expected at most 2147483647 parameters for spec but " + path +
+      throw_coded(env, Code::InvalidArg, "Expected at most 2147483647 parameters for spec but " + path +
                                               " brings the count to " + std::to_string(params));
-    dim = ls.out_dim;
-    spec.layers.push_back(ls);
+    dim = out.out_dim;
+    spec.layers.push_back(out);
   }
 
-  Reader lo{get_object(r.get("loss"), "spec.loss"), "spec.loss"};
+  FieldReader lo{get_object(r.get("loss"), "spec.loss"), "spec.loss"};
   spec.loss.id = (LossId)get_name(lo.get("id"), lo.at("id"), kLossNames, kLossCount);
   spec.loss.from_logits = lo.flag("fromLogits");
   spec.loss.delta = lo.num("delta", 1e-30, kHuge);
 
-  Reader o{get_object(r.get("optimizer"), "spec.optimizer"), "spec.optimizer"};
+  FieldReader o{get_object(r.get("optimizer"), "spec.optimizer"), "spec.optimizer"};
   OptSpec& op = spec.opt;
   op.id = (OptId)get_name(o.get("id"), o.at("id"), kOptNames, kOptCount);
   op.lr = o.num("learningRate", 0, kHuge);
@@ -192,7 +193,7 @@ NetSpec read_net_spec(const Napi::Value& v) {
   op.global_clipnorm = o.num("globalClipnorm", 0, kHuge);
   int clips = (op.clipnorm > 0) + (op.clipvalue > 0) + (op.global_clipnorm > 0);
   if (clips > 1)
-    throw_coded(env, "ERR_INVALID_ARG",
+    throw_coded(env, Code::InvalidArg,
                 "Expected at most one of clipnorm, clipvalue, globalClipnorm for spec.optimizer but received " +
                     std::to_string(clips) + " non-zero");
   return spec;

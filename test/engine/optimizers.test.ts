@@ -3,9 +3,9 @@
 // (a 2-element kernel tensor and a 1-element bias tensor, so per-tensor and global clipping differ),
 // mse loss, batches of one row.
 import { describe, expect, it } from 'vitest';
-import type { OptimizerSpec, ScheduleSpec } from '../lib/engine/types';
-import { availableEngines } from './helpers/engines';
-import { dense, loss, netSpec, optimizer } from './helpers/spec';
+import type { OptimizerSpec, ScheduleSpec } from '../../lib/engine/types';
+import { engineOfRun } from '../helpers/engines';
+import { dense, loss, netSpec, optimizer } from '../helpers/spec';
 
 const X = [[1.5, -0.5], [-1.0, 2.0], [0.5, 0.25]];
 const Y = [0.3, 1.0, -1.2];
@@ -169,7 +169,7 @@ function close(got: ArrayLike<number>, want: number[], what: string): void {
   }
 }
 
-describe.each(availableEngines())('%s engine: optimizer steps equal hand-computed ones', (_engineName, engine) => {
+describe.each(engineOfRun())('%s engine: optimizer steps equal hand-computed ones', (_engineName, engine) => {
   const make = (o: OptimizerSpec) => engine.createNet(netSpec(2, [dense(2, 1)], loss('meanSquaredError'), o), Float32Array.from(INIT));
   const train = (net: ReturnType<typeof make>, rows: number[]) => net.trainBatches({
     x: { data: xData, rows: 3, cols: 2 }, y: { data: yData, rows: 3, cols: 1 }, order: Uint32Array.from(rows),

@@ -1,10 +1,10 @@
-// The Net contract (lib/engine/types.ts) on every engine: results, error codes, progress, the event loop
+// The Net contract (lib/engine/types.ts) on the engine of the run: results, error codes, progress, the event loop
 // staying free, dispose and busy rules, BN moving statistics, the max-norm constraint.
 import { describe, expect, it } from 'vitest';
-import { jsEngine } from '../lib/engine/js';
-import type { Engine, Matrix, Net, NetSpec } from '../lib/engine/types';
-import { availableEngines } from './helpers/engines';
-import { batchNorm, dense, dropout, initialParams, loss, netSpec, optimizer, randomArray } from './helpers/spec';
+import { jsEngine } from '../../lib/engine/js';
+import type { Engine, Matrix, Net, NetSpec } from '../../lib/engine/types';
+import { engineOfRun, RUN_ENGINE, skippedOnThisRun } from '../helpers/engines';
+import { batchNorm, dense, dropout, initialParams, loss, netSpec, optimizer, randomArray } from '../helpers/spec';
 
 const IN = 6;
 
@@ -26,7 +26,7 @@ async function codeOf(p: () => unknown): Promise<string | undefined> {
   return undefined;
 }
 
-describe.each(availableEngines())('%s engine: Net behaviour', (_name, engine: Engine) => {
+describe.each(engineOfRun())('%s engine: Net behaviour', (_name, engine: Engine) => {
   const make = (spec = regSpec()): Net => engine.createNet(spec, initialParams(spec, 3));
 
   it('trains: the loss falls over epochs; result counts, predictions before each update', async () => {
@@ -283,7 +283,7 @@ describe.each(availableEngines())('%s engine: Net behaviour', (_name, engine: En
 // A spec as plain data, to be broken field by field.
 type AnySpec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe.each(availableEngines())('%s engine: createNet checks every spec field', (_name, engine: Engine) => {
+describe.each(engineOfRun())('%s engine: createNet checks every spec field', (_name, engine: Engine) => {
   const spec = (): NetSpec => netSpec(4, [dense(4, 5, 'relu'), dense(5, 2)], loss('meanSquaredError'), optimizer('adam'));
   const params = initialParams(spec(), 1); // 4*5+5 + 5*2+2 = 37
   const bad = (mutate: (s: AnySpec) => void, code: string, msg: RegExp): void => {
@@ -324,6 +324,7 @@ describe.each(availableEngines())('%s engine: createNet checks every spec field'
 });
 
 describe('js engine info', () => {
+  if (RUN_ENGINE !== 'js') { skippedOnThisRun('the TypeScript engine\'s info', 'js'); return; }
   it('reports itself and records the thread count (the TS engine computes on the calling thread)', () => {
     expect(jsEngine.info()).toEqual({ engine: 'js', blasConfig: null, blasCore: null, threads: 1, nativeUnavailableReason: null });
     jsEngine.setNumThreads(3);

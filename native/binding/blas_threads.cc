@@ -1,4 +1,4 @@
-#include "binding_threads.h"
+#include "binding/blas_threads.h"
 
 #include <mutex>
 

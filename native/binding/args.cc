@@ -1,21 +1,19 @@
-#include "binding_args.h"
+#include "binding/args.h"
 
 #include <cmath>
 #include <sstream>
 
 namespace blasnet_binding {
 
-Napi::Error coded_error(Napi::Env env, const char* code, const std::string& message) {
+Napi::Error coded_error(Napi::Env env, Code code, const std::string& message) {
   Napi::Error e = Napi::Error::New(env, message);
-  e.Set("code", Napi::String::New(env, code));
+  e.Set("code", Napi::String::New(env, blasnet::code_name(code)));
   return e;
 }
 
-void throw_coded(Napi::Env env, const char* code, const std::string& message) {
-  throw coded_error(env, code, message);
-}
+void throw_coded(Napi::Env env, Code code, const std::string& message) { throw coded_error(env, code, message); }
 
-void throw_status(Napi::Env env, const blasnet::Status& st) { throw_coded(env, blasnet::code_name(st.code), st.message); }
+void throw_status(Napi::Env env, const blasnet::Status& st) { throw_coded(env, st.code, st.message); }
 
 static std::string num_str(double d) {
   if (std::isnan(d)) return "NaN";
@@ -59,7 +57,7 @@ std::string describe(const Napi::Value& v) {
 }
 
 void invalid(Napi::Env env, const std::string& arg, const std::string& expected, const Napi::Value& got) {
-  throw_coded(env, "ERR_INVALID_ARG", "Expected " + expected + " for " + arg + " but received " + describe(got));
+  throw_coded(env, Code::InvalidArg, "Expected " + expected + " for " + arg + " but received " + describe(got));
 }
 
 // The messages are built only on failure: these run several times per call, on the latency path.
@@ -156,9 +154,9 @@ static void check_buffer(Napi::Env env, napi_value buffer, const std::string& ar
   Napi::Value buf(env, buffer);
   if (buf.IsArrayBuffer()) {
     if (buf.As<Napi::ArrayBuffer>().IsDetached())
-      throw_coded(env, "ERR_INVALID_ARG", "Expected an attached buffer for " + arg + " but its ArrayBuffer is detached");
+      throw_coded(env, Code::InvalidArg, "Expected an attached buffer for " + arg + " but its ArrayBuffer is detached");
     if (is_resizable(env, buf))
-      throw_coded(env, "ERR_INVALID_ARG", "Expected a fixed-length buffer for " + arg + " but received a view of a resizable ArrayBuffer");
+      throw_coded(env, Code::InvalidArg, "Expected a fixed-length buffer for " + arg + " but received a view of a resizable ArrayBuffer");
   }
 }
 
@@ -182,7 +180,7 @@ static View get_typed(const Napi::Value& v, const std::string& arg, napi_typedar
   out.length = length;
   out.value = v;
   if (out.length > 0 && out.data == nullptr)
-    throw_coded(env, "ERR_INVALID_ARG", "Expected readable memory for " + arg + " but its buffer has none");
+    throw_coded(env, Code::InvalidArg, "Expected readable memory for " + arg + " but its buffer has none");
   return out;
 }
 

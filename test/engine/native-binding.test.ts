@@ -1,21 +1,17 @@
-// The raw native binding (native/addon.cc): argument checking with codes, sgemm against a naive
-// reference, train / evaluate / predict through NativeNet, progress, dispose and the finalizer, ERR_BUSY.
-// Skipped (with a notice) only where the native engine cannot load; CI always builds it.
+// The raw native binding (native/binding/): argument checking with codes, sgemm against a naive
+// reference, train / evaluate / predict through NetHandle, progress, dispose and the finalizer, ERR_BUSY.
+// Runs on the native run of the suite (where the native engine must load when BLASNET_REQUIRE_NATIVE=1).
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { BlasnetError } from '../lib/errors';
-import { loadNativeEngine, nativeBinding, nativeSgemm, type NativeBinding, type NativeNetHandle } from '../lib/engine/native';
-import type { NetSpec } from '../lib/engine/types';
-import { dense, loss, netSpec, optimizer, randomArray } from './helpers/spec';
+import { BlasnetError } from '../../lib/errors';
+import { loadNativeEngine, nativeBinding, nativeSgemm, type NativeBinding, type NetHandle } from '../../lib/engine/native';
+import type { NetSpec } from '../../lib/engine/types';
+import { nativeOrSkip, skippedOnThisRun } from '../helpers/engines';
+import { dense, loss, netSpec, optimizer, randomArray } from '../helpers/spec';
 
-let b: NativeBinding | null = null;
-try {
-  b = nativeBinding();
-} catch (err) {
-  if (process.env.BLASNET_REQUIRE_NATIVE === '1') throw err;
-  console.warn(`native-binding: skipped, the native engine does not load here (${(err as Error).message})`);
-}
+const b: NativeBinding | null = nativeOrSkip() ? nativeBinding() : null;
+if (!b) describe('native binding', () => skippedOnThisRun('the raw native binding', 'native'));
 
 function naiveGemm(ta: boolean, tb: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array,
   lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): Float32Array {
@@ -56,8 +52,8 @@ function seedData(rows = 100): { x: Float32Array; y: Float32Array; order: Uint32
 
 describe.skipIf(!b)('native binding', () => {
   const B = b!;
-  const newNet = (spec = seedSpec(), params = randomArray(SEED_PARAMS, 2, 0.4)): NativeNetHandle =>
-    new B.NativeNet(spec, params);
+  const newNet = (spec = seedSpec(), params = randomArray(SEED_PARAMS, 2, 0.4)): NetHandle =>
+    new B.NetHandle(spec, params);
 
   it('reports its BLAS and sets threads', () => {
     const info = B.blasInfo();
@@ -132,13 +128,13 @@ describe.skipIf(!b)('native binding', () => {
     });
   });
 
-  describe('NativeNet construction', () => {
+  describe('NetHandle construction', () => {
     it('checks every spec field', () => {
       const params = randomArray(SEED_PARAMS, 2);
       const bad = (mutate: (s: Record<string, any>) => void, code: string, msg: RegExp): void => { // eslint-disable-line @typescript-eslint/no-explicit-any
         const s = structuredClone(seedSpec()) as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
         mutate(s);
-        throwsCode(() => new B.NativeNet(s as unknown as NetSpec, params), code, msg);
+        throwsCode(() => new B.NetHandle(s as unknown as NetSpec, params), code, msg);
       };
       bad((s) => { s.inputDim = 0; }, 'ERR_INVALID_ARG', /spec.inputDim/);
       bad((s) => { s.layers = []; }, 'ERR_INVALID_ARG', /spec.layers/);
@@ -160,9 +156,9 @@ describe.skipIf(!b)('native binding', () => {
       bad((s) => { s.optimizer.clipnorm = 1; s.optimizer.clipvalue = 1; }, 'ERR_INVALID_ARG', /at most one/);
       bad((s) => { delete s.optimizer.rho; }, 'ERR_INVALID_ARG', /spec.optimizer.rho but received undefined/);
       bad((s) => { s.layers.push({ kind: 'dropout', dim: 1, rate: 1, seed: 0 }); }, 'ERR_INVALID_ARG', /rate/);
-      throwsCode(() => new B.NativeNet(seedSpec(), new Float32Array(5)), 'ERR_SHAPE_MISMATCH', /121 parameters/);
-      throwsCode(() => new B.NativeNet(null as unknown as NetSpec, params), 'ERR_INVALID_ARG', /for spec but received null/);
-      throwsCode(() => new B.NativeNet(seedSpec(), [1, 2] as unknown as Float32Array), 'ERR_INVALID_ARG', /params/);
+      throwsCode(() => new B.NetHandle(seedSpec(), new Float32Array(5)), 'ERR_SHAPE_MISMATCH', /121 parameters/);
+      throwsCode(() => new B.NetHandle(null as unknown as NetSpec, params), 'ERR_INVALID_ARG', /for spec but received null/);
+      throwsCode(() => new B.NetHandle(seedSpec(), [1, 2] as unknown as Float32Array), 'ERR_INVALID_ARG', /params/);
     });
 
     it('exposes its dimensions', () => {
@@ -270,7 +266,7 @@ describe.skipIf(!b)('native binding', () => {
 
     it('rejects sparse labels out of range at use', async () => {
       const spec = netSpec(2, [dense(2, 3, 'softmax')], loss('sparseCategoricalCrossentropy'), optimizer('sgd'));
-      const net = new B.NativeNet(spec, randomArray(9, 4));
+      const net = new B.NetHandle(spec, randomArray(9, 4));
       const x = randomArray(4, 5);
       await expect(net.evaluate(x, 2, 2, Float32Array.of(0, 3), 1, 2, null, null)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
       await expect(net.trainBatches(x, 2, 2, Float32Array.of(0.5, 1), 1, Uint32Array.of(0, 1), 2, null, null))
@@ -431,7 +427,7 @@ describe.skipIf(!b)('native binding', () => {
       // In a child process with --expose-gc: 40 nets of 2M parameters (16 MB native each with their
       // gradients) created and dropped; without the finalizer the process would keep ~640 MB.
       // Node-API finalizers run from the event loop after a GC, hence the setImmediate turns.
-      const root = path.resolve(__dirname, '..');
+      const root = path.resolve(__dirname, '..', '..');
       const script = `
         const b = require('node-gyp-build')(${JSON.stringify(root)});
         const opt = ${JSON.stringify(optimizer('sgd'))};
@@ -439,7 +435,7 @@ describe.skipIf(!b)('native binding', () => {
         const turn = () => new Promise((r) => setImmediate(r));
         (async () => {
           const rss0 = process.memoryUsage().rss;
-          for (let i = 0; i < 40; i++) { new b.NativeNet(spec, new Float32Array(1000 * 2000 + 2000)); global.gc(); await turn(); }
+          for (let i = 0; i < 40; i++) { new b.NetHandle(spec, new Float32Array(1000 * 2000 + 2000)); global.gc(); await turn(); }
           for (let i = 0; i < 3; i++) { global.gc(); await turn(); }
           console.log(Math.round((process.memoryUsage().rss - rss0) / 1048576));
         })();`;

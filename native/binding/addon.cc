@@ -1,22 +1,20 @@
-// The Node-API module: NativeNet plus blasInfo(), setNumThreads(n) and a raw, bounds-checked sgemm.
+// The Node-API module: NetHandle (one core net), blasInfo(), setNumThreads(n), a raw bounds-checked
+// sgemm, and what the tests check the TypeScript side against: errorCodes (every code of
+// core/status.h) and layout(spec) (the parameter layout the core computes).
 #include <napi.h>
 
 #include <cstdint>
 #include <string>
 
-#include "binding_args.h"
-#include "binding_net.h"
-#include "binding_threads.h"
+#include "binding/args.h"
+#include "binding/blas_threads.h"
+#include "binding/net_handle.h"
+#include "binding/spec.h"
 #include "core/gemm.h"
+#include "core/layout.h"
 
 namespace blasnet_binding {
 namespace {
-
-// A module function run through guard() (binding_args.h).
-template <Napi::Value (*F)(const Napi::CallbackInfo&)>
-Napi::Value Guarded(const Napi::CallbackInfo& info) {
-  return guard(info.Env(), [&]() { return F(info); });
-}
 
 Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -39,7 +37,7 @@ Napi::Value SetUntransferableMarker(const Napi::CallbackInfo& info) {
 }
 
 // Elements of a row-major matrix with `r` rows, `c` used columns and leading dimension ld.
-uint64_t needed(int64_t r, int64_t c, int64_t ld) { return (r == 0 || c == 0) ? 0 : (uint64_t)(r - 1) * ld + c; }
+uint64_t elements_needed(int64_t r, int64_t c, int64_t ld) { return (r == 0 || c == 0) ? 0 : (uint64_t)(r - 1) * ld + c; }
 
 // sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc): C = alpha op(A) op(B) + beta C,
 // row-major, synchronous. Every length is checked against the shapes and leading dimensions.
@@ -68,18 +66,53 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   auto check = [&](const FloatView& v, uint64_t want, const char* name) {
     if (M == 0 || N == 0) return;
     if ((uint64_t)v.length < want)
-      throw_coded(env, "ERR_SHAPE_MISMATCH", "Expected a Float32Array of length at least " + std::to_string(want) +
+      throw_coded(env, Code::ShapeMismatch, "Expected a Float32Array of length at least " + std::to_string(want) +
                                                  " for " + name + " but received length " + std::to_string(v.length));
   };
   if (K > 0) {
-    check(A, needed(ar, ac, lda), "A");
-    check(B, needed(br, bc, ldb), "B");
+    check(A, elements_needed(ar, ac, lda), "A");
+    check(B, elements_needed(br, bc, ldb), "B");
   }
-  check(C, needed(M, N, ldc), "C");
+  check(C, elements_needed(M, N, ldc), "C");
   BlasUse use;
   blasnet::gemm(ta, tb, (int)M, (int)N, (int)K, (float)alpha, A.data, (int)lda, B.data, (int)ldb, (float)beta, C.data,
                 (int)ldc);
   return env.Undefined();
+}
+
+Napi::Array ErrorCodes(Napi::Env env) {
+  Napi::Array names = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (blasnet::Code c : blasnet::kErrorCodes) names.Set(i++, Napi::String::New(env, blasnet::code_name(c)));
+  return names;
+}
+
+// layout(spec): { params: [{ layer, name, shape, offset, size, trainable }], paramCount, stateLength },
+// as lib/engine/layout.ts paramLayout / optimizerStateLength give them.
+Napi::Value Layout(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const blasnet::NetSpec spec = read_net_spec(info[0]);
+  const std::vector<blasnet::ParamTensor> layout = blasnet::param_layout(spec);
+  Napi::Array params = Napi::Array::New(env, layout.size());
+  for (size_t k = 0; k < layout.size(); ++k) {
+    const blasnet::ParamTensor& t = layout[k];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("layer", Napi::Number::New(env, t.layer));
+    o.Set("name", Napi::String::New(env, blasnet::tensor_name(t.name)));
+    Napi::Array shape = Napi::Array::New(env, t.shape.size());
+    for (size_t j = 0; j < t.shape.size(); ++j) shape.Set((uint32_t)j, Napi::Number::New(env, (double)t.shape[j]));
+    o.Set("shape", shape);
+    o.Set("offset", Napi::Number::New(env, (double)t.offset));
+    o.Set("size", Napi::Number::New(env, (double)t.size));
+    o.Set("trainable", Napi::Boolean::New(env, !t.moving && spec.layers[t.layer].trainable));
+    params.Set((uint32_t)k, o);
+  }
+  const long count = blasnet::param_count(layout);
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("params", params);
+  r.Set("paramCount", Napi::Number::New(env, (double)count));
+  r.Set("stateLength", Napi::Number::New(env, (double)blasnet::optimizer_state_length(spec.opt, count)));
+  return r;
 }
 
 }  // namespace
@@ -87,12 +120,14 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
 
 static Napi::Object InitBlasnet(Napi::Env env, Napi::Object exports) {
   using namespace blasnet_binding;
-  exports.Set("NativeNet", NativeNet::Define(env));
-  exports.Set("blasInfo", Napi::Function::New<Guarded<BlasInfo>>(env, "blasInfo"));
-  exports.Set("setNumThreads", Napi::Function::New<Guarded<SetNumThreads>>(env, "setNumThreads"));
+  exports.Set("NetHandle", NetHandle::Define(env));
+  exports.Set("blasInfo", Napi::Function::New<ExceptionMapped<BlasInfo>>(env, "blasInfo"));
+  exports.Set("setNumThreads", Napi::Function::New<ExceptionMapped<SetNumThreads>>(env, "setNumThreads"));
   exports.Set("setUntransferableMarker",
-              Napi::Function::New<Guarded<SetUntransferableMarker>>(env, "setUntransferableMarker"));
-  exports.Set("sgemm", Napi::Function::New<Guarded<Sgemm>>(env, "sgemm"));
+              Napi::Function::New<ExceptionMapped<SetUntransferableMarker>>(env, "setUntransferableMarker"));
+  exports.Set("sgemm", Napi::Function::New<ExceptionMapped<Sgemm>>(env, "sgemm"));
+  exports.Set("layout", Napi::Function::New<ExceptionMapped<Layout>>(env, "layout"));
+  exports.Set("errorCodes", ErrorCodes(env));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   return exports;
 }
