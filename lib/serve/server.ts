@@ -80,7 +80,7 @@ function parseJson(body: Buffer | null): unknown {
   }
 }
 
-class Server implements InferenceServer {
+export class Server implements InferenceServer {
   readonly httpServer: http.Server;
   readonly metricsRegistry: ServerMetrics;
   private closing: Promise<{ drained: boolean }> | null = null;
@@ -91,6 +91,8 @@ class Server implements InferenceServer {
   private signalHandlers: [NodeJS.Signals, () => void][] = [];
   port = 0;
   host: string;
+  /** Where /metrics text comes from (a cluster worker asks the primary for every worker's sum). */
+  metricsSource: () => Promise<string> = () => this.metricsRegistry.text();
 
   constructor(readonly repo: Repository, readonly o: ResolvedOptions, readonly log: Logger, metrics: ServerMetrics) {
     this.metricsRegistry = metrics;
@@ -128,9 +130,10 @@ class Server implements InferenceServer {
   }
 
   reload(): Promise<void> { return this.repo.reload(); }
-  metrics(): Promise<string> { return this.metricsRegistry.text(); }
+  metrics(): Promise<string> { return this.metricsSource(); }
 
-  private async handle(req: RawRequest): Promise<RawResponse> {
+  /** The transport-independent handler (the HTTP layer calls it; the benchmark mounts it behind fastify to compare). */
+  async handle(req: RawRequest): Promise<RawResponse> {
     this.inFlight++;
     let route: Route | null = null;
     let model = '';
@@ -258,7 +261,12 @@ class Server implements InferenceServer {
 }
 
 /** Starts an inference server over `options.models`; resolves once every model is loaded, warmed and listening. */
-export async function serve(options: ServeOptions): Promise<InferenceServer> {
+export function serve(options: ServeOptions): Promise<InferenceServer> {
+  return startServer(options);
+}
+
+/** serve(), with the server's class (its metrics registry and source) for the cluster workers. */
+export async function startServer(options: ServeOptions): Promise<Server> {
   const o = resolveOptions(options);
   const log = createLogger(o.log === undefined ? streamSink() : o.log, o.logLevel);
   const { sources, roots } = resolveSources(o.models, log);
