@@ -56,7 +56,7 @@ async function onnxServer(bn) {
       return { status: 200, body: v2.inferResponse(cfg.model, '1', r.id, out, cfg.outputDim) };
     } catch (e) { return err(e); }
   }, {
-    bodyLimit: 64 * 2 ** 20, requestTimeoutMs: 120000, keepAliveTimeoutMs: 5000, closing: () => false,
+    bodyLimit: 64 * 2 ** 20, requestTimeoutMs: 120000, keepAliveTimeoutMs: 5000, closing: () => false, onActivity: () => undefined,
     tooLarge: () => ({ status: 413, body: '{"error":"too large"}' }), onError: err,
   });
   await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));

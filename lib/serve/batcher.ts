@@ -61,9 +61,10 @@ export class Batcher {
 
   /**
    * Queues `rows` rows (row-major in x) and resolves to their rows x outputDim outputs. Rejects with
-   * 503 when the queue is full and with 504 when `timeoutMs` passes before the outputs are there.
+   * 503 when the queue is full and with 504 when `timeoutMs` passes before the outputs are there
+   * (`deadlineMs`, the request's whole deadline, is what the error names).
    */
-  submit(x: Float32Array, rows: number, timeoutMs: number): Promise<Float32Array> {
+  submit(x: Float32Array, rows: number, timeoutMs: number, deadlineMs = timeoutMs): Promise<Float32Array> {
     if (this.rowsQueued > 0 && this.rowsQueued + rows > this.options.maxQueueRows) {
       return Promise.reject(new HttpError(503, 'ERR_LIMIT',
         `The queue of model ${this.label} is full (${this.rowsQueued} rows waiting, limit ${this.options.maxQueueRows}); retry later`,
@@ -77,7 +78,7 @@ export class Batcher {
           p.settled = true;
           this.unqueue(p);
           this.notifyIdle();
-          reject(new HttpError(504, 'ERR_TIMEOUT', `The request to model ${this.label} did not finish within its deadline of ${timeoutMs} ms`));
+          reject(new HttpError(504, 'ERR_TIMEOUT', `The request to model ${this.label} did not finish within its deadline of ${deadlineMs} ms`));
         }, timeoutMs);
       }
       this.queue.push(p);

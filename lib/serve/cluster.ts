@@ -36,6 +36,7 @@ function primary(options: ServeOptions, workers: number, log: Logger): Promise<v
   const listening = new Map<number, string>();
   let stopping = false;
   let started = false;
+  /** Exit codes of the workers stopped by a shutdown (a drained worker exits 0). */
   const exits: number[] = [];
   return new Promise<void>((resolve, reject) => {
     const fork = (): Worker => {
@@ -79,8 +80,7 @@ function primary(options: ServeOptions, workers: number, log: Logger): Promise<v
     };
     cluster.on('exit', (w, code, signal) => {
       listening.delete(w.id);
-      exits.push(code ?? 1);
-      if (stopping) return;
+      if (stopping) { exits.push(code ?? 1); return; }
       if (!started) { stop(1, `a worker exited (${signal ?? code}) before it listened`); return; }
       log.error('a worker died; starting another', { pid: w.process.pid, code, signal });
       fork();

@@ -31,6 +31,8 @@ export interface HttpOptions {
   /** Answers with Connection: close once true (shutting down). */
   closing: () => boolean;
   tooLarge: (bytes: number | null) => RawResponse;
+  /** A connection opened or a request's headers arrived. */
+  onActivity: () => void;
   onError: (err: unknown) => RawResponse;
 }
 
@@ -61,6 +63,7 @@ function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, r: RawR
 export function createHttpServer(handler: Handler, o: HttpOptions): http.Server {
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const arrived = performance.now();
+    o.onActivity();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
@@ -97,6 +100,7 @@ export function createHttpServer(handler: Handler, o: HttpOptions): http.Server 
     keepAliveTimeout: o.keepAliveTimeoutMs,
     // Node answers Expect: 100-continue itself unless told; an over-limit declared body is refused first.
   }, onRequest);
+  server.on('connection', o.onActivity);
   server.on('checkContinue', (req, res) => {
     const declared = Number(req.headers['content-length']);
     if (declared > o.bodyLimit) { send(res, o.tooLarge(declared), true); return; }

@@ -40,8 +40,9 @@ export interface InferenceServer {
   /** Prometheus text of the server's metrics. */
   metrics(): Promise<string>;
   /**
-   * Graceful stop: readiness turns 503, no new connections, queued requests are answered, then the
-   * models are freed. Resolves with drained false when the deadline cut it short.
+   * Graceful stop: readiness turns 503 and new inference requests get 503, the queued ones are answered,
+   * then the listener closes and the models are freed. Resolves with drained false when the deadline
+   * (options.timeoutMs, default shutdownTimeoutMs) cut it short.
    */
   close(options?: { timeoutMs?: number }): Promise<{ drained: boolean }>;
 }
@@ -51,6 +52,10 @@ function version(): string {
     return (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
   } catch { return 'unknown'; }
 }
+
+/** After the queue drains, the listener closes once no connection or request came for QUIET_MS (at most LISTEN_GRACE_MS later). */
+const QUIET_MS = 100;
+const LISTEN_GRACE_MS = 1000;
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): RawResponse =>
   ({ status, body: JSON.stringify(body), ...(headers ? { headers } : {}) });
@@ -85,6 +90,7 @@ export class Server implements InferenceServer {
   readonly metricsRegistry: ServerMetrics;
   private closing: Promise<{ drained: boolean }> | null = null;
   private inFlight = 0;
+  private lastActivity = 0;
   private inFlightZero: (() => void)[] = [];
   private readonly authorized: (h: string | string[] | undefined) => boolean;
   private readonly serverMeta = JSON.stringify({ name: 'blasnet', version: version(), extensions: [] });
@@ -108,6 +114,7 @@ export class Server implements InferenceServer {
         return errorResponse(new HttpError(413, 'ERR_LIMIT',
           `The request body${bytes !== null ? ` of ${bytes} bytes` : ''} is over the limit of ${o.bodyLimit} bytes`));
       },
+      onActivity: () => { this.lastActivity = performance.now(); },
       onError: (err) => { this.log.error('unexpected error while answering a request', { error: String(err) }); return errorResponse(err); },
     });
   }
@@ -135,6 +142,7 @@ export class Server implements InferenceServer {
   /** The transport-independent handler (the HTTP layer calls it; the benchmark mounts it behind fastify to compare). */
   async handle(req: RawRequest): Promise<RawResponse> {
     this.inFlight++;
+    this.lastActivity = performance.now();
     let route: Route | null = null;
     let model = '';
     let res: RawResponse;
@@ -158,7 +166,7 @@ export class Server implements InferenceServer {
     const seconds = (performance.now() - req.arrived) / 1000;
     this.metricsRegistry.latency.observe({ model, route: routeLabel }, seconds);
     if (this.o.logRequests) this.log.info('request', { method: req.method, path: req.path.slice(0, 200), status: res.status, model, ms: +(seconds * 1000).toFixed(2) });
-    else if (res.status >= 500) this.log.warn('request failed', { method: req.method, path: req.path.slice(0, 200), status: res.status, model, error: res.body.slice(0, 300) });
+    else if (res.status >= 500 && !(res.status === 503 && this.closing)) this.log.warn('request failed', { method: req.method, path: req.path.slice(0, 200), status: res.status, model, error: res.body.slice(0, 300) });
     if (--this.inFlight === 0) for (const f of this.inFlightZero.splice(0)) f();
     return res;
   }
@@ -172,6 +180,10 @@ export class Server implements InferenceServer {
       throw notFound(`Version ${describe(route.version)} of model ${served.name} is not served (it serves version ${v.version})`);
     }
     return v;
+  }
+
+  private refuseWhenClosing(): void {
+    if (this.closing) throw new HttpError(503, 'ERR_CANCELLED', 'The server is shutting down; send the request to another replica', { 'Retry-After': '1' });
   }
 
   private remaining(req: RawRequest): number {
@@ -200,16 +212,18 @@ export class Server implements InferenceServer {
       }
       case 'v1-metadata': { const v = this.version(served, route); return json(200, modelMetadataV1(v.name, v.version, v.info)); }
       case 'v2-infer': {
+        this.refuseWhenClosing();
         const v = this.version(served, route);
         const r = parseInfer(parseJson(req.body), v.info, v.name, this.o.maxRowsPerRequest);
-        const out = await v.batcher.submit(r.x, r.rows, this.remaining(req));
+        const out = await v.batcher.submit(r.x, r.rows, this.remaining(req), this.o.timeoutMs);
         return { status: 200, body: inferResponse(v.name, v.version, r.id, out, v.info.outputDim) };
       }
       case 'v1-predict': {
+        this.refuseWhenClosing();
         const v = this.version(served, route);
         const r = parsePredict(parseJson(req.body), v.info, v.name, this.o.maxRowsPerRequest);
         const x = r.records ? preprocess(v.model, r.x, r.rows) : r.x;
-        const out = await v.batcher.submit(x, r.rows, this.remaining(req));
+        const out = await v.batcher.submit(x, r.rows, this.remaining(req), this.o.timeoutMs);
         const key = r.columnar ? 'outputs' : 'predictions';
         const body = r.records ? `[${recordAnswers(out, v.info).join(',')}]` : matrixJson(out, v.info.outputDim, false);
         return { status: 200, body: `{"${key}":${body}}` };
@@ -224,13 +238,20 @@ export class Server implements InferenceServer {
 
   private async shutdown(timeoutMs: number): Promise<{ drained: boolean }> {
     for (const [sig, fn] of this.signalHandlers) process.off(sig, fn);
-    this.log.info('shutting down: readiness is 503, no new connections, answering what is queued', { inFlight: this.inFlight, timeoutMs });
-    const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
-    this.httpServer.closeIdleConnections();
+    this.log.info('shutting down: readiness is 503, new inference requests get 503, the queued ones are answered', { inFlight: this.inFlight, timeoutMs });
+    // The listener stays open while the queue drains, so probes see 503 rather than a refused connection.
     const drained = (async () => {
       await this.repo.drain();
       if (this.inFlight > 0) await new Promise<void>((resolve) => this.inFlightZero.push(resolve));
-      // Answers written; connections kept alive by clients end after them (Connection: close).
+      // Closing the listener resets connections not yet accepted and drops requests half received: wait
+      // until connections and requests stop coming (each is turned away with 503 meanwhile), for up to a second.
+      const quietUntil = performance.now() + LISTEN_GRACE_MS;
+      do {
+        await new Promise((r) => setTimeout(r, QUIET_MS));
+      } while (performance.now() - this.lastActivity < QUIET_MS && performance.now() < quietUntil);
+      if (this.inFlight > 0) await new Promise<void>((resolve) => this.inFlightZero.push(resolve));
+      // Connections end after their current answer (Connection: close); idle ones now.
+      const closed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
       this.httpServer.closeIdleConnections();
       await closed;
     })();
@@ -242,6 +263,7 @@ export class Server implements InferenceServer {
     clearTimeout(timer);
     if (!ok) {
       this.log.error('shutdown deadline passed: closing the connections still open', { inFlight: this.inFlight, timeoutMs });
+      this.httpServer.close();
       this.httpServer.closeAllConnections();
     }
     await this.repo.close();
