@@ -51,7 +51,8 @@ const PEERS = [
   { id: 'brain.js', cmd: 'node', file: 'brain.js', extra: {}, workloads: ['w1', 'w2'] },
   { id: 'onnxruntime-node', cmd: 'node', file: 'onnxruntime.js', extra: {}, workloads: ['w4'] },
   { id: 'pytorch', cmd: PY, file: 'pytorch.py', extra: {}, workloads: ['w1', 'w2', 'w3', 'w4'] },
-  { id: 'serve', cmd: 'node', file: 'serve.js', extra: {}, workloads: ['serve'] },
+  // One child runs every serving case (18 servers, each started, checked, warmed and loaded): its own timeout.
+  { id: 'serve', cmd: 'node', file: 'serve.js', extra: {}, workloads: ['serve'], timeoutS: { quick: 600, full: 1800 } },
 ];
 const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'serve'];
 
@@ -163,7 +164,7 @@ async function main() {
         const rows = C.rowsFor(cfg, p.id);
         const task = { peer: p.id, workload: w, cfg, w2cfg: cfgs.w2, rows, files, runs: opt.runs ?? C.runsFor(cfg, p.id), ...p.extra };
         log(`${w} ${p.id}${rows !== cfg.rows ? ` (reduced N=${rows})` : ''} ...`);
-        const res = runChild(p, task, timeoutS);
+        const res = runChild(p, task, opt.timeout ?? (p.timeoutS ? p.timeoutS[opt.quick ? 'quick' : 'full'] : timeoutS));
         res.rows = rows;
         res.fullRows = cfg.rows;
         (out.results[p.id] ??= {})[w] = res;

@@ -9,17 +9,18 @@ function serveReport(res, cfg) {
   const lines = [`### Serving: HTTP servers on loopback under autocannon, ${cfg.seconds} s per case after ${cfg.warmupS} s of warm-up`, ''];
   if (res.error) return [...lines, `error: ${res.error}`].join('\n');
   const cases = res.cases;
-  const find = (q) => cases.find((k) => Object.entries(q).every(([key, v]) => k[key] === v) && !k.error) || null;
+  const find = (q) => cases.find((k) => Object.entries({ engine: 'native', ...q }).every(([key, v]) => k[key] === v) && !k.error && k.answered > 0) || null;
   lines.push(`Models: W4 784-256-128-10 and wide 784-2048-2048-10 (softmax outputs), Open Inference Protocol v2 JSON requests. ` +
     `1-row requests from ${cfg.connections1} connections, 256-row requests from ${cfg.connections256}. "onnxruntime": the same HTTP ` +
-    'layer and JSON code calling onnxruntime-node\'s `session.run` once per request. Batching on: up to 256 rows per engine call ' +
+    'layer and JSON code calling onnxruntime-node\'s `session.run` once per request. blasnet runs on the native engine unless marked. Batching on: up to 256 rows per engine call ' +
     '(1024 for 256-row requests), no queue delay. Every server is checked against the float64 reference before it is loaded; ' +
     `every answer must be a 200. ${res.version ?? ''}.`, '');
   lines.push('| model | rows/request | server | requests/s | rows/s | p50 ms | p99 ms | mean rows per engine call | event loop max delay ms | notes |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const k of cases) {
-    const server = k.variant === 'onnxruntime' ? 'onnxruntime session.run' : `${k.variant === 'blasnet' ? 'blasnet' : 'blasnet via fastify'}${k.endpoint === 'live' ? ', empty endpoint' : k.batching ? ', batching on' : ', batching off'}`;
-    const note = k.error ? `error: ${k.error.slice(0, 100)}` : k.check.ok ? '' : `CHECK FAILED: ${k.check.detail}`;
+    const server = k.variant === 'onnxruntime' ? 'onnxruntime session.run' : `${k.variant === 'blasnet' ? 'blasnet' : 'blasnet via fastify'}` +
+      `${k.engine === 'js' ? ' (TS engine)' : ''}${k.endpoint === 'live' ? ', empty endpoint' : k.batching ? ', batching on' : ', batching off'}`;
+    const note = k.error ? `error: ${k.error.slice(0, 100)}` : !k.check.ok ? `CHECK FAILED: ${k.check.detail}` : k.answered === 0 ? 'no answer within the run' : '';
     lines.push(`| ${k.model} | ${k.rows || '-'} | ${server} | ${fmt(k.reqPerSec)} | ${k.rows ? fmt(k.rowsPerSec) : '-'} | ${fmt(k.p50Ms, 1)} | ${fmt(k.p99Ms, 1)} | ` +
       `${k.meanBatchRows ? fmt(k.meanBatchRows, 1) : '-'} | ${fmt(k.lagMaxMs, 1)} | ${note} |`);
   }

@@ -58,6 +58,7 @@ async function onnxServer(bn) {
   }, {
     bodyLimit: 64 * 2 ** 20, requestTimeoutMs: 120000, keepAliveTimeoutMs: 5000, closing: () => false, onActivity: () => undefined,
     tooLarge: () => ({ status: 413, body: '{"error":"too large"}' }), onError: err,
+    bodyBudget: 2 ** 30, overloaded: () => ({ status: 503, body: '{"error":"busy"}' }),
   });
   await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
   return { port: http.address().port, server: null };

@@ -71,7 +71,8 @@ async function writeModels(bn, task, dir) {
 
 function casePlan(c) {
   const plans = [];
-  const add = (p) => plans.push({ ...p, label: `${p.model} ${p.rows}-row ${p.variant}${p.batching === false ? ' batching off' : p.batching ? ' batching on' : ''}${p.endpoint === 'live' ? ' (empty endpoint)' : ''}` });
+  const add = (p) => plans.push({ engine: 'native', ...p,
+    label: `${p.model} ${p.rows}-row ${p.variant}${p.engine === 'js' ? ' (TS engine)' : ''}${p.batching === false ? ' batching off' : p.batching ? ' batching on' : ''}${p.endpoint === 'live' ? ' (empty endpoint)' : ''}` });
   for (const model of ['w4', 'wide']) {
     for (const rows of [1, 256]) {
       const connections = rows === 1 ? c.connections1 : c.connections256;
@@ -79,6 +80,10 @@ function casePlan(c) {
       add({ model, rows, connections, variant: 'blasnet', batching: false, maxBatchSize: 1, endpoint: 'infer' });
       add({ model, rows, connections, variant: 'onnxruntime', endpoint: 'infer' });
     }
+  }
+  // The TypeScript engine under the same 1-row load (its event-loop delay is the figure to watch).
+  for (const model of ['w4', 'wide']) {
+    add({ model, rows: 1, connections: c.connections1, variant: 'blasnet', engine: 'js', batching: true, maxBatchSize: 256, endpoint: 'infer' });
   }
   // The HTTP layer: its own cost (an empty endpoint) and node:http against fastify under the same handler.
   for (const variant of ['blasnet', 'blasnet-fastify']) {
@@ -126,7 +131,7 @@ function load(url, opts) {
 
 async function runCase(plan, m, xAll, c) {
   const cfg = { variant: plan.variant, model: m.name, dir: m.dir, onnx: m.onnx, inputDim: m.inputDim, outputDim: m.outputDim,
-    maxBatchSize: plan.maxBatchSize, threads: Math.min(2, os.availableParallelism()), engine: 'native' };
+    maxBatchSize: plan.maxBatchSize, threads: Math.min(2, os.availableParallelism()), engine: plan.engine };
   let srv;
   try {
     srv = await startServer(cfg);
@@ -150,7 +155,8 @@ async function runCase(plan, m, xAll, c) {
     if (failed > 0) { check.ok = false; check.detail += `; ${res.non2xx} non-2xx, ${res.errors} errors, ${res.timeouts} timeouts`; }
     return {
       check, reqPerSec: answered / c.seconds, rowsPerSec: (answered * plan.rows) / c.seconds,
-      p50Ms: res.latency.p50, p99Ms: res.latency.p99, meanMs: res.latency.mean, answered,
+      // With nothing answered in the run (a slow case in --quick) there is no latency to report.
+      p50Ms: answered ? res.latency.p50 : null, p99Ms: answered ? res.latency.p99 : null, meanMs: answered ? res.latency.mean : null, answered,
       lagMaxMs: stats.lagMaxMs, lagP99Ms: stats.lagP99Ms,
       meanBatchRows: stats.batches > before.batches ? (stats.batchRows - before.batchRows) / (stats.batches - before.batches) : null,
     };

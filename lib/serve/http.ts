@@ -1,6 +1,8 @@
 // The HTTP layer on node:http (measured against fastify for this server: bench/serve/http-layer.js).
 // A body is buffered up to the size limit and no further: past it the request is answered 413 and the
-// connection closed once the client has had a moment to read the answer.
+// connection closed once the client has had a moment to read the answer. All bodies held at once share
+// one budget (many connections each sending a body just under the limit must not exhaust memory):
+// past it, 503.
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -31,6 +33,10 @@ export interface HttpOptions {
   /** Answers with Connection: close once true (shutting down). */
   closing: () => boolean;
   tooLarge: (bytes: number | null) => RawResponse;
+  /** Request bodies held at once (received, being parsed or answered), over all connections. */
+  bodyBudget: number;
+  /** The answer when a body would take the server over bodyBudget. */
+  overloaded: (held: number) => RawResponse;
   /** A connection opened or a request's headers arrived. */
   onActivity: () => void;
   onError: (err: unknown) => RawResponse;
@@ -61,6 +67,7 @@ function refuseBody(req: http.IncomingMessage, res: http.ServerResponse, r: RawR
 }
 
 export function createHttpServer(handler: Handler, o: HttpOptions): http.Server {
+  let held = 0;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const arrived = performance.now();
     o.onActivity();
@@ -68,10 +75,14 @@ export function createHttpServer(handler: Handler, o: HttpOptions): http.Server 
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const method = req.method ?? 'GET';
+    // Bytes of this request's body counted in the server-wide budget, until its answer is written.
+    let mine = 0;
+    const release = (): void => { held -= mine; mine = 0; };
     const finish = (body: Buffer | null): void => {
       handler({ method, path, headers: req.headers, body, arrived })
         .catch((err: unknown) => o.onError(err))
-        .then((r) => { if (!res.headersSent && !res.destroyed) send(res, r, o.closing()); });
+        .then((r) => { if (!res.headersSent && !res.destroyed) send(res, r, o.closing()); })
+        .finally(release);
     };
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > o.bodyLimit) { refuseBody(req, res, o.tooLarge(Number(declared))); return; }
@@ -79,21 +90,27 @@ export function createHttpServer(handler: Handler, o: HttpOptions): http.Server 
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
+    const refuse = (r: RawResponse): void => {
+      refused = true;
+      chunks.length = 0;
+      release();
+      refuseBody(req, res, r);
+    };
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > o.bodyLimit) {
-        refused = true;
-        chunks.length = 0;
-        refuseBody(req, res, o.tooLarge(null));
-        return;
-      }
+      if (size > o.bodyLimit) { refuse(o.tooLarge(null)); return; }
+      if (held + c.length > o.bodyBudget) { refuse(o.overloaded(held)); return; }
+      held += c.length;
+      mine += c.length;
       chunks.push(c);
     });
     req.on('end', () => {
       if (refused) return;
       finish(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
-    req.on('error', () => { res.destroy(); });
+    // A client gone before its body ended frees its share.
+    req.on('close', () => { if (!req.complete) release(); });
+    req.on('error', () => { release(); res.destroy(); });
   };
   const server = http.createServer({
     requestTimeout: o.requestTimeoutMs,

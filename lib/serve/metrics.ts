@@ -16,6 +16,7 @@ export class ServerMetrics {
   readonly batchSeconds: Histogram<'model'>;
   readonly versionLoads: Counter<'model' | 'outcome'>;
   private readonly served = new Map<string, string>();
+  private readonly children = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
 
   constructor(queueRows: () => Iterable<[string, number]>) {
     const registers = [this.registry];
@@ -67,6 +68,18 @@ export class ServerMetrics {
         this.set({ engine: e.engine, blas_core: e.blasCore ?? 'none', threads: String(e.threads) }, 1);
       },
     });
+  }
+
+  /** One answered request (label children cached: prom-client hashes the label object on every call otherwise). */
+  request(model: string, route: string, status: number, seconds: number): void {
+    const key = `${model}\u0000${route}\u0000${status}`;
+    let c = this.children.get(key);
+    if (!c) {
+      c = { count: this.requests.labels(model, route, String(status)), latency: this.latency.labels(model, route) };
+      this.children.set(key, c);
+    }
+    c.count.inc();
+    c.latency.observe(seconds);
   }
 
   version(model: string, version: string): void {

@@ -1,6 +1,6 @@
 // serve()'s options, their defaults and their checks.
 import { BlasnetError, describe, invalidArg } from '../errors';
-import { parseByteSize } from '../limits';
+import { defaultMemoryLimit, parseByteSize } from '../limits';
 import type { LogLevel, LogSink } from './log';
 import type { ModelsOption } from './repository';
 
@@ -21,6 +21,8 @@ export interface ServeOptions {
   maxRowsPerRequest?: number;
   /** Largest request body: bytes or '16M' (default 16 MiB; more is 413). */
   bodyLimit?: number | string;
+  /** Request bodies held at once over all connections: bytes or '256M' (default: a quarter of the memory limit, at least 4 x bodyLimit; past it 503). */
+  bodyBudget?: number | string;
   /** Deadline of an inference request from its arrival, ms (default 30000; past it 504). */
   timeoutMs?: number;
   /** Bearer token the model endpoints require (default: BLASNET_SERVE_TOKEN if set, else none). */
@@ -49,6 +51,7 @@ export interface ResolvedOptions {
   maxQueueRows: number;
   maxRowsPerRequest: number;
   bodyLimit: number;
+  bodyBudget: number;
   timeoutMs: number;
   authToken: string | null;
   pollIntervalMs: number;
@@ -68,19 +71,22 @@ function int(v: unknown, name: string, min: number, dflt: number, max = Number.M
   return v;
 }
 
+function bytes(v: unknown, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const b = typeof v === 'string' ? parseByteSize(v) : v;
+  if (typeof b !== 'number' || !Number.isSafeInteger(b) || b < 1) throw invalidArg(`options.${name}`, 'a byte count or a size such as 16M', v);
+  return b;
+}
+
 export function resolveOptions(o: ServeOptions): ResolvedOptions {
   if (o === null || typeof o !== 'object') throw invalidArg('serve options', 'an object with models', o);
-  const known = new Set(['models', 'port', 'host', 'maxBatchSize', 'maxQueueDelayMicros', 'maxQueueRows', 'maxRowsPerRequest', 'bodyLimit',
+  const known = new Set(['models', 'port', 'host', 'maxBatchSize', 'maxQueueDelayMicros', 'maxQueueRows', 'maxRowsPerRequest', 'bodyLimit', 'bodyBudget',
     'timeoutMs', 'authToken', 'pollIntervalMs', 'warmupRows', 'log', 'logLevel', 'logRequests', 'shutdownTimeoutMs', 'handleSignals']);
   for (const k of Object.keys(o)) if (!known.has(k)) throw new BlasnetError('ERR_INVALID_ARG', `Unknown serve option ${describe(k)}; expected one of: ${[...known].join(', ')}`);
   const maxBatchSize = int(o.maxBatchSize, 'maxBatchSize', 1, 256, 1 << 20);
   const maxRowsPerRequest = int(o.maxRowsPerRequest, 'maxRowsPerRequest', 1, 4096, 1 << 24);
-  let bodyLimit = 16 * 2 ** 20;
-  if (o.bodyLimit !== undefined) {
-    const b = typeof o.bodyLimit === 'string' ? parseByteSize(o.bodyLimit) : o.bodyLimit;
-    if (typeof b !== 'number' || !Number.isSafeInteger(b) || b < 1) throw invalidArg('options.bodyLimit', 'a byte count or a size such as 16M', o.bodyLimit);
-    bodyLimit = b;
-  }
+  const bodyLimit = bytes(o.bodyLimit, 'bodyLimit', 16 * 2 ** 20);
+  const bodyBudget = bytes(o.bodyBudget, 'bodyBudget', Math.max(4 * bodyLimit, Math.floor(defaultMemoryLimit() / 4)));
   const host = o.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') throw invalidArg('options.host', 'an address such as 127.0.0.1', host);
   const token = o.authToken ?? process.env[TOKEN_ENV] ?? null;
@@ -97,6 +103,7 @@ export function resolveOptions(o: ServeOptions): ResolvedOptions {
     maxQueueRows: int(o.maxQueueRows, 'maxQueueRows', 1, Math.max(16 * maxBatchSize, maxRowsPerRequest)),
     maxRowsPerRequest,
     bodyLimit,
+    bodyBudget,
     timeoutMs: int(o.timeoutMs, 'timeoutMs', 1, 30_000),
     authToken: token,
     pollIntervalMs: int(o.pollIntervalMs, 'pollIntervalMs', 0, 2000),

@@ -110,9 +110,15 @@ export class Server implements InferenceServer {
       keepAliveTimeoutMs: 5_000,
       closing: () => this.closing !== null,
       tooLarge: (bytes) => {
-        this.metricsRegistry.requests.inc({ model: '', route: 'any', status: '413' });
+        this.metricsRegistry.request('', 'any', 413, 0);
         return errorResponse(new HttpError(413, 'ERR_LIMIT',
           `The request body${bytes !== null ? ` of ${bytes} bytes` : ''} is over the limit of ${o.bodyLimit} bytes`));
+      },
+      bodyBudget: o.bodyBudget,
+      overloaded: (held) => {
+        this.metricsRegistry.request('', 'any', 503, 0);
+        return errorResponse(new HttpError(503, 'ERR_LIMIT',
+          `The server holds ${held} bytes of request bodies, near its budget of ${o.bodyBudget}; retry later`, { 'Retry-After': '1' }));
       },
       onActivity: () => { this.lastActivity = performance.now(); },
       onError: (err) => { this.log.error('unexpected error while answering a request', { error: String(err) }); return errorResponse(err); },
@@ -162,9 +168,8 @@ export class Server implements InferenceServer {
       res = errorResponse(err);
     }
     const routeLabel = route?.kind ?? 'unknown';
-    this.metricsRegistry.requests.inc({ model, route: routeLabel, status: String(res.status) });
     const seconds = (performance.now() - req.arrived) / 1000;
-    this.metricsRegistry.latency.observe({ model, route: routeLabel }, seconds);
+    this.metricsRegistry.request(model, routeLabel, res.status, seconds);
     if (this.o.logRequests) this.log.info('request', { method: req.method, path: req.path.slice(0, 200), status: res.status, model, ms: +(seconds * 1000).toFixed(2) });
     else if (res.status >= 500 && !(res.status === 503 && this.closing)) this.log.warn('request failed', { method: req.method, path: req.path.slice(0, 200), status: res.status, model, error: res.body.slice(0, 300) });
     if (--this.inFlight === 0) for (const f of this.inFlightZero.splice(0)) f();
