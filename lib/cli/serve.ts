@@ -19,7 +19,7 @@ function size(v: string): number {
 
 interface ServeFlags {
   port: number; host: string; maxBatchSize: number; maxQueueDelayUs: number; maxQueueRows?: number; maxRows: number;
-  bodyLimit: number; timeoutMs: number; authToken?: string; workers: number; pollIntervalMs: number;
+  bodyLimit: number; bodyBudget?: number; timeoutMs: number; authToken?: string; workers: number; pollIntervalMs: number;
   shutdownTimeoutMs: number; logRequests?: boolean; logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -34,6 +34,7 @@ export function registerServe(program: Command): void {
     .option('--max-queue-rows <n>', 'rows waiting per model before requests get 503 (default 16 x the batch size)', int(1, 1 << 30))
     .option('--max-rows <n>', 'rows one request may carry', int(1, 1 << 24), 4096)
     .option('--body-limit <size>', 'largest request body', size, 16 * 2 ** 20)
+    .option('--body-budget <size>', 'request bodies held at once over all connections (503 past it; default a quarter of the memory limit)', size)
     .option('--timeout-ms <ms>', 'deadline of an inference request (504 past it)', int(1, 3_600_000), 30_000)
     .option('--auth-token <token>', 'bearer token the model endpoints require (or set BLASNET_SERVE_TOKEN)')
     .option('--workers <n>', 'server processes on the one port, the engine threads divided between them', int(1, 256), 1)
@@ -50,6 +51,7 @@ export function registerServe(program: Command): void {
         port: o.port, host: o.host, maxBatchSize: o.maxBatchSize, maxQueueDelayMicros: o.maxQueueDelayUs,
         ...(o.maxQueueRows !== undefined ? { maxQueueRows: o.maxQueueRows } : {}),
         maxRowsPerRequest: o.maxRows, bodyLimit: o.bodyLimit, timeoutMs: o.timeoutMs,
+        ...(o.bodyBudget !== undefined ? { bodyBudget: o.bodyBudget } : {}),
         ...(o.authToken !== undefined ? { authToken: o.authToken } : {}),
         pollIntervalMs: o.pollIntervalMs, shutdownTimeoutMs: o.shutdownTimeoutMs, logRequests: o.logRequests === true,
         logLevel: o.logLevel, log: sink,

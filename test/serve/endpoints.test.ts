@@ -1,5 +1,6 @@
 // Every endpoint of both protocols on a real server on loopback, and each error status.
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { data, engineInfo, layers, loadModel, sequential, serve, setSeed, type InferenceServer } from '../../lib/index';
@@ -223,6 +224,25 @@ describe('serve: limits, deadlines and the token', () => {
     const s = await postChunked(`${limited.url}/v2/models/m/infer`, chunks);
     expect(s.status).toBe(413);
     expect((await request(`${limited.url}/v2/health/live`)).status).toBe(200);
+  });
+
+  it('bodies held at once over all connections share one budget: past it 503, and the budget comes back', async () => {
+    const budget = await serve({ models: { m: model }, port: 0, log: false, bodyLimit: 4096, bodyBudget: 6000 });
+    try {
+      // A holds 3,000 bytes and waits; B's 4,000 would take the server over 6,000.
+      const a = http.request(`${budget.url}/v2/models/m/infer`, { method: 'POST', agent: false });
+      const aReply = new Promise<number>((resolve) => a.on('response', (res) => { res.resume(); resolve(res.statusCode!); }));
+      a.write(' '.repeat(3000));
+      await new Promise((r) => setTimeout(r, 200));
+      const b = await postChunked(`${budget.url}/v2/models/m/infer`, [Buffer.alloc(2000, 32), Buffer.alloc(2000, 32)]);
+      expect(b.status).toBe(503);
+      expect(JSON.parse(b.text)).toMatchObject({ code: 'ERR_LIMIT', error: expect.stringMatching(/budget of 6000/) });
+      a.end(JSON.stringify(v2Body([[1, 2, 3, 4]])));
+      expect(await aReply).toBe(200);
+      // A's share is released: a body of 4,000 bytes now fits.
+      const c = await postChunked(`${budget.url}/v2/models/m/infer`, [Buffer.from(JSON.stringify(v2Body([[1, 2, 3, 4]])).padEnd(4000, ' '))]);
+      expect(c.status).toBe(200);
+    } finally { await budget.close(); }
   });
 
   it('more rows than the per-request limit is 413', async () => {
