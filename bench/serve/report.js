@@ -9,7 +9,7 @@ function serveReport(res, cfg) {
   const lines = [`### Serving: HTTP servers on loopback under autocannon, ${cfg.seconds} s per case after ${cfg.warmupS} s of warm-up`, ''];
   if (res.error) return [...lines, `error: ${res.error}`].join('\n');
   const cases = res.cases;
-  const find = (q) => cases.find((k) => Object.entries({ engine: 'native', ...q }).every(([key, v]) => k[key] === v) && !k.error && k.answered > 0) || null;
+  const find = (q) => cases.find((k) => Object.entries({ engine: 'native', group: undefined, ...q }).every(([key, v]) => k[key] === v) && !k.error && k.answered > 0) || null;
   lines.push(`Models: W4 784-256-128-10 and wide 784-2048-2048-10 (softmax outputs), Open Inference Protocol v2 JSON requests. ` +
     `1-row requests from ${cfg.connections1} connections, 256-row requests from ${cfg.connections256}. "onnxruntime": the same HTTP ` +
     'layer and JSON code calling onnxruntime-node\'s `session.run` once per request. blasnet runs on the native engine unless marked. Batching on: up to 256 rows per engine call ' +
@@ -42,10 +42,10 @@ function serveReport(res, cfg) {
         on && ort ? `${ratio(r)}, p99 ${fmt(on.p99Ms, 1)} vs ${fmt(ort.p99Ms, 1)} ms` : '-', on && ort ? r > 1 && on.p99Ms <= ort.p99Ms : null);
     }
   }
-  const live = find({ variant: 'blasnet', endpoint: 'live' });
-  const liveF = find({ variant: 'blasnet-fastify', endpoint: 'live' });
-  const inf = find({ model: 'w4', rows: 1, variant: 'blasnet', batching: true, endpoint: 'infer' });
-  const infF = find({ model: 'w4', rows: 1, variant: 'blasnet-fastify', endpoint: 'infer' });
+  const live = find({ variant: 'blasnet', endpoint: 'live', group: 'http' });
+  const liveF = find({ variant: 'blasnet-fastify', endpoint: 'live', group: 'http' });
+  const inf = find({ variant: 'blasnet', endpoint: 'infer', group: 'http' });
+  const infF = find({ variant: 'blasnet-fastify', endpoint: 'infer', group: 'http' });
   lines.push('', '| goal | measured | met |', '|---|---|---|', ...goals);
   lines.push('', `HTTP layer: the empty endpoint (GET /v2/health/live) answers ${live ? fmt(live.reqPerSec) : '-'} requests/s on node:http ` +
     `(${live ? fmt(1e6 / live.reqPerSec, 1) : '-'} µs of the server's time per request, under the same ${cfg.connections1} connections), ` +

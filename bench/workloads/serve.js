@@ -86,9 +86,11 @@ function casePlan(c) {
     add({ model, rows: 1, connections: c.connections1, variant: 'blasnet', engine: 'js', batching: true, maxBatchSize: 256, endpoint: 'infer' });
   }
   // The HTTP layer: its own cost (an empty endpoint) and node:http against fastify under the same handler.
-  for (const variant of ['blasnet', 'blasnet-fastify']) {
-    add({ model: 'w4', rows: 0, connections: c.connections1, variant, maxBatchSize: 256, endpoint: 'live' });
-    add({ model: 'w4', rows: 1, connections: c.connections1, variant, batching: true, maxBatchSize: 256, endpoint: 'infer' });
+  // Interleaved, so that the two layers see the same machine.
+  for (const endpoint of ['live', 'infer']) {
+    for (const variant of ['blasnet', 'blasnet-fastify']) {
+      add({ model: 'w4', rows: endpoint === 'live' ? 0 : 1, connections: c.connections1, variant, batching: true, maxBatchSize: 256, endpoint, group: 'http' });
+    }
   }
   return plans;
 }
