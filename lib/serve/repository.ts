@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlasnetError, describe } from '../errors';
-import { loadModel } from '../io';
+import { loadModel } from '../model/saving';
 import { Sequential } from '../model/sequential';
 import { Batcher, type BatcherOptions, type BatchStats } from './batcher';
 import { describeModel, type ModelInfo } from './model-info';
