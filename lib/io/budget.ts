@@ -1,7 +1,8 @@
 // What loading a model costs in memory, computed from model.json alone, before a shard is read or a
 // buffer allocated; refused over the limit (lib/limits.ts) with the figure.
 import { checkMemory, formatBytes, resolveMemoryLimit } from '../limits';
-import { checkWeightSpecs, parseLayers } from './format';
+import { checkWeightSpecs } from './tfjs/manifest';
+import { parseLayers } from './tfjs/topology';
 
 /** predict / evaluate / fit's default batchSize (as tfjs): the rows a loaded model runs first. */
 export const DEFAULT_BATCH_ROWS = 32;

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { BlasnetError, describe } from '../errors';
 import { checkModelMemory } from './budget';
 import type { ModelDescription } from './description';
-import { artifactsToDescription, checkModelJSON, modelJSONToArtifacts, type LoadOptions, type ModelArtifacts } from './format';
+import { artifactsToDescription, checkModelJSON, modelJSONToArtifacts, type LoadOptions, type ModelArtifacts } from './tfjs';
 import { MAX_MODEL_JSON_BYTES, parseModelJson } from './json-guard';
 import { legacyBackupDir, resolveModelDir } from './paths';
 

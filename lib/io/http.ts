@@ -6,7 +6,7 @@ import * as http from 'http';
 import * as https from 'https';
 import { BlasnetError, describe } from '../errors';
 import { checkModelMemory } from './budget';
-import { checkModelJSON, modelJSONToArtifacts, type LoadOptions, type ModelArtifacts } from './format';
+import { checkModelJSON, modelJSONToArtifacts, type LoadOptions, type ModelArtifacts } from './tfjs';
 import { MAX_MODEL_JSON_BYTES, parseModelJson } from './json-guard';
 
 const DEFAULT_TIMEOUT_MS = 60_000;

@@ -15,7 +15,7 @@ import * as fsp from 'fs/promises';
 import * as path from 'path';
 import { BlasnetError } from '../errors';
 import type { ModelDescription } from './description';
-import { artifactsToModelJSON, descriptionToArtifacts, type ModelArtifacts } from './format';
+import { artifactsToModelJSON, descriptionToArtifacts, type ModelArtifacts } from './tfjs';
 import { checkJsonValue, MAX_MODEL_JSON_BYTES, modelJsonText, scanJsonLimits } from './json-guard';
 import { readRegular } from './read-regular';
 import { resolveModelDir } from './paths';

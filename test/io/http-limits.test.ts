@@ -8,7 +8,8 @@ import * as vm from 'vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequential, layers, setSeed } from '../../lib';
 import { BlasnetError } from '../../lib/errors';
-import { artifactsToModelJSON, loadLayersModel, toArtifacts } from '../../lib/io';
+import { artifactsToModelJSON } from '../../lib/io';
+import { loadLayersModel, toArtifacts } from '../../lib/model/saving';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;

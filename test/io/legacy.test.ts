@@ -7,7 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequential, layers, setSeed, loadModel, type Sequential } from '../../lib';
-import { artifactsToModelJSON, toArtifacts } from '../../lib/io';
+import { artifactsToModelJSON } from '../../lib/io';
+import { toArtifacts } from '../../lib/model/saving';
 
 let tmp: string;
 beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-io-legacy-')); });

@@ -9,7 +9,8 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequential, layers, setSeed } from '../../lib';
 import { BlasnetError } from '../../lib/errors';
-import { artifactsToModelJSON, loadDescription, loadLayersModel, toArtifacts, type ModelArtifacts } from '../../lib/io';
+import { artifactsToModelJSON, loadDescription, type ModelArtifacts } from '../../lib/io';
+import { loadLayersModel, toArtifacts } from '../../lib/model/saving';
 
 let tmp: string;
 let art: ModelArtifacts;

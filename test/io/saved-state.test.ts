@@ -7,7 +7,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequential, layers, data, setSeed, type Sequential } from '../../lib';
 import { BlasnetError } from '../../lib/errors';
-import { loadLayersModel, loadModel, toFiles } from '../../lib/io';
+import { loadLayersModel, loadModel, toFiles } from '../../lib/model/saving';
 
 let tmp: string;
 beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-io-state-')); });
