@@ -134,16 +134,19 @@ class NetJob : public PoolTask {
   // On the JavaScript thread; env is null while the thread-safe function is torn down.
   static void call_js(napi_env env, napi_value, void* context, void* data) {
     auto* job = static_cast<NetJob*>(context);
-    auto* m = static_cast<Message*>(data);
-    if (env != nullptr && job->js_) {
-      Napi::Env e(env);
-      Napi::HandleScope scope(e);
-      if (m->done) job->settle(e);
-      else if (job->wants_progress_ && !job->cancel_.load()) job->deliver(e, m->report);
-    } else if (m->done) {
-      job->settle_in_pool();
+    std::unique_ptr<Message> m(static_cast<Message*>(data));
+    // A terminating Worker cannot run JavaScript: every Node-API call then fails (a Napi::Error here),
+    // and nothing may escape into Node.
+    try {
+      if (env != nullptr && job->js_) {
+        Napi::Env e(env);
+        Napi::HandleScope scope(e);
+        if (m->done) job->settle(e);
+        else if (job->wants_progress_ && !job->cancel_.load()) job->deliver(e, m->report);
+      }
+    } catch (...) {
     }
-    delete m;
+    if (m->done) job->settle_in_pool();
   }
 
   static void finalize(napi_env, void* data, void*) {

@@ -246,14 +246,18 @@ export class JsNet implements EngineNet {
     const core = this.ready('predict');
     checkMatrices(this.spec, this.outputDim, x, null);
     checkBatchSize(batchSize);
-    const batch = inferenceBatch(this.spec, x.rows, this.outputDim, batchSize, memoryLimit ?? defaultMemoryLimit());
+    const limit = memoryLimit ?? defaultMemoryLimit();
+    const batch = inferenceBatch(this.spec, x.rows, this.outputDim, batchSize, limit);
     pin(x.data);
     this.busy = true;
     try {
       await nextTurn();
       const pool = x.rows * this.paramCount >= POOL_MIN_WORK ? enginePool() : null;
       if (pool) {
-        const out = await this.predictOnWorkers(core, pool, x, batch);
+        // The workers compute side by side: they share the budget.
+        const output = x.rows * this.outputDim * 4;
+        const shared = inferenceBatch(this.spec, x.rows, this.outputDim, batch, output + (limit - output) / pool.size);
+        const out = await this.predictOnWorkers(core, pool, x, shared);
         if (out) return out;
       }
       const out = new Float32Array(x.rows * this.outputDim);
