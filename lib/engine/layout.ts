@@ -1,12 +1,18 @@
 // The flat parameter layout and the optimizer-state layout (SPEC.md "Parameter layout"): the source of
 // truth. native/core/layout.cc computes the same in C++; test/engine/layout.test.ts compares the two.
-import type { LayerSpec, NetSpec, OptimizerSpec, ParamSlot } from './types';
+import type { BatchNormSpec, DenseSpec, LayerNormSpec, NetSpec, OptimizerSpec, ParamSlot } from './types';
 
-export function layerOutputDim(layer: LayerSpec): number {
+/** What the layout reads of a layer: every LayerSpec has it, and the file formats build it from a saved config. */
+export type LayoutLayer =
+  | Pick<DenseSpec, 'kind' | 'units' | 'useBias' | 'trainable'>
+  | Pick<BatchNormSpec | LayerNormSpec, 'kind' | 'dim' | 'scale' | 'center' | 'trainable'>
+  | { kind: 'activation' | 'dropout'; dim: number };
+
+export function layerOutputDim(layer: LayoutLayer): number {
   return layer.kind === 'dense' ? layer.units : layer.dim;
 }
 
-export function layerParamSlots(layer: LayerSpec, layerIndex: number, inputDim: number, offset: number): ParamSlot[] {
+export function layerParamSlots(layer: LayoutLayer, layerIndex: number, inputDim: number, offset: number): ParamSlot[] {
   const slots: ParamSlot[] = [];
   const add = (name: string, shape: number[], trainable: boolean): void => {
     const size = shape.reduce((a, b) => a * b, 1);

@@ -126,6 +126,12 @@ export interface OptimizerSpec {
   globalClipnorm: number;
 }
 
+/** The default of every optimizer option but the learning rate (SPEC.md, "Defaults"; Keras's defaults). */
+export const OPTIMIZER_DEFAULTS: Omit<OptimizerSpec, 'id' | 'learningRate' | 'schedule'> = {
+  momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0.004,
+  rho: 0.9, centered: false, initialAccumulatorValue: 0.1, clipnorm: 0, clipvalue: 0, globalClipnorm: 0,
+};
+
 export interface NetSpec {
   inputDim: number;
   layers: LayerSpec[];

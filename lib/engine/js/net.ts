@@ -11,39 +11,9 @@ import type { EvaluateResult, NetSpec, TrainResult } from '../types';
 import { regularizationBackward, regularizationForward } from './regularizers';
 import { clipGradients } from './optimizers';
 import { applyUpdate, backward, dataLoss, forward, loss } from './passes';
+import type { LayerBuffers, LayerParams, NetState, ProgressFn } from './net-state';
 
-/** Called after every batch with (batches done, loss sum, samples done); return false to stop the call. */
-export type ProgressFn = (batches: number, lossSum: number, samples: number) => boolean;
-
-/** Views of one layer's tensors in the flat parameter (or gradient) buffer; null when absent. */
-export interface LayerParams {
-  kernel: Float32Array | null;
-  bias: Float32Array | null;
-  gamma: Float32Array | null;
-  beta: Float32Array | null;
-  movingMean: Float32Array | null;
-  movingVariance: Float32Array | null;
-}
-
-/** One layer's workspaces, sized for `capacity` rows, and where its last forward read and wrote. */
-export interface LayerBuffers {
-  preact: Float32Array;
-  output: Float32Array;
-  gradOutput: Float32Array;
-  dropoutMask: Float32Array;
-  xhat: Float32Array;
-  mean: Float32Array;
-  variance: Float32Array;
-  rstd: Float32Array;
-  /** Input of the last forward. */
-  input: Float32Array;
-  /** Pre-activation: dense Z, or an activation layer's input. */
-  preactIn: Float32Array;
-  /** Output of the last forward (an identity dropout passes its input). */
-  out: Float32Array;
-  /** batchNormalization ran with batch statistics. */
-  batchStats: boolean;
-}
+export type { LayerBuffers, LayerParams, ProgressFn } from './net-state';
 
 const EMPTY = new Float32Array(0);
 
@@ -58,7 +28,7 @@ function views(tensors: ParamTensor[], layer: number, buf: Float32Array): LayerP
   };
 }
 
-export class Net {
+export class Net implements NetState {
   readonly spec: NetSpec;
   readonly inputDim: number;
   readonly outputDim: number;

@@ -5,7 +5,7 @@ import type { OptimizerSpec } from '../types';
 import type { ParamTensor } from '../layout';
 
 /** lr of the update whose 0-based index is `step` (= t - 1). */
-export function scheduleLr(opt: OptimizerSpec, lr0: number, step: number): number {
+export function scheduleLr(opt: Pick<OptimizerSpec, 'schedule'>, lr0: number, step: number): number {
   const schedule = opt.schedule;
   switch (schedule.kind) {
     case 'constant':

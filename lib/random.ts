@@ -1,6 +1,6 @@
 // The one seeded generator: initial weights, shuffles and dropout seeds all draw from it, so setSeed(n)
 // makes a whole run reproducible and both engines start from identical weights.
-import { invalidArg } from '../errors';
+import { invalidArg } from './errors';
 
 /**
  * mulberry32, whose whole state is one uint32 that can be read and restored: the global generator,
@@ -11,6 +11,12 @@ export class RandomStream {
   state: number;
   constructor(seed: number) {
     this.state = (Math.trunc(seed) ^ 0x5bd1e995) >>> 0;
+  }
+  /** A stream that continues from a saved state (not a seed: the state is used as it is). */
+  static fromState(state: number): RandomStream {
+    const stream = new RandomStream(0);
+    stream.state = state >>> 0;
+    return stream;
   }
   /** Uniform in [0, 1). */
   readonly next = (): number => {
