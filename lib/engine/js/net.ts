@@ -52,8 +52,12 @@ export class Net implements NetState {
   batchW = EMPTY;
   batchRows = new Uint32Array(0);
 
-  /** The spec must have passed checkNetSpec; params are copied in. */
-  constructor(spec: NetSpec, params: Float32Array) {
+  /**
+   * The spec must have passed checkNetSpec; params are copied in. With `shared`, the net works on those
+   * very buffers instead (a twin of a net on another thread over SharedArrayBuffers: JsNet lets only one
+   * of the two run at a time).
+   */
+  constructor(spec: NetSpec, params: Float32Array, shared?: { state: Float32Array }) {
     this.spec = structuredClone(spec);
     this.inputDim = spec.inputDim;
     this.layout = paramTensors(this.spec);
@@ -61,10 +65,14 @@ export class Net implements NetState {
     if (params.length !== count) {
       throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected ${count} parameters for this net but received ${params.length}`);
     }
-    this.params = Float32Array.from(params);
+    const stateLength = optimizerStateLength(this.spec);
+    if (shared && shared.state.length !== stateLength) {
+      throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected an optimizer state of length ${stateLength} but received ${shared.state.length}`);
+    }
+    this.params = shared ? params : Float32Array.from(params);
     this.grads = new Float32Array(count);
-    this.state = new Float32Array(optimizerStateLength(this.spec));
-    if (this.spec.optimizer.id === 'adagrad') this.state.fill(this.spec.optimizer.initialAccumulatorValue, 1);
+    this.state = shared ? shared.state : new Float32Array(stateLength);
+    if (!shared && this.spec.optimizer.id === 'adagrad') this.state.fill(this.spec.optimizer.initialAccumulatorValue, 1);
     this.slots = this.state.subarray(1);
     this.layerParams = this.spec.layers.map((_, l) => views(this.layout, l, this.params));
     this.layerGrads = this.spec.layers.map((_, l) => views(this.layout, l, this.grads));
