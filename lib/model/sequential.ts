@@ -408,8 +408,9 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /**
-   * Writes dir/model.json and dir/weights.bin in the TensorFlow.js layers-model format, atomically
-   * ('dir' or 'file://dir'); {includeOptimizer} adds the training config and optimizer state, {scaler}
+   * Writes dir/model.json and its weights shard in the TensorFlow.js layers-model format into the
+   * directory ('dir' or 'file://dir'), touching nothing else there; the pair is replaced atomically
+   * (lib/io/save.ts); {includeOptimizer} adds the training config and optimizer state, {scaler}
    * a fitted data scaler. A tfjs IOHandler (tf.io.withSaveHandler, or any {save}) receives the artifacts
    * instead. Runs after any call already queued on this model.
    */
