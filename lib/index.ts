@@ -27,7 +27,7 @@ export { initializers } from './model/initializers';
 export type { Initializer, InitializerName } from './model/initializers';
 export type { ActivationName, LossName, OptimizerName } from './model/names';
 export { data } from './data';
-export type { MatrixLike, LabelsLike, TrainTestSplit, TrainTestSplitOptions, CsvData, ReadCsvOptions } from './data';
+export type { MatrixLike, LabelsLike, TrainTestSplit, TrainTestSplitOptions, ReadCsvOptions } from './data';
 export { loadLayersModel, loadModel, fromArtifacts } from './io';
 export type { SaveOptions, SaveResult, ModelArtifacts, LoadOptions, IOHandler } from './io';
 export { setEngine, engineInfo, setNumThreads, getEngine } from './engine';

@@ -17,6 +17,8 @@ export interface SaveOptions {
   includeOptimizer?: boolean;
   /** A fitted data scaler (data.standardScaler() / minMaxScaler()) saved in userDefinedMetadata.scaler. */
   scaler?: { toJSON(): unknown };
+  /** A fitted data.preprocessor() saved in userDefinedMetadata.preprocessor (model.getPreprocessor() after loading). */
+  preprocessor?: { toJSON(): unknown };
 }
 
 /** What tfjs's model.save() resolves to (io.SaveResult). */
@@ -43,6 +45,12 @@ function describeModel(model: Sequential, options: SaveOptions): ModelDescriptio
     }
     udm = { ...(udm ?? {}), scaler: options.scaler.toJSON() };
   }
+  if (options.preprocessor !== undefined) {
+    if (!options.preprocessor || typeof options.preprocessor.toJSON !== 'function') {
+      throw new BlasnetError('ERR_INVALID_ARG', `Expected a fitted preprocessor (with toJSON()) for options.preprocessor but received ${describe(options.preprocessor)}`);
+    }
+    udm = { ...(udm ?? {}), preprocessor: options.preprocessor.toJSON() };
+  }
   return model.toDescription({ includeOptimizer: options.includeOptimizer === true, userDefinedMetadata: udm });
 }
 
@@ -57,12 +65,27 @@ export function toArtifacts(model: Sequential, options: SaveOptions = {}): Model
  */
 function buildModel(desc: ModelDescription): Sequential {
   try {
-    return Sequential.fromDescription(desc);
+    const model = Sequential.fromDescription(desc);
+    // A saved preprocessor is checked now (ERR_FORMAT), not at the first predict.
+    if (model.userDefinedMetadata?.preprocessor !== undefined) checkPreprocessor(model);
+    return model;
   } catch (err) {
     if (err instanceof BlasnetError && ['ERR_INVALID_ARG', 'ERR_UNKNOWN_NAME', 'ERR_SHAPE_MISMATCH'].includes(err.code)) {
       throw new BlasnetError('ERR_FORMAT', `Invalid model file: ${err.message}`, { cause: err });
     }
     throw err;
+  }
+}
+
+function checkPreprocessor(model: Sequential): void {
+  const p = model.getPreprocessor()!;
+  const inputs = model.inputShape?.[1], outputs = model.outputShape?.[1];
+  if (inputs !== undefined && inputs !== p.outputWidth) {
+    throw new BlasnetError('ERR_FORMAT', `Invalid model file: its preprocessor gives ${p.outputWidth} features but the model takes ${inputs}`);
+  }
+  const k = p.classes?.length;
+  if (k !== undefined && outputs !== undefined && outputs !== k && !(outputs === 1 && k === 2)) {
+    throw new BlasnetError('ERR_FORMAT', `Invalid model file: its preprocessor has ${k} classes but the model has ${outputs} outputs`);
   }
 }
 

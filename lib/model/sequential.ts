@@ -8,6 +8,7 @@ import type { LayerSpec, Matrix, Net, NetSpec, ParamSlot } from '../engine/types
 import { Tensor, Tensor2D } from '../tensor';
 import { allFinite, checkFinite, sliceRows, toLabels, toMatrix } from '../data/coerce';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
+import { Preprocessor } from '../data/preprocess/preprocessor';
 import type { ModelDescription, NamedTensor, TrainingDescription } from '../io/description';
 import type { IOHandler, SaveResult } from '../io';
 import type { ModelArtifacts } from '../io/format';
@@ -1030,6 +1031,12 @@ export class Sequential implements LayerOwner, TrainableModel {
     return j === undefined || j === null ? null : scalerFromJSON(j);
   }
 
+  /** The data preprocessor saved with the model (save(path, {preprocessor})), or null. */
+  getPreprocessor(): Preprocessor | null {
+    const j = this.userDefinedMetadata?.preprocessor;
+    return j === undefined || j === null ? null : Preprocessor.fromJSON(j);
+  }
+
   // -------------------------------------------------------------------------------------- lifecycle
 
   /** Frees the engine's memory; the model cannot be used afterwards. */
@@ -1056,7 +1063,7 @@ export class Sequential implements LayerOwner, TrainableModel {
    * The model as in-memory tfjs artifacts (model.json fields + one ArrayBuffer), to keep in a database
    * or send over the network; fromArtifacts() rebuilds it.
    */
-  toArtifacts(options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } } = {}): ModelArtifacts {
+  toArtifacts(options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown }; preprocessor?: { toJSON(): unknown } } = {}): ModelArtifacts {
     this.checkAlive();
     if (!artifactsHook) throw new BlasnetError('ERR_IO', 'Artifacts are not available (lib/io is not loaded: import from the package entry)');
     return artifactsHook(this, options);
@@ -1068,17 +1075,17 @@ export class Sequential implements LayerOwner, TrainableModel {
    * a fitted data scaler. A tfjs IOHandler (tf.io.withSaveHandler, or any {save}) receives the artifacts
    * instead. Runs after any call already queued on this model.
    */
-  async save(target: string | IOHandler, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } } = {}): Promise<SaveResult> {
+  async save(target: string | IOHandler, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown }; preprocessor?: { toJSON(): unknown } } = {}): Promise<SaveResult> {
     if (!saveHook) throw new BlasnetError('ERR_IO', 'Saving is not available (lib/io is not loaded: import from the package entry)');
     const hook = saveHook;
     return this.exclusive(async () => hook(this, target, options));
   }
 }
 
-type SaveHook = (m: Sequential, target: string | IOHandler, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } }) => Promise<SaveResult>;
+type SaveHook = (m: Sequential, target: string | IOHandler, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown }; preprocessor?: { toJSON(): unknown } }) => Promise<SaveResult>;
 let saveHook: SaveHook | null = null;
 export function setSaveHook(h: SaveHook): void { saveHook = h; }
-type ArtifactsHook = (m: Sequential, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } }) => ModelArtifacts;
+type ArtifactsHook = (m: Sequential, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown }; preprocessor?: { toJSON(): unknown } }) => ModelArtifacts;
 let artifactsHook: ArtifactsHook | null = null;
 /** lib/index.ts registers lib/io's toArtifacts here (lib/model does not import lib/io). */
 export function setArtifactsHook(h: ArtifactsHook): void { artifactsHook = h; }
