@@ -5,13 +5,15 @@ import { readCsv, readCsvSync, parseCsv, readCsvBatches, tableFromRecords } from
 import { Table } from './table/table';
 import { kFold } from './folds';
 import { preprocessor, Preprocessor } from './preprocess/preprocessor';
+import { describe, formatReport } from './report';
 
 export const data = {
   standardScaler, minMaxScaler, scalerFromJSON, trainTestSplit, oneHot, readCsv, readCsvSync, parseCsv, readCsvBatches, tableFromRecords,
-  StandardScaler, MinMaxScaler, Table, kFold, preprocessor, Preprocessor,
+  StandardScaler, MinMaxScaler, Table, kFold, preprocessor, Preprocessor, describe, formatReport,
 };
 
-export { minMaxScaler, standardScaler, scalerFromJSON, StandardScaler, MinMaxScaler, oneHot, trainTestSplit, readCsv, readCsvSync, parseCsv, readCsvBatches, tableFromRecords, Table, kFold, preprocessor, Preprocessor };
+export { minMaxScaler, standardScaler, scalerFromJSON, StandardScaler, MinMaxScaler, oneHot, trainTestSplit, readCsv, readCsvSync, parseCsv, readCsvBatches, tableFromRecords, Table, kFold, preprocessor, Preprocessor, describe, formatReport };
+export type { ColumnSummary } from './report';
 export type { Fold, KFoldOptions } from './folds';
 export type { TableSplit } from './split';
 export type { PreprocessorOptions, TransformResult } from './preprocess/preprocessor';

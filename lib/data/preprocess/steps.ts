@@ -142,7 +142,7 @@ export function fitCategory(col: CategoryColumn, rows: ArrayLike<number>, o: Ste
   if (!Number.isSafeInteger(minFreq) || minFreq < 1) fail(col.name, `minFrequency must be a positive integer, not ${JSON.stringify(minFreq)}`);
   const present = rows.length - missing;
   if (col.truncated) return { name: col.name, kind: 'drop', reason: `more distinct values than the reader keeps (${col.categories.length.toLocaleString('en-US')}): text, not categories` };
-  if (seen.length > cap && seen.length >= 0.5 * present) {
+  if (seen.length > cap && seen.length >= 0.9 * present) {
     return { name: col.name, kind: 'drop', reason: `${seen.length.toLocaleString('en-US')} distinct values in ${present.toLocaleString('en-US')} rows: an identifier or free text, not categories` };
   }
   const names = col.categories;

@@ -25,6 +25,8 @@ export interface CellContext {
   missing: Uint8Array[];
   /** The decimal separator's byte. */
   point: number;
+  /** The CSV delimiter's byte (a comma there cannot be a decimal comma). */
+  delimiter: number;
   maxDistinct: number;
 }
 
@@ -126,7 +128,7 @@ export class NumberBuilder extends ColumnBuilder {
   badNumber(b: Uint8Array, s: number, e: number, v: number, line: number): BlasnetError {
     const t = text(b, s, e);
     if (v === OUT_OF_RANGE) return this.error(line, `expected a number within float32 range (magnitude up to 3.4e38) but found ${show(t)}`);
-    const hint = numericLookalike(t, this.ctx.point);
+    const hint = numericLookalike(t, this.ctx.point, this.ctx.delimiter);
     return this.error(line, `expected a number but found ${show(t)}${hint ? ` (${hint})` : ''}`);
   }
 
@@ -224,7 +226,7 @@ export class InferBuilder extends ColumnBuilder {
     }
     const t = text(b, s, e);
     if (v === OUT_OF_RANGE) throw this.error(line, `expected a number within float32 range (magnitude up to 3.4e38) but found ${show(t)}`);
-    const hint = numericLookalike(t, this.ctx.point);
+    const hint = numericLookalike(t, this.ctx.point, this.ctx.delimiter);
     if (hint) throw this.error(line, `expected a number but found ${show(t)} (${hint})`);
     if (this.state === State.Number) {
       const { numbers, distinct } = this.countNumbers(row);

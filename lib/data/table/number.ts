@@ -94,14 +94,14 @@ export function parseDecimalString(text: string, point = 46): number {
  * infinities, digit separators, a decimal comma where the separator is '.'), or null for any other text:
  * such a cell in a numeric column is an error, never a word and never 16, 3 or 15.
  */
-export function numericLookalike(text: string, point = 46): string | null {
+export function numericLookalike(text: string, point = 46, delimiter = 59): string | null {
   const t = text.trim();
   if (/^[+-]?0[xX][0-9a-fA-F_]+$/.test(t)) return 'a hexadecimal number: only decimal numbers are read';
   if (/^[+-]?0[bB][01_]+$/.test(t)) return 'a binary number: only decimal numbers are read';
   if (/^[+-]?0[oO][0-7_]+$/.test(t)) return 'an octal number: only decimal numbers are read';
   if (/^[+-]?(inf|infinity)$/i.test(t)) return 'an infinity: only finite numbers are read';
   if (/^[+-]?\d+(_\d+)+(\.\d*)?$/.test(t)) return 'digit separators: write 1000, not 1_000';
-  if (point === 46 && /^[+-]?\d+,\d+$/.test(t)) return 'a decimal comma: read the file with decimal ","';
+  if (point === 46 && delimiter !== 44 && /^[+-]?\d+,\d+$/.test(t)) return 'a decimal comma: read the file with decimal ","';
   if (point === 44 && /^[+-]?\d+\.\d+$/.test(t)) return 'a decimal point, but the file is read with decimal ","';
   return null;
 }

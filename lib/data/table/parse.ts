@@ -41,7 +41,7 @@ export class TableParser {
   constructor(private readonly o: ParseOptions, private readonly batchSize: number | null = null) {
     this.format = o.format;
     this.ctx = {
-      source: o.source, keys: false, headerless: !o.header, missing: o.missing, point: o.point, maxDistinct: o.maxDistinct,
+      source: o.source, keys: false, headerless: !o.header, missing: o.missing, point: o.point, maxDistinct: o.maxDistinct, delimiter: 44,
     };
   }
 
@@ -157,6 +157,7 @@ export class TableParser {
   private record(b: Uint8Array, starts: Int32Array, ends: Int32Array, n: number, line: number, fieldLines: Int32Array | null): void {
     if (!this.headerDone) {
       this.headerDone = true;
+      this.ctx.delimiter = this.splitter!.delimiter;
       if (this.o.header) {
         const names: string[] = [];
         for (let i = 0; i < n; i++) names.push(UTF8.decode(b.subarray(starts[i]!, ends[i]!)).trim());

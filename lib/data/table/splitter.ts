@@ -147,18 +147,41 @@ export class RecordSplitter {
     }
   }
 
-  /** The index of the newline that ends the record, continuing from this.state; -1 when not in [from, to). */
+  /**
+   * The index of the newline that ends the record, continuing from this.state; -1 when not in [from, to).
+   * It jumps from quote to newline with indexOf (memchr), so a long record costs what copying it does.
+   */
   private scanEnd(b: Uint8Array, from: number, to: number): number {
     const D = this.delimiter;
     let st = this.state;
-    for (let i = from; i < to; i++) {
-      const c = b[i]!;
-      switch (st) {
-        case 0: if (c === QUOTE) st = 2; else if (c === LF) { this.state = 0; return i; } else if (c !== D) st = 1; break;
-        case 1: if (c === D) st = 0; else if (c === LF) { this.state = 0; return i; } break;
-        case 2: if (c === QUOTE) st = 3; break;
-        default: if (c === QUOTE) st = 2; else if (c === D) st = 0; else if (c === LF) { this.state = 0; return i; } else st = 1;
+    let i = from;
+    while (i < to) {
+      if (st === 2) {
+        const q = b.indexOf(QUOTE, i);
+        if (q < 0 || q >= to) { this.state = 2; return -1; }
+        i = q + 1;
+        st = 3;
+        continue;
       }
+      if (st === 3) {
+        const c = b[i]!;
+        if (c === QUOTE) st = 2;
+        else if (c === D) st = 0;
+        else if (c === LF) { this.state = 0; return i; } else st = 1;
+        i++;
+        continue;
+      }
+      const nl = b.indexOf(LF, i);
+      const end = nl < 0 || nl >= to ? to : nl;
+      const q = b.indexOf(QUOTE, i);
+      if (q < 0 || q >= end) {
+        if (end < to) { this.state = 0; return end; }
+        this.state = b[to - 1] === D ? 0 : 1;
+        return -1;
+      }
+      // A quote opens a quoted field only at a field's start.
+      st = (q === i && st === 0) || (q > i && b[q - 1] === D) ? 2 : 1;
+      i = q + 1;
     }
     this.state = st;
     return -1;
