@@ -185,11 +185,6 @@ export function cmp(a: string, b: string): number { return a < b ? -1 : a > b ? 
 /** Counts of a transform: values not seen in training, per column. */
 export type Counts = Map<string, number>;
 
-/** The category names of a column as the step sees them (numbers by their float32 text). */
-function namesOf(col: Column): readonly string[] | null {
-  return col.kind === 'number' ? null : col.categories;
-}
-
 /**
  * Writes a step's output columns for every row of `rows` (row i of the output is table row rows[i]) into
  * out (row-major, `width` wide) at column `at`. A column absent from the table reads as all missing.
@@ -211,29 +206,30 @@ export function writeStep(step: Step, col: Column | null, rows: ArrayLike<number
     return;
   }
   if (step.kind === 'boolean') {
-    const map = col ? booleanCodes(col) : null;
+    const { codes, truth } = booleanCodes(col, rows);
+    const fill = step.impute.value ? 1 : 0, ind = step.indicator;
     let unk = 0;
     for (let i = 0; i < n; i++) {
-      const r = rows[i]!;
-      let b = map ? map.value(r) : -1;
+      const k = codes[i]!;
+      let b = k >= 0 ? truth[k]! : -1;
       if (b === -2) { unk++; b = -1; }
       const o = i * width + at;
-      if (b < 0) { b = step.impute.value ? 1 : 0; if (step.indicator) out[o + 1] = 1; }
+      if (b < 0) { b = fill; if (ind) out[o + 1] = 1; }
       out[o] = b;
     }
     if (unk > 0) unknown.set(step.name, (unknown.get(step.name) ?? 0) + unk);
     return;
   }
   if (step.kind === 'category') {
-    const slot = categorySlots(step, col);
+    const { codes, map } = categorySlots(step, col, rows);
     const fillSlot = step.impute.strategy === 'mostFrequent' && step.impute.value !== null ? slotOfName(step, step.impute.value) : step.missingColumn ? step.categories.length : -1;
     let unk = 0;
     for (let i = 0; i < n; i++) {
-      const code = slot.code(rows[i]!);
+      const code = codes[i]!;
       let s: number;
-      if (code === MISSING) s = fillSlot;
-      else if (code < 0) { unk++; s = -1; }
-      else { s = slot.map[code]!; if (s === -2) { unk++; s = -1; } }
+      if (code >= 0) { s = map[code]!; if (s === -2) { unk++; continue; } }
+      else if (code === MISSING) s = fillSlot;
+      else { unk++; continue; }
       if (s >= 0) out[i * width + at + s] = 1;
     }
     if (unk > 0) unknown.set(step.name, (unknown.get(step.name) ?? 0) + unk);
@@ -252,26 +248,28 @@ function bsearch(sorted: readonly string[], x: string): boolean {
   return false;
 }
 
-/** Per table code, the output slot of a category step (-2: unknown). */
-function categorySlots(step: CategoryStep, col: Column | null): { map: Int32Array; code: (r: number) => number } {
-  if (!col) return { map: new Int32Array(0), code: () => MISSING };
+/** The codes of the given rows (-1 missing, -2 unknown) and, per code, the output slot of a category step (-2: unknown). */
+function categorySlots(step: CategoryStep, col: Column | null, rows: ArrayLike<number>): { codes: Int32Array; map: Int32Array } {
+  const n = rows.length;
+  const codes = new Int32Array(n);
+  if (!col) { codes.fill(MISSING); return { codes, map: new Int32Array(0) }; }
   if (col.kind === 'number') {
     // A column the table read as numbers: categories by their float32 text.
     const v = col.values;
     const cache = new Map<number, number>();
     const texts: string[] = [];
-    const codes = new Int32Array(v.length);
-    for (let r = 0; r < v.length; r++) {
-      const x = v[r]!;
-      if (x !== x) { codes[r] = MISSING; continue; }
+    for (let i = 0; i < n; i++) {
+      const x = v[rows[i]!]!;
+      if (x !== x) { codes[i] = MISSING; continue; }
       let k = cache.get(x);
       if (k === undefined) { k = texts.length; texts.push(float32Text(x)); cache.set(x, k); }
-      codes[r] = k;
+      codes[i] = k;
     }
-    return { map: slotMap(step, texts), code: (r) => codes[r]! };
+    return { codes, map: slotMap(step, texts) };
   }
-  const codes = col.codes;
-  return { map: slotMap(step, namesOf(col)!), code: (r) => codes[r]! };
+  const src = col.codes;
+  for (let i = 0; i < n; i++) codes[i] = src[rows[i]!]!;
+  return { codes, map: slotMap(step, col.categories) };
 }
 
 function slotMap(step: CategoryStep, names: readonly string[]): Int32Array {
@@ -285,15 +283,19 @@ function slotMap(step: CategoryStep, names: readonly string[]): Int32Array {
   return m;
 }
 
-/** Per row: 1 true, 0 false, -1 missing, -2 not a boolean word. */
-function booleanCodes(col: Column): { value: (r: number) => number } {
+/** The codes of the given rows and, per code, 1 true, 0 false, -2 not a boolean word (numbers: 1 and 0). */
+function booleanCodes(col: Column | null, rows: ArrayLike<number>): { codes: Int32Array; truth: Int8Array } {
+  const n = rows.length;
+  const codes = new Int32Array(n);
+  if (!col) return { codes: codes.fill(MISSING), truth: new Int8Array(0) };
   if (col.kind === 'number') {
     const v = col.values;
-    return { value: (r) => { const x = v[r]!; return x !== x ? -1 : x === 1 ? 1 : x === 0 ? 0 : -2; } };
+    for (let i = 0; i < n; i++) { const x = v[rows[i]!]!; codes[i] = x !== x ? MISSING : x === 1 ? 1 : x === 0 ? 0 : 2; }
+    return { codes, truth: Int8Array.from([0, 1, -2]) };
   }
-  const truth = Int8Array.from(col.categories, (c) => { const b = booleanValue(c); return b === null ? -2 : b ? 1 : 0; });
-  const codes = col.codes;
-  return { value: (r) => { const k = codes[r]!; return k === MISSING ? -1 : k < 0 ? -2 : truth[k]!; } };
+  const src = col.codes;
+  for (let i = 0; i < n; i++) codes[i] = src[rows[i]!]!;
+  return { codes, truth: Int8Array.from(col.categories, (c) => { const b = booleanValue(c); return b === null ? -2 : b ? 1 : 0; }) };
 }
 
 /** A text column where numbers were expected: each category parsed once; a word is an error naming its line. */

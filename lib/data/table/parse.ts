@@ -181,7 +181,7 @@ export class TableParser {
       }
       const bj = bs[j]!;
       bj.add(b, s, e, row, fieldLines === null ? line : fieldLines[c]!);
-      fast[j] = bj.fastValues();
+      if (bj instanceof InferBuilder) fast[j] = bj.fastValues();
     }
     this.endRow(line);
   }
