@@ -231,9 +231,9 @@ function compileFor(m: LoadedModel): void {
 }
 
 /** A batch as the model's inputs: the saved preprocessor, or (older models) numeric columns and the scaler. */
-function modelInputs(m: LoadedModel, b: Table, unknown: Map<string, number>): { x: { data: Float32Array; shape: [number, number] }; y: Float32Array | null; dropped: number } {
+function modelInputs(m: LoadedModel, b: Table, unknown: Map<string, number>, out?: Float32Array): { x: { data: Float32Array; shape: [number, number] }; y: Float32Array | null; dropped: number } {
   if (m.preprocessor) {
-    const r = m.preprocessor.transform(b);
+    const r = m.preprocessor.transform(b, null, out ? { out } : {});
     for (const [k, n] of Object.entries(r.unknown)) unknown.set(k, (unknown.get(k) ?? 0) + n);
     return { x: { data: r.x.dataSync(), shape: [r.x.shape[0], r.x.shape[1]] }, y: r.y ? r.y.dataSync() : null, dropped: r.dropped };
   }
@@ -330,9 +330,11 @@ export async function predict(dir: string, input: string, o: { batchSize: number
   const named = !!classes && classes.some((c) => typeof c === 'string');
   const outName = m.meta?.label ?? m.preprocessor?.label ?? 'prediction';
   const unknown = new Map<string, number>();
+  // One buffer for every batch's inputs: the stream's memory stays flat.
+  const buf = m.preprocessor ? new Float32Array(Math.max(1, o.batchSize) * m.preprocessor.outputWidth) : undefined;
   for await (const b of batches) {
     const format = o.format ?? inFormat() ?? 'csv';
-    const x = modelInputs(m, b, unknown).x;
+    const x = modelInputs(m, b, unknown, buf).x;
     const pred = await m.model.predictAsync(x, { batchSize: Math.min(b.rows, 4096) });
     const v = pred.dataSync();
     const k = m.outputDim;

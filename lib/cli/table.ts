@@ -95,7 +95,8 @@ export function tableBatches(file: string, schema: ColumnSpec[] | null, flags: D
   const options = readOptionsOf(flags, extra.label ? { label: extra.label } : {});
   let parser: TableParser | null = null;
   const o = parseOptions(options, sourceName(file), { schema, labelOptional: !extra.label });
-  const batches = readBatches(openSource(file), o, batchSize, (p) => { parser = p; });
+  // Each batch is used up before the next is read: its arrays are reused.
+  const batches = readBatches(openSource(file), o, batchSize, (p) => { parser = p; }, true);
   return { batches, format: () => (parser as TableParser | null)?.detectedFormat ?? null };
 }
 

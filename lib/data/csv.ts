@@ -54,6 +54,8 @@ export interface ReadBatchesOptions extends ReadCsvOptions {
   batchSize?: number;
   /** Read these columns with these types (e.g. preprocessor.inputColumns()); others are skipped. */
   schema?: ColumnSpec[];
+  /** Reuse the arrays of a batch once the next one is asked for (memory stays flat; do not keep batches). */
+  reuse?: boolean;
 }
 
 /**
@@ -63,10 +65,11 @@ export interface ReadBatchesOptions extends ReadCsvOptions {
  */
 export async function* readCsvBatches(source: TableSource, options: ReadBatchesOptions = {}): AsyncGenerator<Table> {
   checkSource(source, 'readCsvBatches');
-  const { batchSize = 4096, schema, ...rest } = (options ?? {}) as ReadBatchesOptions;
+  const { batchSize = 4096, schema, reuse = false, ...rest } = (options ?? {}) as ReadBatchesOptions;
+  if (typeof reuse !== 'boolean') throw invalidArg('reuse', 'a boolean', reuse);
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArg('batchSize', 'a positive integer', batchSize);
   if (schema !== undefined && !Array.isArray(schema)) throw invalidArg('schema', 'an array of column specs', schema);
-  yield* readBatches(source, parseOptions(rest, sourceName(source), { schema: schema ?? null, labelOptional: true }), batchSize);
+  yield* readBatches(source, parseOptions(rest, sourceName(source), { schema: schema ?? null, labelOptional: true }), batchSize, undefined, reuse);
 }
 
 /**

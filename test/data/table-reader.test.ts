@@ -216,5 +216,15 @@ describe('table reader: structure', () => {
     expect(Array.from((out[0]!.column('c') as CategoryColumn).codes)).toEqual([1, 0, -2, 1]);
     expect((out[0]!.column('c') as CategoryColumn).unknown).toBe(1);
     expect(Array.from(out[2]!.lines)).toEqual([10, 11]);
+    // reuse: each batch's arrays fill later ones once the next is asked for; read one at a time, the same rows.
+    const big = 'a,c\n' + Array.from({ length: 1000 }, (_, i) => `${i},${['u', 'v', ''][i % 3]}`).join('\n') + '\n';
+    const schema = [{ name: 'a', kind: 'number' as const }, { name: 'c', kind: 'category' as const, categories: ['u', 'v'] }];
+    for (const [size, chunk] of [[3, 1 << 16], [64, 7], [1, 1 << 16]] as const) {
+      const seen: unknown[] = [], fresh: unknown[] = [];
+      for await (const b of data.readCsvBatches(chunked(big, [chunk]), { batchSize: size, schema, reuse: true })) seen.push(...rowsOf(b), ...b.lines);
+      for await (const b of data.readCsvBatches(chunked(big, [chunk]), { batchSize: size, schema })) fresh.push(...rowsOf(b), ...b.lines);
+      expect(seen).toEqual(fresh);
+      expect(seen.length).toBe(2000);
+    }
   });
 });

@@ -110,7 +110,7 @@ export class Preprocessor {
   }
 
   /** Learns every step from the table's rows (all of them, or those given; rows without a label are left out). */
-  fit(table: Table, rows?: ArrayLike<number>): this {
+  fit(table: Table, rows?: ArrayLike<number> | null): this {
     checkTable(table, 'fit');
     const o = this.options;
     const labelName = o.label === undefined ? table.labelColumn : o.label;
@@ -171,23 +171,37 @@ export class Preprocessor {
     return out;
   }
 
-  /** Features (and the label, when the table has the label column) as the engines take them. */
-  transform(table: Table, rows?: ArrayLike<number>): TransformResult {
+  /**
+   * Features (and the label, when the table has the label column) as the engines take them. `out`: a
+   * buffer to write x into (its first rows x outputWidth values; streams reuse one instead of allocating
+   * per batch).
+   */
+  transform(table: Table, rows?: ArrayLike<number> | null, options: { out?: Float32Array } = {}): TransformResult {
     this.needFitted('transform');
     checkTable(table, 'transform');
+    if (options.out !== undefined && !(options.out instanceof Float32Array)) throw invalidArg('out', 'a Float32Array', options.out);
     const all = rows ? Int32Array.from(rows) : null;
-    let use: Int32Array = all ?? Int32Array.from({ length: table.rows }, (_, i) => i);
+    // null: every row of the table, in order (no index array, no copies of the columns).
+    let use: Int32Array | null = all;
     const l = this.labelStep;
     const labelCol = l && table.has(l.name) ? table.column(l.name) : null;
     let dropped = 0;
     if (labelCol) {
-      const kept = this.keepLabelled(table, labelCol, use, 'transform');
-      dropped = use.length - kept.length;
-      use = kept;
+      const from = use ?? Int32Array.from({ length: table.rows }, (_, i) => i);
+      const kept = this.keepLabelled(table, labelCol, from, 'transform');
+      dropped = from.length - kept.length;
+      use = kept === from && !all ? null : kept;
     }
     const width = this.outputWidth;
-    const n = use.length;
-    const out = new Float32Array(n * width);
+    const n = use ? use.length : table.rows;
+    let out: Float32Array;
+    if (options.out) {
+      if (options.out.length < n * width) throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected an out buffer of at least ${n * width} values (${n} rows x ${width}) but received ${options.out.length}`);
+      out = options.out.subarray(0, n * width);
+      out.fill(0);
+    } else {
+      out = new Float32Array(n * width);
+    }
     const unknown: Counts = new Map();
     let at = 0;
     const place = (col: Column | null) => (r: number): string =>
@@ -195,21 +209,20 @@ export class Preprocessor {
     for (const s of this.steps) {
       if (s.kind === 'drop') continue;
       const col = table.has(s.name) ? table.column(s.name) : null;
-      const idx = use;
-      writeStep(s, col, idx, out, width, at, unknown, (i) => place(col)(i));
+      writeStep(s, col, use, n, out, width, at, unknown, (i) => place(col)(i));
       at += stepOutputs(s).length;
     }
     let y: Tensor2D | null = null;
-    if (l && labelCol) y = new Tensor2D(labelOf(l, labelCol, use, place(labelCol)), [n, 1]);
+    if (l && labelCol) y = new Tensor2D(labelOf(l, labelCol, use ?? Int32Array.from({ length: n }, (_, i) => i), place(labelCol)), [n, 1]);
     return {
-      x: new Tensor2D(out, [n, width]), y, dropped, rowIndex: dropped > 0 || all ? use : null,
+      x: new Tensor2D(out, [n, width]), y, dropped, rowIndex: use,
       unknown: Object.fromEntries(unknown),
     };
   }
 
   /** fit then transform on the same rows. */
-  fitTransform(table: Table, rows?: ArrayLike<number>): TransformResult {
-    return this.fit(table, rows).transform(table, rows);
+  fitTransform(table: Table, rows?: ArrayLike<number> | null): TransformResult {
+    return this.fit(table, rows).transform(table, rows ?? undefined);
   }
 
   /** The class names of predicted probabilities (rows x classes, row-major): the most likely class of each row. */

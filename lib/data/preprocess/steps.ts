@@ -189,16 +189,15 @@ export type Counts = Map<string, number>;
  * Writes a step's output columns for every row of `rows` (row i of the output is table row rows[i]) into
  * out (row-major, `width` wide) at column `at`. A column absent from the table reads as all missing.
  */
-export function writeStep(step: Step, col: Column | null, rows: ArrayLike<number>, out: Float32Array, width: number, at: number,
+export function writeStep(step: Step, col: Column | null, rows: ArrayLike<number> | null, n: number, out: Float32Array, width: number, at: number,
   unknown: Counts, where: (row: number) => string): void {
-  const n = rows.length;
   if (step.kind === 'number') {
     const fill = step.impute.value, off = step.scale.offset, div = step.scale.divisor, ind = step.indicator;
     let values: Float32Array | null = null;
     if (col && col.kind === 'number') values = col.values;
     else if (col) values = categoriesAsNumbers(col, where);
     for (let i = 0; i < n; i++) {
-      let v = values ? values[rows[i]!]! : NaN;
+      let v = values ? values[rows === null ? i : rows[i]!]! : NaN;
       const o = i * width + at;
       if (v !== v) { v = fill; if (ind) out[o + 1] = 1; }
       out[o] = (v - off) / div;
@@ -206,7 +205,7 @@ export function writeStep(step: Step, col: Column | null, rows: ArrayLike<number
     return;
   }
   if (step.kind === 'boolean') {
-    const { codes, truth } = booleanCodes(col, rows);
+    const { codes, truth } = booleanCodes(col, rows, n);
     const fill = step.impute.value ? 1 : 0, ind = step.indicator;
     let unk = 0;
     for (let i = 0; i < n; i++) {
@@ -221,7 +220,7 @@ export function writeStep(step: Step, col: Column | null, rows: ArrayLike<number
     return;
   }
   if (step.kind === 'category') {
-    const { codes, map } = categorySlots(step, col, rows);
+    const { codes, map } = categorySlots(step, col, rows, n);
     const fillSlot = step.impute.strategy === 'mostFrequent' && step.impute.value !== null ? slotOfName(step, step.impute.value) : step.missingColumn ? step.categories.length : -1;
     let unk = 0;
     for (let i = 0; i < n; i++) {
@@ -249,8 +248,8 @@ function bsearch(sorted: readonly string[], x: string): boolean {
 }
 
 /** The codes of the given rows (-1 missing, -2 unknown) and, per code, the output slot of a category step (-2: unknown). */
-function categorySlots(step: CategoryStep, col: Column | null, rows: ArrayLike<number>): { codes: Int32Array; map: Int32Array } {
-  const n = rows.length;
+function categorySlots(step: CategoryStep, col: Column | null, rows: ArrayLike<number> | null, n: number): { codes: Int32Array; map: Int32Array } {
+  if (col && col.kind !== 'number' && rows === null) return { codes: col.codes, map: slotMap(step, col.categories) };
   const codes = new Int32Array(n);
   if (!col) { codes.fill(MISSING); return { codes, map: new Int32Array(0) }; }
   if (col.kind === 'number') {
@@ -259,7 +258,7 @@ function categorySlots(step: CategoryStep, col: Column | null, rows: ArrayLike<n
     const cache = new Map<number, number>();
     const texts: string[] = [];
     for (let i = 0; i < n; i++) {
-      const x = v[rows[i]!]!;
+      const x = v[rows === null ? i : rows[i]!]!;
       if (x !== x) { codes[i] = MISSING; continue; }
       let k = cache.get(x);
       if (k === undefined) { k = texts.length; texts.push(float32Text(x)); cache.set(x, k); }
@@ -268,7 +267,7 @@ function categorySlots(step: CategoryStep, col: Column | null, rows: ArrayLike<n
     return { codes, map: slotMap(step, texts) };
   }
   const src = col.codes;
-  for (let i = 0; i < n; i++) codes[i] = src[rows[i]!]!;
+  for (let i = 0; i < n; i++) codes[i] = src[rows![i]!]!;
   return { codes, map: slotMap(step, col.categories) };
 }
 
@@ -284,18 +283,19 @@ function slotMap(step: CategoryStep, names: readonly string[]): Int32Array {
 }
 
 /** The codes of the given rows and, per code, 1 true, 0 false, -2 not a boolean word (numbers: 1 and 0). */
-function booleanCodes(col: Column | null, rows: ArrayLike<number>): { codes: Int32Array; truth: Int8Array } {
-  const n = rows.length;
+function booleanCodes(col: Column | null, rows: ArrayLike<number> | null, n: number): { codes: Int32Array; truth: Int8Array } {
+  const truthOf = (cats: readonly string[]): Int8Array => Int8Array.from(cats, (c) => { const b = booleanValue(c); return b === null ? -2 : b ? 1 : 0; });
+  if (col && col.kind !== 'number' && rows === null) return { codes: col.codes, truth: truthOf(col.categories) };
   const codes = new Int32Array(n);
   if (!col) return { codes: codes.fill(MISSING), truth: new Int8Array(0) };
   if (col.kind === 'number') {
     const v = col.values;
-    for (let i = 0; i < n; i++) { const x = v[rows[i]!]!; codes[i] = x !== x ? MISSING : x === 1 ? 1 : x === 0 ? 0 : 2; }
+    for (let i = 0; i < n; i++) { const x = v[rows === null ? i : rows[i]!]!; codes[i] = x !== x ? MISSING : x === 1 ? 1 : x === 0 ? 0 : 2; }
     return { codes, truth: Int8Array.from([0, 1, -2]) };
   }
   const src = col.codes;
-  for (let i = 0; i < n; i++) codes[i] = src[rows[i]!]!;
-  return { codes, truth: Int8Array.from(col.categories, (c) => { const b = booleanValue(c); return b === null ? -2 : b ? 1 : 0; }) };
+  for (let i = 0; i < n; i++) codes[i] = src[rows![i]!]!;
+  return { codes, truth: truthOf(col.categories) };
 }
 
 /** A text column where numbers were expected: each category parsed once; a word is an error naming its line. */

@@ -28,6 +28,22 @@ export interface CellContext {
   /** The CSV delimiter's byte (a comma there cannot be a decimal comma). */
   delimiter: number;
   maxDistinct: number;
+  /** Arrays of finished batches handed back for reuse (a stream's memory stays flat). */
+  pool: ArrayPool;
+}
+
+/** Column arrays of one length, kept for the next batch instead of becoming garbage. */
+export class ArrayPool {
+  readonly f32: Float32Array[] = [];
+  readonly i32: Int32Array[] = [];
+  constructor(readonly length: number) {}
+  f32Of(n: number): Float32Array | null { return n === this.length ? this.f32.pop() ?? null : null; }
+  i32Of(n: number): Int32Array | null { return n === this.length ? this.i32.pop() ?? null : null; }
+  /** Takes back the arrays of a finished batch (full-length ones only; at most a few of each). */
+  give(a: Float32Array | Int32Array): void {
+    if (a.length !== this.length || a.byteOffset !== 0 || a.buffer.byteLength !== a.byteLength) return;
+    if (a instanceof Float32Array) { if (this.f32.length < 64) this.f32.push(a); } else if (this.i32.length < 64) this.i32.push(a);
+  }
 }
 
 export function show(text: string): string {
@@ -97,14 +113,16 @@ export function cellPlace(ctx: Pick<CellContext, 'keys' | 'headerless'>, line: n
   return ctx.headerless ? `line ${line}, column ${position}` : `line ${line}, column ${position} (${name.length > 60 ? name.slice(0, 60) + '...' : name})`;
 }
 
-function growF32(a: Float32Array, n: number): Float32Array {
+function growF32(a: Float32Array, n: number, pool?: ArrayPool): Float32Array {
+  if (a.length === 0 && pool) { const p = pool.f32Of(n); if (p) return p.fill(NaN); }
   const g = new Float32Array(n);
   g.set(a.subarray(0, Math.min(a.length, n)));
   if (n > a.length) g.fill(NaN, a.length);
   return g;
 }
 
-function growI32(a: Int32Array, n: number, fill: number): Int32Array {
+function growI32(a: Int32Array, n: number, fill: number, pool?: ArrayPool): Int32Array {
+  if (a.length === 0 && pool) { const p = pool.i32Of(n); if (p) return p.fill(fill); }
   const g = new Int32Array(n);
   g.set(a.subarray(0, Math.min(a.length, n)));
   if (n > a.length) g.fill(fill, a.length);
@@ -145,7 +163,7 @@ export class NumberBuilder extends ColumnBuilder {
     this.missing++;
   }
 
-  grow(capacity: number): void { this.values = growF32(this.values, capacity); }
+  grow(capacity: number): void { this.values = growF32(this.values, capacity, this.ctx.pool); }
   override fastValues(): Float32Array { return this.values; }
 
   finish(rows: number): Column {
@@ -174,7 +192,7 @@ export class VocabularyBuilder extends ColumnBuilder {
   }
 
   addMissing(row: number): void { this.codes[row] = MISSING; this.missing++; }
-  grow(capacity: number): void { this.codes = growI32(this.codes, capacity, MISSING); }
+  grow(capacity: number): void { this.codes = growI32(this.codes, capacity, MISSING, this.ctx.pool); }
 
   finish(rows: number): Column {
     return {

@@ -3,7 +3,7 @@
 // or arrays) share the column builders, the limits and the error format.
 import { BlasnetError } from '../../errors';
 import { checkMemory } from '../../limits';
-import { InferBuilder, NumberBuilder, VocabularyBuilder, show, type CellContext, type ColumnBuilder } from './columns';
+import { ArrayPool, InferBuilder, NumberBuilder, VocabularyBuilder, show, type CellContext, type ColumnBuilder } from './columns';
 import type { ParseOptions } from './options';
 import { parseDecimal, OUT_OF_RANGE } from './number';
 import { RecordSplitter } from './splitter';
@@ -27,7 +27,7 @@ export class TableParser {
   private width = 0;
   private rows = 0;
   private capacity = 0;
-  private lines = new Int32Array(0);
+  private lines: Int32Array = new Int32Array(0);
   /** JSON Lines: the last row (+1) each builder got a value in. */
   private keyStamp = new Int32Array(16);
   private labelName: string | null = null;
@@ -42,6 +42,7 @@ export class TableParser {
     this.format = o.format;
     this.ctx = {
       source: o.source, keys: false, headerless: !o.header, missing: o.missing, point: o.point, maxDistinct: o.maxDistinct, delimiter: 44,
+      pool: new ArrayPool(batchSize ?? -1),
     };
   }
 
@@ -99,6 +100,19 @@ export class TableParser {
     if (this.batchSize !== null) { if (this.rows > 0) this.flush(); }
   }
 
+  /**
+   * Hands back batches the caller is done with: their arrays fill later batches (batch mode; a
+   * recycled table must not be used again).
+   */
+  recycle(tables: readonly Table[]): void {
+    const pool = this.ctx.pool;
+    for (const t of tables) {
+      if (t.rows !== this.batchSize) continue;
+      for (const c of t.allColumns) pool.give(c.kind === 'number' ? c.values : c.codes);
+      pool.give(t.lines);
+    }
+  }
+
   /** Tables of batchSize rows completed so far (batch mode). */
   takeBatches(): Table[] {
     return this.out.splice(0, this.out.length);
@@ -114,8 +128,9 @@ export class TableParser {
 
   private finishTable(): Table {
     const columns = this.builders.map((b) => b.finish(this.rows));
+    const lines = this.rows === this.lines.length ? this.lines : this.lines.slice(0, this.rows);
     const t = new Table({
-      columns, rows: this.rows, lines: this.lines.slice(0, this.rows), source: this.o.source, labelColumn: this.labelName,
+      columns, rows: this.rows, lines, source: this.o.source, labelColumn: this.labelName,
       headerless: this.ctx.headerless, keyed: this.ctx.keys, delimiter: this.delimiter,
     });
     return t;
@@ -140,8 +155,9 @@ export class TableParser {
     checkMemory(cap * perRow, `reading ${this.o.source} (${this.rows.toLocaleString('en-US')} rows so far, ${this.builders.length} columns)`, this.o.memoryLimit);
     for (const b of this.builders) b.grow(cap);
     this.fast = this.builders.map((b) => b.fastValues());
-    const l = new Int32Array(cap);
-    l.set(this.lines.subarray(0, this.rows));
+    const pooled = this.rows === 0 ? this.ctx.pool.i32Of(cap) : null;
+    const l = pooled ?? new Int32Array(cap);
+    if (!pooled) l.set(this.lines.subarray(0, this.rows));
     this.lines = l;
     this.capacity = cap;
   }

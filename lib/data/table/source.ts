@@ -10,7 +10,7 @@ import type { ParseOptions } from './options';
 import { TableParser } from './parse';
 import type { Table } from './table';
 
-const CHUNK = 1 << 20;
+const CHUNK = 256 << 10;
 
 /** A path ('-' is stdin), a readable stream, or any async iterable of byte (or string) chunks. */
 export type TableSource = string | Readable | AsyncIterable<Uint8Array | string>;
@@ -120,12 +120,15 @@ export async function readTable(input: TableSource, o: ParseOptions): Promise<Ta
 
 /** Tables of batchSize rows (the last one shorter) while the source streams. */
 export async function* readBatches(input: TableSource, o: ParseOptions, batchSize: number,
-  onParser?: (p: TableParser) => void): AsyncGenerator<Table> {
+  onParser?: (p: TableParser) => void, reuse = false): AsyncGenerator<Table> {
   const parser = new TableParser(o, batchSize);
   onParser?.(parser);
   for await (const c of bytesOf(sourceStream(input), o)) {
     parser.push(c);
-    for (const t of parser.takeBatches()) yield t;
+    const ready = parser.takeBatches();
+    for (const t of ready) yield t;
+    // With reuse, a batch is the caller's until it asks for the next one; then its arrays fill later batches.
+    if (reuse) parser.recycle(ready);
   }
   parser.end();
   for (const t of parser.takeBatches()) yield t;
