@@ -16,6 +16,7 @@ const FULL = {
     reduced: { 'blasnet-js': 32768, 'tfjs-cpu': 8192, 'tfjs-wasm': 32768 } },
   gemm: { n: 2048, runs: 7 },
   d1: { mb: 1024, sampleRows: 20000, hidden: 32, epochs: 3, batchSize: 16384, runs: 1 },
+  serve: { seconds: 10, warmupS: 2, connections1: 64, connections256: 16 },
 };
 
 /** --quick: everything tiny; it checks that the benchmark works, not how fast anything is. */
@@ -27,6 +28,7 @@ const QUICK = {
   w4: { rows: 4096, batchSize: 1024, latencyCalls: 50, latencyWarmup: 10, runs: 1, reduced: {} },
   gemm: { n: 512, runs: 1 },
   d1: { mb: 8, sampleRows: 5000, hidden: 32, epochs: 1, batchSize: 4096, runs: 1 },
+  serve: { seconds: 1, warmupS: 0.3, connections1: 64, connections256: 16 },
 };
 
 /** Rows a peer runs for a workload (reduced N for the slow ones). */

@@ -8,7 +8,8 @@ import {
   sequential, layers, setSeed, callbacks, optimizers, data, engineInfo, BlasnetError,
   type Sequential, type OptimizerName, type CallbackHooks,
 } from '../index';
-import { RandomStream } from '../model/random';
+import { RandomStream } from '../random';
+import { formatLogs } from '../model/progress';
 import type { Preprocessor, PreprocessorOptions } from '../data/preprocess/preprocessor';
 import type { ColumnSpec } from '../data/table/options';
 import type { NumberColumn, Table } from '../data/table/table';
@@ -51,20 +52,9 @@ export interface TrainOptions {
 
 /** Seeded generator for the CLI's row shuffle (mulberry32 started at the state seed). */
 export function rng(seed: number): () => number {
-  const stream = new RandomStream(0);
-  stream.state = seed >>> 0;
-  return stream.next;
+  return RandomStream.fromState(seed).next;
 }
 
-function fmtNum(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(4) : v.toFixed(4);
-}
-
-export function fmtLogs(logs: Record<string, number>): string {
-  return Object.entries(logs).map(([k, v]) => `${k}: ${fmtNum(v)}`).join(' - ');
-}
 
 /** Classification when every label is an integer and there are at most 20 distinct values. */
 export function guessTask(y: Float32Array): Task {
@@ -173,12 +163,12 @@ export async function train(file: string, o: TrainOptions, print: Print): Promis
   const ran = history.epoch.length;
   print(`Trained ${ran} epoch${ran === 1 ? '' : 's'} in ${secs < 10 ? secs.toFixed(2) : secs.toFixed(1)} s${ran < sched.epochs ? ' (early stopping' + (sched.patience !== undefined ? ', best weights restored)' : ')') : ''}`);
   // What the saved model scores (with early stopping the best weights were restored), on each part.
-  print(`Training rows (${t.x.shape[0]}): ${fmtLogs(await model.evaluateAsync(t.x, t.y, { batchSize: 1024 }))}`);
-  if (v && valRows) print(`Validation rows (${valRows.length}): ${fmtLogs(await model.evaluateAsync(v.x, v.y, { batchSize: 1024 }))}`);
+  print(`Training rows (${t.x.shape[0]}): ${formatLogs(await model.evaluateAsync(t.x, t.y, { batchSize: 1024 }))}`);
+  if (v && valRows) print(`Validation rows (${valRows.length}): ${formatLogs(await model.evaluateAsync(v.x, v.y, { batchSize: 1024 }))}`);
   if (plan.test) {
     const known = knownLabelRows(pre, table, plan.test);
     const e = encode(pre, table, known.rows);
-    print(`Test rows (${known.rows.length}): ${fmtLogs(await model.evaluateAsync(e.x, e.y, { batchSize: 1024 }))}` +
+    print(`Test rows (${known.rows.length}): ${formatLogs(await model.evaluateAsync(e.x, e.y, { batchSize: 1024 }))}` +
       (known.skipped ? ` (${known.skipped} row${known.skipped === 1 ? '' : 's'} of classes absent from the training rows left out)` : ''));
   }
   const meta: CliMeta = { task, label: labelName, features: pre.columnSteps.filter((st) => st.kind !== 'drop').map((st) => st.name), ...(pre.classes ? { classes: pre.classes } : {}) };
@@ -299,7 +289,7 @@ export async function evaluate(dir: string, file: string, o: { label?: string; b
   if (rows === 0) throw new CliError(`${file === '-' ? 'stdin' : file}: no rows with a label (${label}) to evaluate on`);
   const scores: Record<string, number> = {};
   for (const [k, v] of Object.entries(sums)) scores[k] = v / rows;
-  print(`${fmtLogs(scores)} (${rows} rows of ${file}${dropped ? `; ${dropped} without a label left out` : ''})`);
+  print(`${formatLogs(scores)} (${rows} rows of ${file}${dropped ? `; ${dropped} without a label left out` : ''})`);
   const note = unknownNote(unknown);
   if (note) warn(note);
   return scores;
