@@ -1,7 +1,7 @@
 // Row splits for tables: a (stratified) train/test split and k-fold cross-validation, as row indices,
 // so a Table, a label vector or a row count can be split the same way.
 import { BlasnetError, invalidArg } from '../errors';
-import { localRandom, random } from '../model/random';
+import { localRandom, random } from '../random';
 import { MISSING } from './table/columns';
 import { Table } from './table/table';
 

@@ -5,11 +5,9 @@
 import { BlasnetError } from '../../errors';
 import { ByteDictionary, dictionaryOf } from './dictionary';
 import { float32Text, numericLookalike, parseDecimal, OUT_OF_RANGE } from './number';
-import type { Column, ColumnKind } from './table';
+import { MISSING, UNKNOWN, type Column, type ColumnKind } from './table';
 
-/** Code of a missing cell; of a value outside a fixed vocabulary; of a value past maxDistinct. */
-export const MISSING = -1;
-export const UNKNOWN = -2;
+export { MISSING, UNKNOWN } from './table';
 export const OVERFLOW = -3;
 
 /** A column with at most this many distinct numbers so far turns into categories when a word appears. */

@@ -3,7 +3,10 @@
 // split) and the label column's name.
 import { BlasnetError, invalidArg } from '../../errors';
 import { Tensor2D } from '../../tensor';
-import { MISSING } from './columns';
+
+/** Code of a missing cell; of a value outside a fixed vocabulary; of a value past maxDistinct. */
+export const MISSING = -1;
+export const UNKNOWN = -2;
 
 export type ColumnKind = 'number' | 'category' | 'boolean';
 
