@@ -5,6 +5,7 @@ import * as R from './ops/reduce';
 import * as S from './ops/shape';
 import { matMul, dot } from './ops/matmul';
 import { oneHot, onesLike, zerosLike } from './ops/create';
+import * as X from './extras';
 import { Tensor } from './tensor';
 import type { DataType, Rank, TensorLike } from './types';
 
@@ -59,6 +60,10 @@ declare module './tensor' {
     toFloat<T extends Tensor>(this: T): T; toInt<T extends Tensor>(this: T): T; toBool<T extends Tensor>(this: T): T;
     oneHot(depth: number, onValue?: number, offValue?: number): Tensor;
     zerosLike<T extends Tensor>(this: T): T; onesLike<T extends Tensor>(this: T): T;
+    leakyRelu<T extends Tensor>(this: T, alpha?: number): T; step<T extends Tensor>(this: T, alpha?: number): T;
+    logSigmoid<T extends Tensor>(this: T): T; divNoNan<T extends Tensor>(this: T, b: Arg): T;
+    logSumExp<T extends Tensor>(axis?: Axis, keepDims?: boolean): T;
+    euclideanNorm<T extends Tensor>(axis?: Axis, keepDims?: boolean): T;
   }
 }
 
@@ -73,12 +78,16 @@ for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum', 'sq
   'tanh', 'relu', 'relu6', 'elu', 'selu', 'softplus', 'sin', 'cos', 'isNaN', 'isFinite', 'isInf'] as const) {
   methods[name] = self(E[name] as (x: Tensor, ...a: never[]) => unknown);
 }
-for (const name of ['sum', 'mean', 'min', 'max', 'prod', 'any', 'all', 'argMax', 'argMin', 'norm', 'topk', 'softmax', 'logSoftmax'] as const) {
+for (const name of ['sum', 'mean', 'min', 'max', 'prod', 'any', 'all', 'argMax', 'argMin', 'norm', 'topk', 'softmax', 'logSoftmax',
+  'logSumExp'] as const) {
   methods[name] = self(R[name] as (x: Tensor, ...a: never[]) => unknown);
 }
 for (const name of ['reshape', 'flatten', 'expandDims', 'squeeze', 'slice', 'gather', 'transpose', 'split', 'unstack', 'tile',
   'reverse', 'broadcastTo', 'cast'] as const) {
   methods[name] = self(S[name] as (x: Tensor, ...a: never[]) => unknown);
+}
+for (const name of ['leakyRelu', 'step', 'logSigmoid', 'divNoNan', 'euclideanNorm'] as const) {
+  methods[name] = self(X[name] as (x: Tensor, ...a: never[]) => unknown);
 }
 Object.assign(methods, {
   where(this: Tensor, condition: Arg, b: Arg) { return E.where(condition, this, b); },

@@ -38,6 +38,8 @@ function fill(v: unknown, shape: number[], depth: number, out: TypedArray, pos: 
   if (depth === shape.length) {
     if (typeof v === 'number') out[pos.i++] = dtype === 'bool' ? (Math.round(v) !== 0 ? 1 : 0) : v;
     else if (typeof v === 'boolean') out[pos.i++] = v ? 1 : 0;
+    // As tfjs: a missing value (a CSV cell left empty) becomes NaN, which fit and predict then report.
+    else if (v === undefined || v === null) out[pos.i++] = NaN;
     else if (typeof v === 'string') throw new BlasnetError('ERR_UNSUPPORTED', `String tensors are not supported by blasnet (${path} is ${describe(v)})`);
     else throw invalidArg(path, 'a number or a boolean', v);
     return;
@@ -82,9 +84,12 @@ export function makeTensor(values: TensorLike, shape: unknown, dtypeIn: unknown,
   if (shape !== undefined && shape !== null) {
     const s = checkShape(shape, fn);
     const n = sizeFromShape(s), m = sizeFromShape(inferred);
+    if (n !== m && flat) {
+      throw invalidArg(`${fn} values`, `${n} values (the size of shape [${s.join(',')}])`, values);
+    }
     if (n !== m || (!flat && !inferred.every((d, i) => d === s[i] || i === inferred.length - 1 && d === sizeFromShape(s.slice(i))))) {
       throw new BlasnetError('ERR_SHAPE_MISMATCH',
-        `${fn}: based on the provided shape, [${s.join(',')}], the tensor should have ${n} values but has ${m}`);
+        `${fn}: the inferred shape [${inferred.join(',')}] of the values does not match the provided shape [${s.join(',')}]`);
     }
     outShape = s;
   }

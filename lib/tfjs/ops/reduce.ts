@@ -7,7 +7,7 @@ import { Tensor } from '../tensor';
 import type { TensorLike } from '../types';
 import { makeArray, normAxis, parseAxes } from '../types';
 import { reduce } from './kernels';
-import { abs, div, exp, sqrt, square, sub, log } from './elementwise';
+import { abs, add, div, exp, sqrt, square, sub, log } from './elementwise';
 import { cast, reshape } from './shape';
 import { op } from './op';
 
@@ -154,4 +154,13 @@ export const softmax = op('softmax', <T extends Tensor>(logits: T | TensorLike, 
 export const logSoftmax = op('logSoftmax', <T extends Tensor>(logits: T | TensorLike, axis = -1): T => {
   const { shifted, sumExp } = softmaxParts('logSoftmax', logits, axis);
   return sub(shifted, log(sumExp)) as T;
+});
+
+export const logSumExp = op('logSumExp', <T extends Tensor>(x: Arg, axis: Axis = null, keepDims = false): T => {
+  const t = convertToTensor(x, 'x', 'logSumExp');
+  const axes = parseAxes(axis, t.rank, 'logSumExp');
+  const xMax = max(t, axes, true);
+  const d = log(sum(exp(sub(t, xMax)), axes));
+  const res = add(reshape(xMax, d.shape), d);
+  return (keepDims ? reshape(res, keepDimsShape(t.shape, axes)) : res) as T;
 });
