@@ -34,24 +34,36 @@ export function inferShape(values: unknown): number[] {
 }
 
 /** Flattens nested arrays into `out`, checking every level against the inferred shape. */
-function fill(v: unknown, shape: number[], depth: number, out: TypedArray, pos: { i: number }, path: string, dtype: DataType): void {
+function fill(v: unknown, shape: number[], depth: number, out: TypedArray, pos: { i: number }, path: () => string, dtype: DataType): void {
   if (depth === shape.length) {
     if (typeof v === 'number') out[pos.i++] = dtype === 'bool' ? (Math.round(v) !== 0 ? 1 : 0) : v;
     else if (typeof v === 'boolean') out[pos.i++] = v ? 1 : 0;
     // As tfjs: a missing value (a CSV cell left empty) becomes NaN, which fit and predict then report.
     else if (v === undefined || v === null) out[pos.i++] = NaN;
-    else if (typeof v === 'string') throw new BlasnetError('ERR_UNSUPPORTED', `String tensors are not supported by blasnet (${path} is ${describe(v)})`);
-    else throw invalidArg(path, 'a number or a boolean', v);
+    else if (typeof v === 'string') throw new BlasnetError('ERR_UNSUPPORTED', `String tensors are not supported by blasnet (${path()} is ${describe(v)})`);
+    else throw invalidArg(path(), 'a number or a boolean', v);
     return;
   }
   if (!Array.isArray(v) && !isTypedArray(v)) {
-    throw new BlasnetError('ERR_SHAPE_MISMATCH', `Element ${path} should be an array of ${shape[depth]} elements, but is ${describe(v)}`);
+    throw new BlasnetError('ERR_SHAPE_MISMATCH', `Element ${path()} should be an array of ${shape[depth]} elements, but is ${describe(v)}`);
   }
   const a = v as ArrayLike<unknown>;
   if (a.length !== shape[depth]) {
-    throw new BlasnetError('ERR_SHAPE_MISMATCH', `Element ${path} should have ${shape[depth]} elements, but has ${a.length} elements`);
+    throw new BlasnetError('ERR_SHAPE_MISMATCH', `Element ${path()} should have ${shape[depth]} elements, but has ${a.length} elements`);
   }
-  for (let i = 0; i < a.length; i++) fill(a[i], shape, depth + 1, out, pos, `${path}[${i}]`, dtype);
+  if (depth === shape.length - 1 && dtype !== 'bool') {
+    // The innermost level, numbers only: no recursion per element.
+    let i = 0;
+    for (; i < a.length; i++) {
+      const x = a[i];
+      if (typeof x !== 'number') break;
+      out[pos.i++] = x;
+    }
+    if (i === a.length) return;
+    for (; i < a.length; i++) { const at = i; fill(a[at], shape, depth + 1, out, pos, () => `${path()}[${at}]`, dtype); }
+    return;
+  }
+  for (let i = 0; i < a.length; i++) fill(a[i], shape, depth + 1, out, pos, () => `${path()}[${i}]`, dtype);
 }
 
 /** Converts flat or nested values to a typed array of dtype (a typed array of that type is returned as is). */
@@ -66,7 +78,7 @@ export function toTypedArray(values: unknown, dtype: DataType, shape: number[]):
     }
     return out;
   }
-  fill(values, shape, 0, out, { i: 0 }, 'values', dtype);
+  fill(values, shape, 0, out, { i: 0 }, () => 'values', dtype);
   return out;
 }
 

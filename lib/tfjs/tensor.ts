@@ -40,7 +40,10 @@ export class Tensor<R extends Rank = Rank> implements Tracked {
     const size = sizeFromShape(shape);
     if (arr.length !== size) throw invalidArg('tensor values', `${size} values for shape [${shape.join(', ')}]`, arr);
     const dt = dtype ?? dtypeOf(arr);
-    if (dt !== dtypeOf(arr)) throw invalidArg('tensor values', `the typed array of dtype ${dt}`, arr);
+    // A shared buffer may hold a narrower type than the dtype (tfjs's lossless casts keep the buffer).
+    if (dt !== dtypeOf(arr) && !(values instanceof DataRef && dt !== 'bool' && (dt === 'float32' || dtypeOf(arr) === 'bool'))) {
+      throw invalidArg('tensor values', `the typed array of dtype ${dt}`, arr);
+    }
     this.id = ENGINE.newTensorId();
     this.shape = [...shape] as ShapeMap[R];
     this.dtype = dt;
@@ -119,13 +122,20 @@ export function isTensor(v: unknown): v is Tensor {
 /** Every tensor in a value (a tensor, or arrays and plain objects holding tensors), each once. */
 export function getTensorsInContainer(result: unknown): Tensor[] {
   const out: Tensor[] = [];
+  if (result === null || typeof result !== 'object') return out;
+  if (result instanceof Tensor) { out.push(result); return out; }
   const seen = new Set<unknown>();
-  const walk = (v: unknown): void => {
-    if (v === null || typeof v !== 'object' || seen.has(v)) return;
+  // Only objects are visited (rows of numbers cost one loop, not a call per number).
+  const walk = (v: object): void => {
+    if (seen.has(v)) return;
     seen.add(v);
     if (v instanceof Tensor) { out.push(v); return; }
     if (ArrayBuffer.isView(v) || v instanceof Promise) return;
-    for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k]);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) { const c: unknown = v[i]; if (c !== null && typeof c === 'object') walk(c); }
+      return;
+    }
+    for (const k of Object.keys(v)) { const c = (v as Record<string, unknown>)[k]; if (c !== null && typeof c === 'object') walk(c); }
   };
   walk(result);
   return out;

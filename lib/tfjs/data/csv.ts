@@ -180,24 +180,28 @@ export class CSVDataset extends Dataset<Row> {
     const lines = new LineIterator(this.open);
     let lineNo = 0;
     const skipBlank = this.fullColumnNames!.length > 1;
+    const plan = this.plan();
+    const hasLabels = plan.some((c) => c.config?.isLabel);
     const rows = new RowIterator(lines, (line) => {
       lineNo++;
       if (this.hasHeader && lineNo === 1) return null;
       if (skipBlank && line === '') return null;
-      return this.makeElement(line, lineNo);
+      return this.makeElement(line, lineNo, plan, hasLabels);
     });
     return rows;
   }
 
-  private makeElement(line: string, lineNo: number): Row {
+  /** The columns an element has, in file order, with their configs (worked out once per pass). */
+  private plan(): { key: string; index: number; config: ColumnConfig | undefined }[] {
+    return this.fullColumnNames!.map((key, index) => ({ key, index, config: this.columnConfigs?.[key] }))
+      .filter((c) => !this.configuredColumnsOnly || c.config);
+  }
+
+  private makeElement(line: string, lineNo: number, plan: ReturnType<CSVDataset['plan']>, hasLabels: boolean): Row {
     const values = this.parseRow(line, lineNo, true);
     const features: Row = {}, labels: Row = {};
-    const names = this.fullColumnNames!;
-    for (let i = 0; i < names.length; i++) {
-      const key = names[i]!;
-      const config = this.columnConfigs?.[key];
-      if (this.configuredColumnsOnly && !config) continue;
-      const value = values[i]!;
+    for (const { key, index, config } of plan) {
+      const value = values[index]!;
       let parsed: unknown;
       if (value === '') {
         if (config?.default !== undefined) parsed = config.default;
@@ -214,7 +218,7 @@ export class CSVDataset extends Dataset<Row> {
       }
       if (config?.isLabel) labels[key] = parsed; else features[key] = parsed;
     }
-    return Object.keys(labels).length === 0 ? features : { xs: features, ys: labels };
+    return hasLabels ? { xs: features, ys: labels } : features;
   }
 
   /** tfjs's CSV field rules (quoted fields, "" inside quotes); rows without quotes take the fast split. */

@@ -11,12 +11,14 @@ export type Result<T> = { value: T; done: false } | { value: null; done: true };
 const DONE: Result<never> = { value: null, done: true };
 
 export abstract class LazyIterator<T> {
-  private last: Promise<unknown> = Promise.resolve();
+  private last: Promise<unknown> | null = null;
 
   /** The next element; calls are served one after another, in the order they were made. */
   next(): Promise<Result<T>> {
-    const p = this.last.then(() => this.serialNext());
-    this.last = p.catch(() => undefined);
+    const p = this.last ? this.last.then(() => this.serialNext()) : this.serialNext();
+    const settled: Promise<unknown> = p.then(() => { if (this.last === settled) this.last = null; },
+      () => { if (this.last === settled) this.last = null; });
+    this.last = settled;
     return p;
   }
 
@@ -67,8 +69,10 @@ export class MapIterator<I, O> extends LazyIterator<O> {
     if (item.done) return DONE;
     const inputs = getTensorsInContainer(item.value);
     const mapped = await this.f(item.value);
-    const kept = new Set(getTensorsInContainer(mapped));
-    for (const t of inputs) if (!kept.has(t)) t.dispose();
+    if (inputs.length > 0) {
+      const kept = new Set(getTensorsInContainer(mapped));
+      for (const t of inputs) if (!kept.has(t)) t.dispose();
+    }
     return { value: mapped, done: false };
   }
 }

@@ -124,7 +124,7 @@ export const square = unary('square', (v) => v * v);
 export const sqrt = unary('sqrt', Math.sqrt, { float: true });
 export const rsqrt = unary('rsqrt', (v) => 1 / Math.sqrt(v), { float: true });
 export const exp = unary('exp', Math.exp, { outFloat: true });
-export const expm1 = unary('expm1', Math.expm1, { float: true });
+export const expm1 = unary('expm1', Math.expm1);
 export const log = unary('log', Math.log, { float: true });
 export const log1p = unary('log1p', Math.log1p);
 export const reciprocal = unary('reciprocal', (v) => 1 / v);

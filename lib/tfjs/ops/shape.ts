@@ -74,7 +74,9 @@ export const squeeze = op('squeeze', <T extends Tensor>(x: Arg, axis?: number[])
 export const cast = op('cast', <T extends Tensor>(x: T | TensorLike, dtype: DataType): T => {
   const t = convertToTensor(x, 'x', 'cast');
   const dt = checkDtype(dtype, 'cast');
-  if (dt === t.dtype) return new Tensor(t.dataId, t.shape, t.dtype) as T;
+  // Casting to a wider type keeps the buffer, as tfjs does (int32 or bool to float32, bool to int32).
+  const lossless = dt === t.dtype || dt === 'float32' || (dt === 'int32' && t.dtype === 'bool');
+  if (lossless) return new Tensor(t.dataId, t.shape, dt) as T;
   const v = t.dataSync();
   const out = makeArray(dt, v.length);
   if (dt === 'bool') for (let i = 0; i < v.length; i++) out[i] = v[i] !== 0 ? 1 : 0;
@@ -84,6 +86,7 @@ export const cast = op('cast', <T extends Tensor>(x: T | TensorLike, dtype: Data
 
 export const transpose = op('transpose', <T extends Tensor>(x: T | TensorLike, perm?: number[]): T => {
   const t = convertToTensor(x, 'x', 'transpose');
+  if (t.rank < 2 && perm === undefined) return new Tensor(t.dataId, t.shape, t.dtype) as T;
   const p = perm ?? t.shape.map((_, i) => t.rank - 1 - i);
   if (!Array.isArray(p) || p.length !== t.rank || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) {
     throw invalidArg('transpose perm', `a permutation of [0..${t.rank - 1}]`, perm);
@@ -198,14 +201,16 @@ export const concat = op('concat', <T extends Tensor>(tensors: Array<T | TensorL
         `concat: tensors[${i}] has shape [${t.shape.join(',')}], which does not match [${first.shape.join(',')}] outside axis ${ax}`);
     }
   });
-  if (ts.length === 1) return new Tensor(first.dataId, first.shape, first.dtype) as T;
   const shape = [...first.shape];
   shape[ax] = ts.reduce((n, t) => n + t.shape[ax]!, 0);
+  // As tfjs: empty tensors are dropped, and a single one left is returned as a clone.
+  const nonEmpty = ts.filter((t) => t.size > 0);
+  if (nonEmpty.length === 1) return new Tensor(nonEmpty[0]!.dataId, shape, nonEmpty[0]!.dtype) as T;
   const outer = sizeFromShape(first.shape.slice(0, ax));
   const out = makeArray(first.dtype, sizeFromShape(shape));
   let o = 0;
   for (let r = 0; r < outer; r++) {
-    for (const t of ts) {
+    for (const t of nonEmpty) {
       const block = t.size / Math.max(outer, 1);
       const v = t.dataSync();
       for (let e = 0; e < block; e++) out[o++] = v[r * block + e]!;
