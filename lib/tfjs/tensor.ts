@@ -124,19 +124,22 @@ export function getTensorsInContainer(result: unknown): Tensor[] {
   const out: Tensor[] = [];
   if (result === null || typeof result !== 'object') return out;
   if (result instanceof Tensor) { out.push(result); return out; }
-  const seen = new Set<unknown>();
-  // Only objects are visited (rows of numbers cost one loop, not a call per number).
-  const walk = (v: object): void => {
-    if (seen.has(v)) return;
-    seen.add(v);
-    if (v instanceof Tensor) { out.push(v); return; }
-    if (ArrayBuffer.isView(v) || v instanceof Promise) return;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) { const c: unknown = v[i]; if (c !== null && typeof c === 'object') walk(c); }
-      return;
-    }
-    for (const k of Object.keys(v)) { const c = (v as Record<string, unknown>)[k]; if (c !== null && typeof c === 'object') walk(c); }
-  };
-  walk(result);
+  walkContainer(result, out, 0);
   return out;
+}
+
+// Rows of numbers cost one loop, not a call per number; a depth bound (not a visited set, which would
+// cost an allocation per dataset element) ends cyclic structures.
+const MAX_DEPTH = 64;
+function walkContainer(v: object, out: Tensor[], depth: number): void {
+  if (v instanceof Tensor) { if (!out.includes(v)) out.push(v); return; }
+  if (depth > MAX_DEPTH || ArrayBuffer.isView(v) || v instanceof Promise) return;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) { const c: unknown = v[i]; if (c !== null && typeof c === 'object') walkContainer(c, out, depth + 1); }
+    return;
+  }
+  for (const k in v) {
+    const c = (v as Record<string, unknown>)[k];
+    if (c !== null && typeof c === 'object' && Object.prototype.hasOwnProperty.call(v, k)) walkContainer(c, out, depth + 1);
+  }
 }

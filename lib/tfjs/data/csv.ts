@@ -200,8 +200,15 @@ export class CSVDataset extends Dataset<Row> {
   private makeElement(line: string, lineNo: number, plan: ReturnType<CSVDataset['plan']>, hasLabels: boolean): Row {
     const values = this.parseRow(line, lineNo, true);
     const features: Row = {}, labels: Row = {};
-    for (const { key, index, config } of plan) {
+    for (let c = 0; c < plan.length; c++) {
+      const { key, index, config } = plan[c]!;
       const value = values[index]!;
+      if (config === undefined) {
+        // The common case, a column without a config: a number where Number() reads one.
+        const num = value === '' ? NaN : +value;
+        features[key] = num === num ? num : value === '' ? undefined : value;
+        continue;
+      }
       let parsed: unknown;
       if (value === '') {
         if (config?.default !== undefined) parsed = config.default;

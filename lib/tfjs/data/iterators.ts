@@ -11,15 +11,20 @@ export type Result<T> = { value: T; done: false } | { value: null; done: true };
 const DONE: Result<never> = { value: null, done: true };
 
 export abstract class LazyIterator<T> {
-  private last: Promise<unknown> | null = null;
+  private busy = false;
+  private readonly waiting: (() => void)[] = [];
 
   /** The next element; calls are served one after another, in the order they were made. */
-  next(): Promise<Result<T>> {
-    const p = this.last ? this.last.then(() => this.serialNext()) : this.serialNext();
-    const settled: Promise<unknown> = p.then(() => { if (this.last === settled) this.last = null; },
-      () => { if (this.last === settled) this.last = null; });
-    this.last = settled;
-    return p;
+  async next(): Promise<Result<T>> {
+    if (this.busy) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.busy = true;
+    try {
+      return await this.serialNext();
+    } finally {
+      // Hand over to the next caller in line (busy stays set), or go idle.
+      const nextCaller = this.waiting.shift();
+      if (nextCaller) nextCaller(); else this.busy = false;
+    }
   }
 
   protected abstract serialNext(): Promise<Result<T>>;
