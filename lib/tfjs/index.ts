@@ -14,6 +14,8 @@ import { util } from './util';
 import { TFJS_FUNCTIONS, TFJS_NAMESPACES, TFJS_NAMESPACE_FUNCTIONS, TFJS_TENSOR_METHODS, unsupported, unsupportedNamespace, withStubs } from './unsupported';
 import { Tensor } from './tensor';
 import type { Rank as RankEnum } from './types';
+import { Sequential, type History } from '../model/sequential';
+import { evaluateDataset, fitDataset, type DatasetLike, type FitDatasetArgs } from './fit-dataset';
 
 export * from './ops';
 export * from './extras';
@@ -80,3 +82,18 @@ export function addUnsupportedExports(target: Record<string, unknown>): void {
     if (!(name in target)) Object.defineProperty(target, name, { value: unsupportedNamespace(name), enumerable: true, configurable: true });
   }
 }
+
+// model.fitDataset and model.evaluateDataset, on top of the model's own fit and evaluate calls.
+declare module '../model/sequential' {
+  interface Sequential {
+    /** tfjs's fitDataset: trains from a Dataset of {xs, ys} batches, streamed in chunks of batches. */
+    fitDataset(dataset: DatasetLike, args?: FitDatasetArgs): Promise<History>;
+    /** tfjs's evaluateDataset: the loss (and metrics) over a Dataset of {xs, ys} batches, as scalars. */
+    evaluateDataset(dataset: DatasetLike, args?: { batches?: number; verbose?: number }): Promise<Tensor | Tensor[]>;
+  }
+}
+Object.defineProperties(Sequential.prototype, {
+  fitDataset: { value: function (this: Sequential, ds: DatasetLike, args?: FitDatasetArgs) { return fitDataset(this as never, ds, args); }, configurable: true, writable: true },
+  evaluateDataset: { value: function (this: Sequential, ds: DatasetLike, args?: { batches?: number }) { return evaluateDataset(this as never, ds, args); }, configurable: true, writable: true },
+});
+export type { FitDatasetArgs } from './fit-dataset';
