@@ -182,11 +182,17 @@ export class CSVDataset extends Dataset<Row> {
     const skipBlank = this.fullColumnNames!.length > 1;
     const plan = this.plan();
     const hasLabels = plan.some((c) => c.config?.isLabel);
+    // Rows are copies of objects that already have every key, in file order: filling them in is
+    // stores into existing fields, not a new hidden class per added key.
+    const shapes = {
+      features: Object.fromEntries(plan.filter((c) => !c.config?.isLabel).map((c) => [c.key, undefined])) as Row,
+      labels: Object.fromEntries(plan.filter((c) => c.config?.isLabel).map((c) => [c.key, undefined])) as Row,
+    };
     const rows = new RowIterator(lines, (line) => {
       lineNo++;
       if (this.hasHeader && lineNo === 1) return null;
       if (skipBlank && line === '') return null;
-      return this.makeElement(line, lineNo, plan, hasLabels);
+      return this.makeElement(line, lineNo, plan, hasLabels, shapes);
     });
     return rows;
   }
@@ -197,9 +203,10 @@ export class CSVDataset extends Dataset<Row> {
       .filter((c) => !this.configuredColumnsOnly || c.config);
   }
 
-  private makeElement(line: string, lineNo: number, plan: ReturnType<CSVDataset['plan']>, hasLabels: boolean): Row {
+  private makeElement(line: string, lineNo: number, plan: ReturnType<CSVDataset['plan']>, hasLabels: boolean,
+    shapes: { features: Row; labels: Row }): Row {
     const values = this.parseRow(line, lineNo, true);
-    const features: Row = {}, labels: Row = {};
+    const features: Row = { ...shapes.features }, labels: Row = { ...shapes.labels };
     for (let c = 0; c < plan.length; c++) {
       const { key, index, config } = plan[c]!;
       const value = values[index]!;
