@@ -13,7 +13,7 @@ export type ActivationId =
   | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'leakyRelu' | 'elu' | 'selu' | 'gelu'
   | 'swish' | 'softplus' | 'softsign' | 'hardSigmoid' | 'relu6';
 
-/** Canonical numeric ids, shared with native/core (keep in the same order as ACTIVATION_IDS in C++). */
+/** Canonical numeric ids, shared with native/core (the same order as enum Act in native/core/spec.h). */
 export const ACTIVATION_CODES: readonly ActivationId[] = [
   'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'leakyRelu', 'elu', 'selu', 'gelu',
   'swish', 'softplus', 'softsign', 'hardSigmoid', 'relu6',
@@ -126,6 +126,12 @@ export interface OptimizerSpec {
   globalClipnorm: number;
 }
 
+/** The default of every optimizer option but the learning rate (SPEC.md, "Defaults"; Keras's defaults). */
+export const OPTIMIZER_DEFAULTS: Omit<OptimizerSpec, 'id' | 'learningRate' | 'schedule'> = {
+  momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0.004,
+  rho: 0.9, centered: false, initialAccumulatorValue: 0.1, clipnorm: 0, clipvalue: 0, globalClipnorm: 0,
+};
+
 export interface NetSpec {
   inputDim: number;
   layers: LayerSpec[];
@@ -177,17 +183,23 @@ export interface Net {
   readonly spec: NetSpec;
   readonly outputDim: number;
   readonly paramCount: number;
+  /** Throws ERR_LIMIT when one batch's training workspace would go over defaultMemoryLimit() (lib/limits.ts). */
   trainBatches(args: TrainArgs): Promise<TrainResult>;
+  /**
+   * evaluate, predict and predictSync keep their workspace under `memoryLimit` bytes (default:
+   * defaultMemoryLimit()): a batch whose workspace would go over it is computed in fewer rows at a
+   * time (ERR_LIMIT when not even one row, or predict's output, fits).
+   */
   evaluate(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
-    predictionsOut: Float32Array | null): Promise<EvaluateResult>;
-  predict(x: Matrix, batchSize: number): Promise<Float32Array>;
+    predictionsOut: Float32Array | null, memoryLimit?: number): Promise<EvaluateResult>;
+  predict(x: Matrix, batchSize: number, memoryLimit?: number): Promise<Float32Array>;
   /**
    * Loss and gradient (flat, param layout) of one batch made of all rows of x, in training mode
    * (dropout at step = iterations), including the regularization terms, without clipping or update.
    * For gradient checks and debugging; synchronous.
    */
   computeGradients(x: Matrix, y: Matrix, sampleWeight: Float32Array | null): { loss: number; grads: Float32Array };
-  predictSync(x: Matrix): Float32Array;
+  predictSync(x: Matrix, memoryLimit?: number): Float32Array;
   /** Copy of the flat parameter buffer (layout in SPEC.md). */
   getParams(): Float32Array;
   setParams(params: Float32Array): void;

@@ -3,7 +3,7 @@
 import { invalidArg } from '../errors';
 import { fetchArtifacts } from '../io/http';
 import { loadArtifacts, saveArtifacts } from '../io/files';
-import type { ModelArtifacts } from '../io/format';
+import type { ModelArtifacts } from '../io/tfjs/artifacts';
 import { TFJS_NAMESPACE_FUNCTIONS, withStubs } from './unsupported';
 
 interface SaveResult { modelArtifactsInfo: { dateSaved: Date; modelTopologyType: 'JSON'; weightDataBytes?: number } }
