@@ -18,6 +18,7 @@ export type { Fold, KFoldOptions } from './folds';
 export type { TableSplit } from './split';
 export type { PreprocessorOptions, TransformResult } from './preprocess/preprocessor';
 export type { PreprocessorJSON } from './preprocess/json';
+export type { RecordsInput, RecordRows, RecordAnswer, RecordsOptions } from './preprocess/records';
 export type { Step, NumberStep, CategoryStep, BooleanStep, DropStep, StepOptions } from './preprocess/steps';
 export type { StandardScalerJSON, MinMaxScalerJSON } from './scalers';
 export type { TrainTestSplit, TrainTestSplitOptions } from './split';
