@@ -143,11 +143,12 @@ export function recordAnswers(pre: Pick<Fitted, 'classes'>, outputs: Float32Arra
   for (let r = 0; r < rows; r++) {
     if (binary) { p[1] = outputs[r]!; p[0] = 1 - p[1]; } else for (let j = 0; j < outputDim; j++) p[j] = outputs[r * outputDim + j]!;
     let best = 0;
-    // No prototype: a class named __proto__ is a key like any other.
-    const probabilities = Object.create(null) as Record<string, number>;
+    const probabilities: Record<string, number> = {};
     for (let j = 0; j < p.length; j++) {
       if (p[j]! > p[best]!) best = j;
-      probabilities[keys[j]!] = p[j]!;
+      // A class named __proto__ is an own key (as JSON.parse makes it), not the object's prototype.
+      if (keys[j] === '__proto__') Object.defineProperty(probabilities, '__proto__', { value: p[j]!, enumerable: true, writable: true, configurable: true });
+      else probabilities[keys[j]!] = p[j]!;
     }
     answers[r] = { class: classes[best]!, probabilities };
   }
