@@ -12,13 +12,14 @@
 // nothing else. blasnet itself is used from dist/ (built with `npm run build` when missing).
 //
 // Options: --quick (tiny sizes: checks the benchmark works, not speed), --peers=a,b,
-// --workloads=w1,w2,w3,w4,gemm, --runs=N, --no-save, --keep-data, --timeout=SECONDS (per child).
+// --workloads=w1,w2,w3,w4,w5,gemm, --runs=N, --no-save, --keep-data, --timeout=SECONDS (per child).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const C = require('./common');
 const D1 = require('./tables-report');
+const W5 = require('./fitdataset');
 
 const BENCH = __dirname;
 const ROOT = path.resolve(BENCH, '..');
@@ -37,7 +38,7 @@ function parseArgs(argv) {
     else if (k === '--timeout') o.timeout = Number(v);
     else if (k === '--help' || k === '-h') {
       console.log('usage: npm run bench -- [--quick] [--peers=blasnet-native,pytorch,...] [--workloads=w1,w2,w3,w4,gemm] ' +
-        '[--runs=N] [--timeout=SECONDS] [--no-save] [--keep-data]');
+        '[--runs=N] [--timeout=SECONDS] [--no-save] [--keep-data]   (workloads: w1-w5, gemm; w5 = fitDataset from a CSV)');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -176,6 +177,7 @@ async function main() {
         log(`${w} ${p.id}: ${res.error ? `ERROR ${res.error}` : `${summary(w, res)} (${res.wallS.toFixed(1)} s)`}`);
       }
     }
+    if (wantedW('w5')) out.w5 = W5.run({ quick: opt.quick, wanted, runs: opt.runs, timeoutS, dataDir, runChild, log });
     if (wantedW('gemm') && WORKLOADS.some(wantedW)) gemmOnce('end');
   } finally {
     if (!opt.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -198,6 +200,7 @@ async function main() {
   const failed = Object.entries(out.results).flatMap(([p, ws]) => Object.entries(ws)
     .filter(([, r]) => r.error || (r.check && !r.check.ok)).map(([w, r]) => `${w} ${p}: ${r.error || `check failed (${r.check.detail})`}`));
   if (out.gemm && (out.gemm.error || !out.gemm.check.ok)) failed.push(`gemm: ${out.gemm.error || out.gemm.check.detail}`);
+  failed.push(...W5.failures(out.w5));
   if (failed.length) {
     log(`${failed.length} failure(s):\n  ${failed.join('\n  ')}`);
     process.exitCode = 1;
@@ -299,6 +302,7 @@ function report(out, cfgs) {
     `Training GFLOP/s follow issue 5's convention, 6 x params per sample; blasnet (and PyTorch) skip the first layer's input gradient, so the ` +
     `arithmetic done is ${((6 * w2p - 2 * cfgs.w2.inputs * cfgs.w2.hidden[0]) / w2p).toFixed(2)} x params per sample in W2 and ` +
     `${((6 * C.paramCount(cfgs.w3.width) - 2 * cfgs.w3.width[0] * cfgs.w3.width[1]) / C.paramCount(cfgs.w3.width)).toFixed(2)} x params in W3.`);
+  lines.push(...W5.report(out.w5));
   lines.push('', targets(out, cfgs, { peak, w2p, w3p, nat, js, val, get, w2data }));
   if (R.serve && R.serve.serve) lines.push('', require('./serve/report').serveReport(R.serve.serve, cfgs.serve));
   return lines.join('\n');
