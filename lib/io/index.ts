@@ -1,18 +1,20 @@
 // Model-level save and load: glue between Sequential and the layers-model format. The model imports only
 // the pure format functions; this module imports the model and registers model.save()'s implementation.
 import { BlasnetError, describe } from '../errors';
-import { Sequential, setSaveHook } from '../model/sequential';
+import { Sequential, setOnnxHook, setSaveHook } from '../model/sequential';
 import type { ModelDescription } from './description';
 import { artifactsToDescription, artifactsToModelJSON, descriptionToArtifacts, type LoadOptions, type ModelArtifacts } from './format';
 import { loadDescription, saveArtifacts } from './files';
 import { fetchArtifacts, isHttpUrl } from './http';
+import { isSingleFileModel, isSingleFileTarget, loadForeignDescription, saveForeignDescription, type ForeignLoadOptions, type ModelSource } from './keras/formats';
+import { descriptionToOnnx, type OnnxExportOptions } from './onnx';
 
 export * from './format';
 export { loadArtifacts, loadDescription, saveArtifacts, saveDescription, resolveModelDir } from './files';
 export { fetchArtifacts } from './http';
 export type { ModelDescription, LayerDescription, NamedTensor, TrainingDescription } from './description';
 
-export interface SaveOptions {
+export interface SaveOptions extends OnnxExportOptions {
   /** Also save the compile config and the optimizer's state, so training resumes exactly (default false). */
   includeOptimizer?: boolean;
   /** A fitted data scaler (data.standardScaler() / minMaxScaler()) saved in userDefinedMetadata.scaler. */
@@ -101,6 +103,10 @@ function isHandler(v: unknown, method: 'save' | 'load'): v is IOHandler {
  * to an IOHandler's save() as tfjs does.
  */
 export async function saveModel(model: Sequential, target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
+  if (isSingleFileTarget(target)) {
+    const { bytes } = saveForeignDescription(describeModel(model, options), target, options);
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', modelTopologyBytes: 0, weightSpecsBytes: 0, weightDataBytes: bytes } };
+  }
   const artifacts = toArtifacts(model, options);
   if (isHandler(target, 'save')) return (await (target.save as (a: ModelArtifacts) => Promise<unknown>)(artifacts)) as SaveResult;
   const { bytes } = saveArtifacts(artifacts, target as string);
@@ -111,14 +117,15 @@ export async function saveModel(model: Sequential, target: string | IOHandler, o
  * tfjs's tf.loadLayersModel: local files ('file://dir/model.json', 'dir/model.json' or 'dir'), an
  * http(s) URL of a model.json, or an IOHandler with load() (e.g. tf.io.fromMemory); all validated alike.
  */
-export async function loadLayersModel(pathOrUrl: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
+export async function loadLayersModel(pathOrUrl: string | IOHandler | ModelSource, options: LoadOptions & ForeignLoadOptions = {}): Promise<Sequential> {
+  if (isSingleFileModel(pathOrUrl)) return buildModel(await loadForeignDescription(pathOrUrl, options));
   if (isHandler(pathOrUrl, 'load')) return fromArtifacts((await pathOrUrl.load!()) as ModelArtifacts, options);
   if (isHttpUrl(pathOrUrl)) return fromArtifacts(await fetchArtifacts(pathOrUrl), options);
   return buildModel(loadDescription(pathOrUrl as string, options));
 }
 
 /** Loads the model saved in a directory (same as loadLayersModel). */
-export async function loadModel(dir: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
+export async function loadModel(dir: string | IOHandler | ModelSource, options: LoadOptions & ForeignLoadOptions = {}): Promise<Sequential> {
   return loadLayersModel(dir, options);
 }
 
@@ -131,6 +138,12 @@ export function toFiles(model: Sequential, options: SaveOptions = {}): { modelJs
     weights: Array.isArray(w) ? Buffer.concat(w.map((b) => new Uint8Array(b))) : new Uint8Array(w),
   };
 }
+
+/** The model as ONNX bytes (what model.save('model.onnx') writes). */
+export function toOnnx(model: Sequential, options: SaveOptions = {}): Uint8Array {
+  return descriptionToOnnx(describeModel(model, options), options);
+}
+setOnnxHook((m, options) => toOnnx(m, options));
 
 // model.save() calls this (registered here so that lib/model does not import lib/io).
 setSaveHook((m, target, options) => saveModel(m, target, options));

@@ -1063,19 +1063,35 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /**
+   * The model as the bytes of an ONNX file (opset 17): {inputName, outputName}, {foldScaler: true} to put
+   * the saved scaler into the graph, {scaler} to use another one.
+   */
+  toOnnx(options: { inputName?: string; outputName?: string; foldScaler?: boolean; scaler?: { toJSON(): unknown } } = {}): Uint8Array {
+    this.checkAlive();
+    if (!onnxHook) throw new BlasnetError('ERR_IO', 'ONNX export is not available (lib/io is not loaded: import from the package entry)');
+    return onnxHook(this, options);
+  }
+
+  /**
    * Writes dir/model.json and dir/weights.bin in the TensorFlow.js layers-model format, atomically
    * ('dir' or 'file://dir'); {includeOptimizer} adds the training config and optimizer state, {scaler}
    * a fitted data scaler. A tfjs IOHandler (tf.io.withSaveHandler, or any {save}) receives the artifacts
-   * instead. Runs after any call already queued on this model.
+   * instead. A path ending in .onnx writes an ONNX file (see toOnnx). Runs after any call already
+   * queued on this model.
    */
-  async save(target: string | IOHandler, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } } = {}): Promise<SaveResult> {
+  async save(target: string | IOHandler, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown }; foldScaler?: boolean; inputName?: string; outputName?: string } = {}): Promise<SaveResult> {
     if (!saveHook) throw new BlasnetError('ERR_IO', 'Saving is not available (lib/io is not loaded: import from the package entry)');
     const hook = saveHook;
     return this.exclusive(async () => hook(this, target, options));
   }
 }
 
-type SaveHook = (m: Sequential, target: string | IOHandler, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } }) => Promise<SaveResult>;
+type OnnxHook = (m: Sequential, options: Record<string, unknown>) => Uint8Array;
+let onnxHook: OnnxHook | null = null;
+/** lib/io registers the ONNX writer here (lib/model does not import lib/io). */
+export function setOnnxHook(h: OnnxHook): void { onnxHook = h; }
+
+type SaveHook = (m: Sequential, target: string | IOHandler, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown }; foldScaler?: boolean }) => Promise<SaveResult>;
 let saveHook: SaveHook | null = null;
 export function setSaveHook(h: SaveHook): void { saveHook = h; }
 type ArtifactsHook = (m: Sequential, options: { includeOptimizer?: boolean; scaler?: { toJSON(): unknown } }) => ModelArtifacts;

@@ -1,0 +1,139 @@
+// The bytes of a single-file model (.keras, .h5, .onnx) from a path, a file:// URL, an http(s) URL or a
+// Buffer, with the size checked against the memory budget before anything is read or downloaded.
+import * as fs from 'fs';
+import * as path from 'path';
+import { BlasnetError, describe } from '../../errors';
+import { checkMemory } from '../../limits';
+
+export type ModelSource = string | Uint8Array | ArrayBuffer;
+export type ForeignFormat = 'keras' | 'h5' | 'onnx';
+
+export interface SourceBytes {
+  bytes: Uint8Array;
+  /** The file's directory (external ONNX data lives beside it); null for Buffers and URLs. */
+  dir: string | null;
+  /** How the source is named in messages. */
+  label: string;
+}
+
+const TIMEOUT_MS = 60_000;
+
+export function isHttpUrl(v: unknown): boolean {
+  return typeof v === 'string' && /^https?:\/\//i.test(v);
+}
+
+/** The format a path or URL names by its extension, or null (a model directory, model.json, ...). */
+export function formatOfName(name: string): ForeignFormat | null {
+  const base = name.replace(/[?#].*$/, '').toLowerCase();
+  if (base.endsWith('.keras')) return 'keras';
+  if (base.endsWith('.h5') || base.endsWith('.hdf5')) return 'h5';
+  if (base.endsWith('.onnx')) return 'onnx';
+  return null;
+}
+
+/** The format of bytes by their signature: zip (a .keras file), HDF5, or else ONNX's protobuf. */
+export function formatOfBytes(bytes: Uint8Array): ForeignFormat | null {
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'keras';
+  const hdf5 = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+  for (const at of [0, 512, 1024, 2048]) {
+    if (bytes.length >= at + 8 && hdf5.every((b, i) => bytes[at + i] === b)) return 'h5';
+  }
+  // An ONNX ModelProto starts with ir_version (field 1, varint: tag 0x08) in every exporter we know.
+  if (bytes.length >= 2 && bytes[0] === 0x08) return 'onnx';
+  return null;
+}
+
+/** True when loadModel should read `source` as a Keras or ONNX file rather than a tfjs model. */
+export function isSingleFileModel(source: unknown): source is ModelSource {
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return true;
+  return typeof source === 'string' && formatOfName(source) !== null;
+}
+
+async function fetchLimited(url: string, limit: number): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' });
+  } catch (err) {
+    const timedOut = (err as Error).name === 'TimeoutError';
+    throw new BlasnetError(timedOut ? 'ERR_TIMEOUT' : 'ERR_IO', `Cannot fetch ${url}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!res.ok) throw new BlasnetError('ERR_IO', `Cannot fetch ${url}: HTTP ${res.status}`);
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > 0) {
+    try { checkMemory(declared, `The model at ${url}`, limit); } catch (err) { await res.body?.cancel(); throw err; }
+  }
+  const chunks: Uint8Array[] = [];
+  let got = 0;
+  const reader = res.body?.getReader();
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got += value.byteLength;
+      if (got > limit) {
+        await reader.cancel();
+        checkMemory(got, `The model at ${url}`, limit);
+      }
+      chunks.push(value);
+    }
+  }
+  return Buffer.concat(chunks, got);
+}
+
+/** Reads the whole model file (at most `limit` bytes). */
+export async function readSource(source: ModelSource, limit: number): Promise<SourceBytes> {
+  if (source instanceof Uint8Array) {
+    checkMemory(source.byteLength, 'The model bytes', limit);
+    return { bytes: source, dir: null, label: 'the model bytes' };
+  }
+  if (source instanceof ArrayBuffer) {
+    checkMemory(source.byteLength, 'The model bytes', limit);
+    return { bytes: new Uint8Array(source), dir: null, label: 'the model bytes' };
+  }
+  if (typeof source !== 'string' || source.length === 0) {
+    throw new BlasnetError('ERR_INVALID_ARG', `Expected a path, URL, Buffer or ArrayBuffer for the model but received ${describe(source)}`);
+  }
+  if (isHttpUrl(source)) return { bytes: await fetchLimited(source as string, limit), dir: null, label: source };
+  let p = source.startsWith('file://') ? source.slice('file://'.length) : source;
+  if (p.includes('\0')) throw new BlasnetError('ERR_INVALID_ARG', 'Expected a model path without NUL characters');
+  p = path.resolve(p);
+  let st: fs.Stats;
+  try { st = fs.statSync(p); } catch (err) {
+    throw new BlasnetError('ERR_IO', `Cannot read ${p}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!st.isFile()) throw new BlasnetError('ERR_IO', `Cannot read ${p}: not a file`);
+  checkMemory(st.size, `The model file ${p}`, limit);
+  try {
+    return { bytes: fs.readFileSync(p), dir: path.dirname(p), label: p };
+  } catch (err) {
+    throw new BlasnetError('ERR_IO', `Cannot read ${p}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Writes a file atomically: a synced temporary file beside it, renamed over the target. */
+export function writeFileAtomic(target: string, data: Uint8Array): void {
+  const file = path.resolve(target.startsWith('file://') ? target.slice('file://'.length) : target);
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.blasnet-tmp-${process.pid}-${Date.now()}`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    if (fs.existsSync(file) && !fs.statSync(file).isFile()) throw new BlasnetError('ERR_IO', `Cannot save to ${file}: it exists and is not a file`);
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    try {
+      let off = 0;
+      while (off < data.byteLength) off += fs.writeSync(fd, data, off, data.byteLength - off);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    try {
+      const dfd = fs.openSync(dir, 'r');
+      try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+    } catch { /* directories cannot be synced on every platform; the rename is still atomic */ }
+  } catch (err) {
+    try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
+    if (err instanceof BlasnetError) throw err;
+    throw new BlasnetError('ERR_IO', `Cannot save the model to ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
