@@ -29,14 +29,18 @@ export interface TreeLimits {
   maxDepth: number;
 }
 
+/** Fixed-length HDF5 strings come padded with NULs. */
+const unpad = (s: string) => s.replace(/\0+$/, '');
+
 function cleanAttr(v: unknown): H5Attr {
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null) return v;
+  if (typeof v === 'string') return unpad(v);
+  if ( typeof v === 'number' || typeof v === 'boolean' || v === null) return v;
   if (typeof v === 'bigint') return Number(v);
   if (Array.isArray(v) || ArrayBuffer.isView(v)) {
     const out: (string | number)[] = [];
     for (const x of Array.from(v as ArrayLike<unknown>)) {
       if (out.length >= 1_000_000) break;
-      out.push(typeof x === 'string' ? x : typeof x === 'bigint' ? Number(x) : Number(x));
+      out.push(typeof x === 'string' ? unpad(x) : Number(x));
     }
     return out;
   }

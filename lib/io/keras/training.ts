@@ -44,7 +44,9 @@ function metricsOf(v: unknown): string[] {
   const visit = (m: unknown, depth: number): void => {
     if (m === null || m === undefined || depth > 4) return;
     if (Array.isArray(m)) { m.forEach((x) => visit(x, depth + 1)); return; }
-    const name = typeof m === 'string' ? m : isObject(m) && typeof m.class_name === 'string' ? m.class_name : null;
+    let name = typeof m === 'string' ? m : isObject(m) && typeof m.class_name === 'string' ? m.class_name : null;
+    // Keras 2 wraps function metrics: {class_name: 'MeanMetricWrapper', config: {name: 'accuracy', fn: ...}}.
+    if (isObject(m) && norm(String(name)) === 'meanmetricwrapper' && isObject(m.config) && typeof m.config.name === 'string') name = m.config.name;
     if (!name) throw unsupported(`The Keras model was compiled with metric ${describe(m)}`);
     if (norm(name) === 'loss' || norm(name) === 'compileloss' || norm(name) === 'compilemetrics') return;
     if (!METRICS.has(norm(name))) throw unsupported(`The Keras model was compiled with metric ${JSON.stringify(name)}, which blasnet does not implement`);
