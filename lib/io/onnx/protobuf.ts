@@ -105,34 +105,33 @@ export class ProtoReader {
 
   get done(): boolean { return this.pos >= this.data.length; }
 
-  /** One varint (int32/int64/enum/bool), as a safe integer. */
+  /** One varint (int32/int64/enum/bool), as a safe integer; negative int64 values come as 10 bytes. */
   readVarint(): number {
     let result = 0;
     let scale = 1;
+    const start = this.pos;
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.data.length) throw malformed('a varint runs past the end of the data (truncated file?)');
       const b = this.data[this.pos++]!;
-      if (i === 9) {
-        // The tenth byte carries bit 63: set only for negative int64 values.
-        if (b > 1) throw malformed('a varint longer than 64 bits');
-        if (b === 1) return this.negative(result);
-        return result;
+      if (i < 7) {
+        result += (b & 0x7f) * scale;
+        scale *= 0x80;
+        if (b < 0x80) return result;
+        continue;
       }
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) {
-        if (!Number.isSafeInteger(result)) throw malformed(`an integer beyond 2^53 (${result})`);
-        return result;
-      }
-      scale *= 0x80;
+      if (b < 0x80 || i === 9) return this.wideVarint(start, i + 1);
     }
     throw malformed('a varint longer than 10 bytes');
   }
 
-  /** A 10-byte varint with bit 63 set: the low 63 bits were accumulated in `low`. */
-  private negative(low: number): number {
-    const v = -(2 ** 63) + low;
-    if (!Number.isSafeInteger(v)) throw malformed('a negative integer beyond -2^53');
-    return v;
+  /** A varint of 8 to 10 bytes, decoded exactly as a signed 64-bit integer. */
+  private wideVarint(start: number, length: number): number {
+    if (this.data[start + length - 1]! >= 0x80) throw malformed('a varint longer than 10 bytes');
+    let v = 0n;
+    for (let i = length - 1; i >= 0; i--) v = (v << 7n) | BigInt(this.data[start + i]! & 0x7f);
+    const signed = BigInt.asIntN(64, v);
+    if (signed > BigInt(Number.MAX_SAFE_INTEGER) || signed < BigInt(Number.MIN_SAFE_INTEGER)) throw malformed(`an integer beyond 2^53 (${signed})`);
+    return Number(signed);
   }
 
   next(): Field {
