@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel, BlasnetError, Activation, Dense, type Sequential } from '../index';
 import { CliError } from './errors';
+import { isSingleFileModel } from '../io/keras/formats';
 
 export type Task = 'classification' | 'regression';
 
@@ -55,7 +56,7 @@ export async function openModel(dir: string): Promise<LoadedModel> {
     throw new CliError(`${dir}: no such model directory`);
   }
   const json = st.isDirectory() ? path.join(dir, 'model.json') : dir;
-  if (st.isDirectory() && !fs.existsSync(json)) {
+  if (st.isDirectory() && !fs.existsSync(json) && !isSingleFileModel(dir)) {
     throw new CliError(`${dir}: not a model directory (no model.json; train one with: blasnet train data.csv --label <column> --out ${dir})`);
   }
   let model: Sequential;
