@@ -11,7 +11,7 @@ export function isHttpUrl(v: unknown): v is string {
   return typeof v === 'string' && /^https?:\/\//i.test(v);
 }
 
-async function fetchBytes(url: string, limit: number, what: string): Promise<Uint8Array> {
+export async function fetchBytes(url: string, limit: number, what: string): Promise<Uint8Array> {
   let res: Response;
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' });

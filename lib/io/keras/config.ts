@@ -107,7 +107,7 @@ function convertLayer(cls: string, name: string, cfg: Json, width: number, keras
       const units = cfg.units;
       if (typeof units !== 'number' || !Number.isInteger(units) || units < 1 || units > 1 << 24) throw formatError(`units of layer ${JSON.stringify(name)} is ${describe(units)}`);
       if (width * units > 1 << 28) throw new BlasnetError('ERR_LIMIT', `Keras layer ${JSON.stringify(name)} would have ${width * units} weights`);
-      mustBeNull(cfg, ['activity_regularizer', 'bias_constraint', 'lora_rank'], name, cls);
+      mustBeNull(cfg, ['activity_regularizer', 'bias_constraint', 'lora_rank', 'quantization_config'], name, cls);
       const act = activation(cfg.activation, name, cls, keras3);
       const useBias = cfg.use_bias !== false;
       const slots: Slot[] = [{ name: 'kernel', shape: [width, units] }];

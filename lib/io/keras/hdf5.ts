@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { BlasnetError } from '../../errors';
 import { checkMemory, formatBytes } from '../../limits';
-import { readTree, type H5Dataset, type H5Group, type TreeLimits } from './hdf5-tree';
+import type { H5Dataset, H5Group, TreeLimits } from './hdf5-tree';
 
 export type { H5Dataset, H5Group, H5Attr } from './hdf5-tree';
 
@@ -48,6 +48,8 @@ export async function readHdf5(bytes: Uint8Array, options: Hdf5Options): Promise
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const script = workerScript();
   if (!script) {
+    // No compiled worker (sources run directly): parse here. The parser loads only when a file is read.
+    const { readTree } = await import('./hdf5-tree');
     try { return readTree(buffer, limits); } catch (err) { throw failure(label, err instanceof Error ? err.message : String(err)); }
   }
   const timeoutMs = options.timeoutMs ?? 60_000;

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BlasnetError, describe } from '../../errors';
 import { checkMemory } from '../../limits';
+import { fetchBytes } from '../http';
 
 export type ModelSource = string | Uint8Array | ArrayBuffer;
 export type ForeignFormat = 'keras' | 'h5' | 'onnx';
@@ -15,8 +16,6 @@ export interface SourceBytes {
   /** How the source is named in messages. */
   label: string;
 }
-
-const TIMEOUT_MS = 60_000;
 
 export function isHttpUrl(v: unknown): boolean {
   return typeof v === 'string' && /^https?:\/\//i.test(v);
@@ -49,37 +48,6 @@ export function isSingleFileModel(source: unknown): source is ModelSource {
   return typeof source === 'string' && formatOfName(source) !== null;
 }
 
-async function fetchLimited(url: string, limit: number): Promise<Uint8Array> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' });
-  } catch (err) {
-    const timedOut = (err as Error).name === 'TimeoutError';
-    throw new BlasnetError(timedOut ? 'ERR_TIMEOUT' : 'ERR_IO', `Cannot fetch ${url}: ${(err as Error).message}`, { cause: err });
-  }
-  if (!res.ok) throw new BlasnetError('ERR_IO', `Cannot fetch ${url}: HTTP ${res.status}`);
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > 0) {
-    try { checkMemory(declared, `The model at ${url}`, limit); } catch (err) { await res.body?.cancel(); throw err; }
-  }
-  const chunks: Uint8Array[] = [];
-  let got = 0;
-  const reader = res.body?.getReader();
-  if (reader) {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      got += value.byteLength;
-      if (got > limit) {
-        await reader.cancel();
-        checkMemory(got, `The model at ${url}`, limit);
-      }
-      chunks.push(value);
-    }
-  }
-  return Buffer.concat(chunks, got);
-}
-
 /** Reads the whole model file (at most `limit` bytes). */
 export async function readSource(source: ModelSource, limit: number): Promise<SourceBytes> {
   if (source instanceof Uint8Array) {
@@ -93,7 +61,7 @@ export async function readSource(source: ModelSource, limit: number): Promise<So
   if (typeof source !== 'string' || source.length === 0) {
     throw new BlasnetError('ERR_INVALID_ARG', `Expected a path, URL, Buffer or ArrayBuffer for the model but received ${describe(source)}`);
   }
-  if (isHttpUrl(source)) return { bytes: await fetchLimited(source as string, limit), dir: null, label: source };
+  if (isHttpUrl(source)) return { bytes: await fetchBytes(source, limit, 'the model'), dir: null, label: source };
   let p = source.startsWith('file://') ? source.slice('file://'.length) : source;
   if (p.includes('\0')) throw new BlasnetError('ERR_INVALID_ARG', 'Expected a model path without NUL characters');
   p = path.resolve(p);

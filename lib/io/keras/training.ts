@@ -21,9 +21,9 @@ const METRICS = new Set(['accuracy', 'acc', 'binaryaccuracy', 'categoricalaccura
   'mse', 'meansquarederror', 'mae', 'meanabsoluteerror', 'precision', 'recall', 'auc']);
 const OPTIMIZERS: Record<string, string> = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW', rmsprop: 'RMSprop', adagrad: 'Adagrad' };
 /** Keras options that change the math when set (blasnet has no equivalent). */
-const REFUSED = ['useEma', 'gradientAccumulationSteps', 'lossScaleFactor'];
+const REFUSED = ['useEma', 'gradientAccumulationSteps', 'lossScaleFactor', 'decay'];
 /** Keras options blasnet drops: they describe the run, not the math, or are Keras's defaults. */
-const DROPPED = new Set(['name', 'jitCompile', 'isLegacyOptimizer', 'emaMomentum', 'emaOverwriteFrequency', 'decay']);
+const DROPPED = new Set(['name', 'jitCompile', 'isLegacyOptimizer', 'emaMomentum', 'emaOverwriteFrequency']);
 
 function lossOf(loss: unknown): { name: string; fromLogits?: boolean; delta?: number } {
   let name = loss;
@@ -70,7 +70,8 @@ export function planTraining(tc: unknown): TrainingDescription | null {
   const config: Json = {};
   for (const [k, v] of Object.entries(isObject(opt.config) ? opt.config : {})) {
     const key = camel(k);
-    if (REFUSED.includes(key) && v !== null && v !== false) throw unsupported(`The Keras optimizer sets ${k}, which blasnet does not implement`);
+    // Keras 2's decay is a learning-rate decay (0 when unused), not RMSprop's rho.
+    if (REFUSED.includes(key) && v !== null && v !== false && v !== 0) throw unsupported(`The Keras optimizer sets ${k}, which blasnet does not implement`);
     if (DROPPED.has(key) || REFUSED.includes(key) || v === null) continue;
     if (key === 'learningRate' && isObject(v)) {
       const c = isObject(v.config) ? Object.fromEntries(Object.entries(v.config).map(([a, b]) => [camel(a), b])) : {};

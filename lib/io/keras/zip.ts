@@ -1,7 +1,7 @@
 // Reading named entries of a zip archive held in memory (a Keras 3 .keras file), with yauzl. Every
 // declared size is checked against the caller's limits before a byte is inflated, and inflating stops
 // at the declared size (yauzl validates entry sizes while it streams): a zip bomb is refused, not unpacked.
-import * as yauzl from 'yauzl';
+import type * as Yauzl from 'yauzl';
 import { BlasnetError } from '../../errors';
 import { checkMemory } from '../../limits';
 
@@ -21,17 +21,19 @@ function zipError(label: string, message: string): BlasnetError {
  * the result). Names are matched exactly.
  */
 export async function readZipEntries(bytes: Uint8Array, wanted: string[], limits: ZipLimits, label: string): Promise<Map<string, Uint8Array>> {
+  // Loaded on first use: processes that never read a .keras file do not pay for it at startup.
+  const yauzl = await import('yauzl');
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+  const zip = await new Promise<Yauzl.ZipFile>((resolve, reject) => {
     yauzl.fromBuffer(buffer, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }, (err, z) => {
       if (err || !z) reject(zipError(label, err?.message ?? 'unreadable'));
       else resolve(z);
     });
   });
-  const found = new Map<string, yauzl.Entry>();
+  const found = new Map<string, Yauzl.Entry>();
   await new Promise<void>((resolve, reject) => {
     let seen = 0;
-    zip.on('entry', (entry: yauzl.Entry) => {
+    zip.on('entry', (entry: Yauzl.Entry) => {
       if (++seen > 10_000) { zip.close(); reject(zipError(label, 'more than 10000 entries')); return; }
       if (wanted.includes(entry.fileName)) {
         if (found.has(entry.fileName)) { zip.close(); reject(zipError(label, `two entries are named ${entry.fileName}`)); return; }

@@ -189,26 +189,18 @@ export function readInts(f: Field, into: number[], limit: number): void {
   if (into.length > limit) throw malformed(`more than ${limit} integers in field ${f.field}`);
 }
 
-/** Repeated floats, packed or not. */
-export function readFloats(f: Field, into: number[], limit: number): void {
-  if (f.wire === WIRE_FIXED32) { into.push(f.value); }
+/** Repeated floats (4 bytes) or doubles (8 bytes), packed or not. */
+function readFixed(f: Field, into: number[], limit: number, width: 4 | 8): void {
+  const what = width === 4 ? 'floats' : 'doubles';
+  if (f.wire === (width === 4 ? WIRE_FIXED32 : WIRE_FIXED64)) { into.push(f.value); }
   else if (f.bytes) {
-    if (f.bytes.length % 4 !== 0) throw malformed(`packed floats in field ${f.field} are not a multiple of 4 bytes`);
-    if (into.length + f.bytes.length / 4 > limit) throw malformed(`more than ${limit} floats in field ${f.field}`);
+    if (f.bytes.length % width !== 0) throw malformed(`packed ${what} in field ${f.field} are not a multiple of ${width} bytes`);
+    if (into.length + f.bytes.length / width > limit) throw malformed(`more than ${limit} ${what} in field ${f.field}`);
     const v = new DataView(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength);
-    for (let i = 0; i < f.bytes.length; i += 4) into.push(v.getFloat32(i, true));
-  } else throw malformed(`field ${f.field} should hold floats`);
-  if (into.length > limit) throw malformed(`more than ${limit} floats in field ${f.field}`);
+    for (let i = 0; i < f.bytes.length; i += width) into.push(width === 4 ? v.getFloat32(i, true) : v.getFloat64(i, true));
+  } else throw malformed(`field ${f.field} should hold ${what}`);
+  if (into.length > limit) throw malformed(`more than ${limit} ${what} in field ${f.field}`);
 }
 
-/** Repeated doubles, packed or not. */
-export function readDoubles(f: Field, into: number[], limit: number): void {
-  if (f.wire === WIRE_FIXED64) { into.push(f.value); }
-  else if (f.bytes) {
-    if (f.bytes.length % 8 !== 0) throw malformed(`packed doubles in field ${f.field} are not a multiple of 8 bytes`);
-    if (into.length + f.bytes.length / 8 > limit) throw malformed(`more than ${limit} doubles in field ${f.field}`);
-    const v = new DataView(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength);
-    for (let i = 0; i < f.bytes.length; i += 8) into.push(v.getFloat64(i, true));
-  } else throw malformed(`field ${f.field} should hold doubles`);
-  if (into.length > limit) throw malformed(`more than ${limit} doubles in field ${f.field}`);
-}
+export function readFloats(f: Field, into: number[], limit: number): void { readFixed(f, into, limit, 4); }
+export function readDoubles(f: Field, into: number[], limit: number): void { readFixed(f, into, limit, 8); }

@@ -23,7 +23,7 @@ export function elementCount(t: OnnxTensor): number {
   return n;
 }
 
-const ELEMENT_BYTES: Record<number, number> = { [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.INT64]: 8, [DT.INT32]: 4, [DT.FLOAT16]: 2 };
+const ELEMENT_BYTES: Record<number, number> = { [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.INT64]: 8, [DT.INT32]: 4 };
 
 function externalBytes(t: OnnxTensor, reader: ExternalDataReader | undefined, expected: number): Uint8Array {
   const e = t.externalData;
@@ -63,29 +63,14 @@ export function floatValues(t: OnnxTensor, external?: ExternalDataReader, memory
       case DT.DOUBLE: for (let i = 0; i < n; i++) out[i] = v.getFloat64(i * 8, true); break;
       case DT.INT32: for (let i = 0; i < n; i++) out[i] = v.getInt32(i * 4, true); break;
       case DT.INT64: for (let i = 0; i < n; i++) out[i] = Number(v.getBigInt64(i * 8, true)); break;
-      case DT.FLOAT16: for (let i = 0; i < n; i++) out[i] = half(v.getUint16(i * 2, true)); break;
     }
     return out;
   }
   const list = t.dataType === DT.FLOAT ? t.floatData : t.dataType === DT.DOUBLE ? t.doubleData
     : t.dataType === DT.INT64 ? t.int64Data : t.int32Data;
-  if (t.dataType === DT.FLOAT16) {
-    if (t.int32Data.length !== n) throw malformed(`tensor ${describe(t.name)} has dims [${t.dims.join(', ')}] (${n} values) but holds ${t.int32Data.length}`);
-    t.int32Data.forEach((h, i) => { out[i] = half(h); });
-    return out;
-  }
   if (list.length !== n) throw malformed(`tensor ${describe(t.name)} has dims [${t.dims.join(', ')}] (${n} values) but holds ${list.length}`);
   out.set(list);
   return out;
-}
-
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
 /** The tensor a Constant node produces (value, value_float(s), value_int(s)), or null for other attributes. */

@@ -86,6 +86,33 @@ describe('Keras 3 .keras', () => {
   });
 });
 
+describe('Keras 3 functional chain (.keras, stored entries)', () => {
+  const file = path.join(FIXTURES, 'keras3_functional.keras');
+  const e = expected['keras3_functional.keras']!;
+
+  it('predicts, with the chain followed through keras_history', async () => {
+    const m = await loadModel(file);
+    expect(m.layers.map((l) => l.name)).toEqual(['dense', 'dropout', 'dense_1']);
+    expect(m.toDescription().layers[1]!.config.seed).toBe(3);
+    expectClose(m.predictSync(e.input).dataSync(), e.output.flat(), 1e-5, 'functional predictions');
+  });
+
+  it('reads a serialized loss, metrics and RMSprop\'s per-slot state layout', async () => {
+    const m = await loadModel(file);
+    const d = m.toDescription({ includeOptimizer: true });
+    expect(d.training).toMatchObject({ loss: 'mean_squared_error', metrics: ['mae'], optimizerConfig: { className: 'RMSProp', config: { momentum: 0.5 } } });
+    const opt = e.optimizer as { iterations: number; dense_1_bias_velocity: number[]; dense_1_bias_momentum: number[] };
+    expect(optimizerEntry(m, 'iter')[0]).toBe(opt.iterations);
+    expectClose(optimizerEntry(m, 'dense_1/bias/velocity'), opt.dense_1_bias_velocity, 0, 'velocity');
+    expectClose(optimizerEntry(m, 'dense_1/bias/momentum'), opt.dense_1_bias_momentum, 0, 'momentum');
+  });
+
+  it('parsing has a deadline', async () => {
+    const err = await refusal(file, { timeoutMs: 1 });
+    expect(err.code).toBe('ERR_TIMEOUT');
+  });
+});
+
 describe('legacy HDF5 .h5 (tf.keras 2, functional chain)', () => {
   const file = path.join(FIXTURES, 'keras2_functional.h5');
   const e = expected['keras2_functional.h5']!;
