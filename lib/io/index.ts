@@ -6,7 +6,7 @@ import type { ModelDescription } from './description';
 import { artifactsToDescription, artifactsToModelJSON, descriptionToArtifacts, type LoadOptions, type ModelArtifacts } from './format';
 import { loadDescription, saveArtifacts } from './files';
 import { fetchArtifacts, isHttpUrl } from './http';
-import { isSingleFileModel, isSingleFileTarget, loadForeignDescription, saveForeignDescription, type ForeignLoadOptions, type ModelSource } from './keras/formats';
+import { isSingleFileModel, isSingleFileTarget, keepsOptimizerByDefault, loadForeignDescription, saveForeignDescription, type ForeignLoadOptions, type ModelSource } from './keras/formats';
 import { descriptionToOnnx, type OnnxExportOptions } from './onnx';
 
 export * from './format';
@@ -104,7 +104,8 @@ function isHandler(v: unknown, method: 'save' | 'load'): v is IOHandler {
  */
 export async function saveModel(model: Sequential, target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
   if (isSingleFileTarget(target)) {
-    const { bytes } = saveForeignDescription(describeModel(model, options), target, options);
+    const desc = describeModel(model, { ...options, includeOptimizer: options.includeOptimizer ?? keepsOptimizerByDefault(target) });
+    const { bytes } = saveForeignDescription(desc, target, options);
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', modelTopologyBytes: 0, weightSpecsBytes: 0, weightDataBytes: bytes } };
   }
   const artifacts = toArtifacts(model, options);

@@ -52,10 +52,16 @@ describe('blasnet convert', () => {
     }
   });
 
-  it('refuses to write .keras / .h5 (usage), and names the layer it cannot convert', () => {
-    const r = cli(['convert', path.join(FIXTURES, 'keras2_functional.h5'), path.join(tmp, 'x.keras')]);
+  it('.h5 -> .keras keeps outputs and state; refuses to write .h5 (usage), and names the layer it cannot convert', async () => {
+    const keras = path.join(tmp, 'x.keras');
+    expect(cli(['convert', path.join(FIXTURES, 'keras2_functional.h5'), keras]).status).toBe(0);
+    const e = expected['keras2_functional.h5']!;
+    const m = await loadModel(keras);
+    expectClose(m.predictSync(e.input).dataSync(), e.output.flat(), 1e-5, '.keras copy');
+    expect(m.toDescription({ includeOptimizer: true }).training?.optimizerConfig.className).toBe('SGD');
+    const r = cli(['convert', keras, path.join(tmp, 'x.h5')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/\.keras and \.h5 are read, not written/);
+    expect(r.stderr).toMatch(/legacy \.h5 files are read, not written/);
     const bad = cli(['convert', path.join(FIXTURES, 'refused', 'lambda.keras'), path.join(tmp, 'y')]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/Keras layer "lambda" \(Lambda\)/);

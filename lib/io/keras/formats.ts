@@ -1,4 +1,4 @@
-// Single-file model formats beside the tfjs folder: .keras and .h5 (read), .onnx (read and write).
+// Single-file model formats beside the tfjs folder: .keras and .onnx (read and write), .h5 (read).
 // loadModel, model.save and the CLI dispatch here by extension (or, for bytes, by signature).
 import * as fs from 'fs';
 import * as path from 'path';
@@ -7,6 +7,7 @@ import { checkMemory, defaultMemoryLimit } from '../../limits';
 import type { ModelDescription } from '../description';
 import { descriptionToOnnx, onnxToDescription, type OnnxExportOptions } from '../onnx';
 import { h5ToDescription, kerasToDescription, type KerasLoadOptions } from './index';
+import { descriptionToKeras } from './write';
 import { formatOfBytes, formatOfName, readSource, writeFileAtomic, type ForeignFormat, type ModelSource } from './source';
 
 export { isSingleFileModel, formatOfName, type ModelSource } from './source';
@@ -64,13 +65,18 @@ export function isSingleFileTarget(target: unknown): target is string {
   return typeof target === 'string' && formatOfName(target) !== null;
 }
 
-/** Writes a description to a .onnx file (atomically). .keras and .h5 are import formats. */
+/** Whether a save to `target` keeps the optimizer state unless told otherwise (.keras does, as Keras's save). */
+export function keepsOptimizerByDefault(target: string): boolean {
+  return formatOfName(target) === 'keras';
+}
+
+/** Writes a description to a .onnx or .keras file (atomically). .h5 is read only. */
 export function saveForeignDescription(desc: ModelDescription, target: string, options: OnnxExportOptions = {}): { bytes: number } {
   const format = formatOfName(target);
-  if (format !== 'onnx') {
-    throw new BlasnetError('ERR_UNSUPPORTED', `blasnet reads ${format === 'keras' ? '.keras' : '.h5'} files but does not write them: save to a folder (TensorFlow.js format) or a .onnx file`);
+  if (format === 'h5') {
+    throw new BlasnetError('ERR_UNSUPPORTED', 'blasnet reads legacy Keras .h5 files but does not write them: save to a .keras file, a folder (TensorFlow.js format) or a .onnx file');
   }
-  const bytes = descriptionToOnnx(desc, options);
+  const bytes = format === 'keras' ? descriptionToKeras(desc) : descriptionToOnnx(desc, options);
   writeFileAtomic(target, bytes);
   return { bytes: bytes.length };
 }

@@ -131,7 +131,9 @@ function assemble(plan: ModelPlan, weights: NamedTensor[], trainingConfig: unkno
     const state = optimizerState(vars, plan, training, paths);
     if (state) {
       optimizerWeights = state.tensors;
-      if (state.learningRate !== null && typeof training.optimizerConfig.config.learningRate === 'number') {
+      // The saved variable is float32: it replaces the config's value only when a callback changed it.
+      const lr = training.optimizerConfig.config.learningRate;
+      if (state.learningRate !== null && typeof lr === 'number' && Math.fround(lr) !== Math.fround(state.learningRate)) {
         training.optimizerConfig.config.learningRate = state.learningRate;
       }
     }

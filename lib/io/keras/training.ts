@@ -17,6 +17,10 @@ const LOSSES: Record<string, string> = {
   huber: 'huber', huberloss: 'huber', binarycrossentropy: 'binary_crossentropy', categoricalcrossentropy: 'categorical_crossentropy',
   sparsecategoricalcrossentropy: 'sparse_categorical_crossentropy',
 };
+/** Keras's name of a loss given in any spelling ('binaryCrossentropy', 'mse', 'BinaryCrossentropy'), or null. */
+export function kerasLossName(name: string): string | null {
+  return LOSSES[norm(name)] ?? null;
+}
 const METRICS = new Set(['accuracy', 'acc', 'binaryaccuracy', 'categoricalaccuracy', 'sparsecategoricalaccuracy', 'topkcategoricalaccuracy',
   'mse', 'meansquarederror', 'mae', 'meanabsoluteerror', 'precision', 'recall', 'auc']);
 const OPTIMIZERS: Record<string, string> = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW', rmsprop: 'RMSprop', adagrad: 'Adagrad' };
@@ -91,15 +95,32 @@ export function planTraining(tc: unknown): TrainingDescription | null {
 /** blasnet's slot names per optimizer, and the Keras names (Keras 3 first, then Keras 2) each comes from. */
 function slotNames(t: TrainingDescription): [string, string[]][] {
   const c = t.optimizerConfig.config;
-  switch (t.optimizerConfig.className) {
-    case 'Adam': case 'AdamW': return [['m', ['momentum', 'm']], ['v', ['velocity', 'v']], ...(c.amsgrad ? [['vhat', ['velocity_hat', 'vhat']] as [string, string[]]] : [])];
-    case 'SGD': return typeof c.momentum === 'number' && c.momentum > 0 ? [['momentum', ['momentum']]] : [];
-    case 'RMSprop': return [['velocity', ['velocity', 'rms']],
+  switch (norm(t.optimizerConfig.className)) {
+    case 'adam': case 'adamw': return [['m', ['momentum', 'm']], ['v', ['velocity', 'v']], ...(c.amsgrad ? [['vhat', ['velocity_hat', 'vhat']] as [string, string[]]] : [])];
+    case 'sgd': return typeof c.momentum === 'number' && c.momentum > 0 ? [['momentum', ['momentum']]] : [];
+    case 'rmsprop': return [['velocity', ['velocity', 'rms']],
       ...(typeof c.momentum === 'number' && c.momentum > 0 ? [['momentum', ['momentum']] as [string, string[]]] : []),
       ...(c.centered ? [['average_gradient', ['average_gradient', 'mg']] as [string, string[]]] : [])];
-    case 'Adagrad': return [['accumulator', ['accumulator']]];
+    case 'adagrad': return [['accumulator', ['accumulator']]];
     default: return [];
   }
+}
+
+/**
+ * Keras 3's order of optimizer slot variables over the trainable weights, as [weight index, blasnet slot]:
+ * Adam and AdamW create momentum and velocity per weight, then (amsgrad) the velocity maxima; the others
+ * create each slot for all weights before the next slot.
+ */
+export function kerasSlotOrder(t: TrainingDescription, weights: number): [number, string][] {
+  const slots = slotNames(t).map(([s]) => s);
+  const out: [number, string][] = [];
+  if (['adam', 'adamw'].includes(norm(t.optimizerConfig.className))) {
+    for (let p = 0; p < weights; p++) out.push([p, 'm'], [p, 'v']);
+    if (slots.includes('vhat')) for (let p = 0; p < weights; p++) out.push([p, 'vhat']);
+  } else {
+    for (const s of slots) for (let p = 0; p < weights; p++) out.push([p, s]);
+  }
+  return out;
 }
 
 export interface SavedVariable { name: string | null; shape: number[]; data: Float64Array }
@@ -144,17 +165,11 @@ export function optimizerState(vars: SavedVariable[], plan: ModelPlan, t: Traini
     if (rest.length !== slots.length * trainable.length) {
       throw new BlasnetError('ERR_FORMAT', `Invalid Keras model: the optimizer state has ${rest.length} slot variables but ${t.optimizerConfig.className} over ${trainable.length} trainable weights keeps ${slots.length * trainable.length}`);
     }
-    // Keras 3 creates Adam's slots per variable (m, v, m, v, ...) and the others per slot (all m, then all v).
-    const fits = (interleaved: boolean) => rest.every((v, i) => {
-      const p = interleaved ? trainable[Math.floor(i / slots.length)]! : trainable[i % trainable.length]!;
-      return v.data.length === p.shape.reduce((a, b) => a * b, 1);
-    });
-    const adam = t.optimizerConfig.className === 'Adam' || t.optimizerConfig.className === 'AdamW';
-    const interleaved = adam && !t.optimizerConfig.config.amsgrad ? fits(true) || !fits(false) : !fits(false);
+    const order = kerasSlotOrder(t, trainable.length);
     rest.forEach((v, i) => {
-      const [p, s] = interleaved ? [trainable[Math.floor(i / slots.length)]!, slots[i % slots.length]!]
-        : [trainable[i % trainable.length]!, slots[Math.floor(i / trainable.length)]!];
-      state.set(`${p.key}/${s[0]}`, checkShape(v, p.shape, `${p.key}/${s[0]}`));
+      const [param, slot] = order[i]!;
+      const p = trainable[param]!;
+      state.set(`${p.key}/${slot}`, checkShape(v, p.shape, `${p.key}/${slot}`));
     });
   }
   const tensors: NamedTensor[] = [{ name: 'iter', shape: [], data: Float32Array.of(iterVar.data[0]!) }];
