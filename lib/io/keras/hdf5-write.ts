@@ -2,6 +2,7 @@
 // little-endian float32 / int64 datasets, no attributes. Written from the HDF5 file format specification
 // in its most widely read form: superblock version 0, version 1 object headers, and groups as symbol
 // tables (a version 1 B-tree of symbol table nodes over a local heap of names).
+import { Growable } from '../onnx/growable';
 
 const UNDEF = 0xffffffffffffffffn;
 /** Symbol table node capacity is 2 * LEAF_K entries; a group's B-tree has up to 2 * INTERNAL_K nodes. */
@@ -11,28 +12,18 @@ const INTERNAL_K = 64;
 export type H5Value = { isDataset: true; kind: 'float32'; shape: number[]; data: Float32Array } | { isDataset: true; kind: 'int64'; shape: number[]; data: number[] };
 export interface H5WriteGroup { [name: string]: H5WriteGroup | H5Value }
 
-class Out {
-  private buf = new Uint8Array(4096);
-  len = 0;
-  private grow(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
+class Out extends Growable {
+  constructor() { super(4096); }
   /** Reserves n zero bytes (8-byte aligned start) and returns their address. */
   alloc(n: number): number {
     const pad = (8 - (this.len % 8)) % 8;
-    this.grow(pad + n);
+    this.reserve(pad + n);
     this.len += pad;
     const at = this.len;
     this.len += n;
     return at;
   }
   view(): DataView { return new DataView(this.buf.buffer, 0, this.len); }
-  bytes(): Uint8Array { return this.buf.slice(0, this.len); }
   set(at: number, data: Uint8Array): void { this.buf.set(data, at); }
 }
 
@@ -182,5 +173,5 @@ export function writeHdf5(root: H5WriteGroup): Uint8Array {
   v.setUint32(sb + 72, 1, true);
   u64(v, sb + 80, tree);
   u64(v, sb + 88, heap);
-  return out.bytes();
+  return out.finish();
 }

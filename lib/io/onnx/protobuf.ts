@@ -2,6 +2,7 @@
 // fields. Written from the wire-format specification. The reader trusts nothing: every length is checked
 // against the bytes left, nesting is bounded, and 64-bit integers beyond 2^53 are refused rather than rounded.
 import { BlasnetError } from '../../errors';
+import { Growable } from './growable';
 
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
@@ -13,18 +14,7 @@ function malformed(message: string): BlasnetError {
 }
 
 /** Appends fields to a growing buffer. Nested messages are encoded first and written as bytes. */
-export class ProtoWriter {
-  private buf = new Uint8Array(256);
-  private len = 0;
-
-  private reserve(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
+export class ProtoWriter extends Growable {
 
   private rawVarint(v: number): void {
     if (!Number.isSafeInteger(v)) throw new BlasnetError('ERR_INVALID_ARG', `Cannot encode ${v} as a protobuf integer`);
@@ -81,7 +71,6 @@ export class ProtoWriter {
     return this.bytes(field, data);
   }
 
-  finish(): Uint8Array { return this.buf.slice(0, this.len); }
 }
 
 export interface Field {
