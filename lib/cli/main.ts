@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `blasnet` command: demo, train, evaluate, predict, summary, convert, info.
+// The `blasnet` command: demo, train, evaluate, predict, summary, convert, serve, info.
 // Errors are one line on stderr (exit 1 for files and data, 2 for usage); --verbose adds the stack.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,6 +9,7 @@ import { CliError } from './errors';
 import { train, evaluate, predict, summary, info, type Print } from './commands';
 import { demo } from './demo';
 import { registerConvert } from './convert';
+import { registerServe } from './serve';
 import type { Task } from './model-info';
 
 const print: Print = (line) => { process.stdout.write(line + '\n'); };
@@ -130,6 +131,7 @@ export function buildProgram(): Command {
     .action(async (dir: string) => { await summary(dir, print); });
 
   registerConvert(program, print);
+  registerServe(program);
 
   program.command('info')
     .description('the engine in use, OpenBLAS core and threads, Node and platform')
