@@ -88,6 +88,24 @@ function removeStaleTemps(parent: string, base: string): void {
   }
 }
 
+/** Writes one file atomically (.onnx, .keras): a synced temporary file beside it, renamed over the target. */
+export function writeFileAtomic(target: string, data: Uint8Array): void {
+  const file = path.resolve(target.startsWith('file://') ? target.slice('file://'.length) : target);
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.blasnet-tmp-${process.pid}-${Date.now()}`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    if (exists(file) && !fs.statSync(file).isFile()) throw new BlasnetError('ERR_IO', `Cannot save to ${file}: it exists and is not a file`);
+    writeFileSynced(tmp, data);
+    fs.renameSync(tmp, file);
+    fsyncDir(dir);
+  } catch (err) {
+    try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
+    if (err instanceof BlasnetError) throw err;
+    throw ioError(`Cannot save the model to ${file}`, err);
+  }
+}
+
 /** Writes artifacts as dir/model.json + dir/weights.bin, atomically replacing any model already there. */
 export function saveArtifacts(artifacts: ModelArtifacts, target: string): { modelJson: string; weights: string; bytes: number } {
   const dir = resolveModelDir(target, 'save path');

@@ -8,7 +8,8 @@ import type { ModelDescription } from '../description';
 import { descriptionToOnnx, onnxToDescription, type OnnxExportOptions } from '../onnx';
 import { h5ToDescription, kerasToDescription, type KerasLoadOptions } from './index';
 import { descriptionToKeras } from './write';
-import { formatOfBytes, formatOfName, readSource, writeFileAtomic, type ForeignFormat, type ModelSource } from './source';
+import { writeFileAtomic } from '../files';
+import { formatOfBytes, formatOfName, readSource, type ForeignFormat, type ModelSource } from './source';
 
 export { isSingleFileModel, formatOfName, type ModelSource } from './source';
 

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BlasnetError, describe } from '../../errors';
 import { checkMemory } from '../../limits';
-import { fetchBytes } from '../http';
+import { fetchBytes, isHttpUrl } from '../http';
 
 export type ModelSource = string | Uint8Array | ArrayBuffer;
 export type ForeignFormat = 'keras' | 'h5' | 'onnx';
@@ -15,10 +15,6 @@ export interface SourceBytes {
   dir: string | null;
   /** How the source is named in messages. */
   label: string;
-}
-
-export function isHttpUrl(v: unknown): boolean {
-  return typeof v === 'string' && /^https?:\/\//i.test(v);
 }
 
 /** The format a path or URL names by its extension, or null (a model directory, model.json, ...). */
@@ -62,6 +58,11 @@ export async function readSource(source: ModelSource, limit: number): Promise<So
     throw new BlasnetError('ERR_INVALID_ARG', `Expected a path, URL, Buffer or ArrayBuffer for the model but received ${describe(source)}`);
   }
   if (isHttpUrl(source)) return { bytes: await fetchBytes(source, limit, 'the model'), dir: null, label: source };
+  return readLocalFile(source, limit);
+}
+
+/** A path or file:// URL: its size is checked before it is read. */
+function readLocalFile(source: string, limit: number): SourceBytes {
   let p = source.startsWith('file://') ? source.slice('file://'.length) : source;
   if (p.includes('\0')) throw new BlasnetError('ERR_INVALID_ARG', 'Expected a model path without NUL characters');
   p = path.resolve(p);
@@ -75,33 +76,5 @@ export async function readSource(source: ModelSource, limit: number): Promise<So
     return { bytes: fs.readFileSync(p), dir: path.dirname(p), label: p };
   } catch (err) {
     throw new BlasnetError('ERR_IO', `Cannot read ${p}: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-/** Writes a file atomically: a synced temporary file beside it, renamed over the target. */
-export function writeFileAtomic(target: string, data: Uint8Array): void {
-  const file = path.resolve(target.startsWith('file://') ? target.slice('file://'.length) : target);
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.blasnet-tmp-${process.pid}-${Date.now()}`);
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    if (fs.existsSync(file) && !fs.statSync(file).isFile()) throw new BlasnetError('ERR_IO', `Cannot save to ${file}: it exists and is not a file`);
-    const fd = fs.openSync(tmp, 'w', 0o644);
-    try {
-      let off = 0;
-      while (off < data.byteLength) off += fs.writeSync(fd, data, off, data.byteLength - off);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-    try {
-      const dfd = fs.openSync(dir, 'r');
-      try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
-    } catch { /* directories cannot be synced on every platform; the rename is still atomic */ }
-  } catch (err) {
-    try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
-    if (err instanceof BlasnetError) throw err;
-    throw new BlasnetError('ERR_IO', `Cannot save the model to ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
