@@ -23,7 +23,7 @@ export function elementCount(t: OnnxTensor): number {
   return n;
 }
 
-const ELEMENT_BYTES: Record<number, number> = { [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.INT64]: 8, [DT.INT32]: 4 };
+const ELEMENT_BYTES: Record<number, number> = { [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.INT64]: 8, [DT.INT32]: 4, [DT.BOOL]: 1 };
 
 function externalBytes(t: OnnxTensor, reader: ExternalDataReader | undefined, expected: number): Uint8Array {
   const e = t.externalData;
@@ -44,12 +44,12 @@ function externalBytes(t: OnnxTensor, reader: ExternalDataReader | undefined, ex
   return reader(location, offset, expected);
 }
 
-/** The tensor's values as float32 (float, double, int32 and int64 tensors), checked against its dims. */
+/** The tensor's values as float32 (float, double, int32, int64 and bool tensors), checked against its dims. */
 export function floatValues(t: OnnxTensor, external?: ExternalDataReader, memoryLimit?: number): Float32Array {
   const n = elementCount(t);
   checkMemory(n * 4, `ONNX tensor ${describe(t.name)}`, memoryLimit);
   const size = ELEMENT_BYTES[t.dataType];
-  if (size === undefined) throw new BlasnetError('ERR_UNSUPPORTED', `ONNX tensor ${describe(t.name)} has data type ${t.dataType}; blasnet reads float, double, int32 and int64 tensors`);
+  if (size === undefined) throw new BlasnetError('ERR_UNSUPPORTED', `ONNX tensor ${describe(t.name)} has data type ${t.dataType}; blasnet reads float, double, int32, int64 and bool tensors`);
   let raw = t.rawData;
   if (t.dataLocation === 1) raw = externalBytes(t, external, n * size);
   const out = new Float32Array(n);
@@ -63,9 +63,11 @@ export function floatValues(t: OnnxTensor, external?: ExternalDataReader, memory
       case DT.DOUBLE: for (let i = 0; i < n; i++) out[i] = v.getFloat64(i * 8, true); break;
       case DT.INT32: for (let i = 0; i < n; i++) out[i] = v.getInt32(i * 4, true); break;
       case DT.INT64: for (let i = 0; i < n; i++) out[i] = Number(v.getBigInt64(i * 8, true)); break;
+      case DT.BOOL: for (let i = 0; i < n; i++) out[i] = v.getUint8(i) === 0 ? 0 : 1; break;
     }
     return out;
   }
+  // Bool values live in int32_data when not raw (as int32, uint8 and the other small types do).
   const list = t.dataType === DT.FLOAT ? t.floatData : t.dataType === DT.DOUBLE ? t.doubleData
     : t.dataType === DT.INT64 ? t.int64Data : t.int32Data;
   if (list.length !== n) throw malformed(`tensor ${describe(t.name)} has dims [${t.dims.join(', ')}] (${n} values) but holds ${list.length}`);

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, BlasnetError } from '../../../lib';
-import { encodeModel, encodeTensor, type NodeSpec } from '../../../lib/io/onnx/model';
+import { DT, encodeModel, encodeTensor, type NodeSpec } from '../../../lib/io/onnx/model';
 import { ProtoWriter } from '../../../lib/io/onnx/protobuf';
 import { FIXTURES, expectedOutputs, expectClose } from '../../helpers/formats';
 
@@ -91,6 +91,32 @@ describe('unsupported and hostile ONNX graphs', () => {
       { op: 'Relu', inputs: ['z'], outputs: ['y'], name: 'relu' },
     ]));
     expectClose(m.predictSync([[1, 1, 1], [-1, 0, 0]]).dataSync(), [9.5, 11.5, 0, 0], 1e-6);
+  });
+
+  it('Dropout (inference), Flatten, Cast, Reshape of the batch and Identity vanish; their training or reshaping forms are refused', async () => {
+    // torch.onnx.export in TrainingMode.PRESERVE writes Dropout(x, ratio, training_mode) with a bool training_mode.
+    const bool = (name: string, v: number) => new ProtoWriter().int(2, DT.BOOL).string(8, name).bytes(9, Uint8Array.of(v));
+    const chain = (o: { training?: number; shape?: number[]; flattenAxis?: number } = {}) => graph([
+      { op: 'Gemm', inputs: ['x', 'W', 'B'], outputs: ['h'], name: 'fc' },
+      { op: 'Dropout', inputs: ['h', 'ratio', 'training'], outputs: ['d'], name: 'drop' },
+      { op: 'Flatten', inputs: ['d'], outputs: ['f'], name: 'flat', attributes: { axis: { int: o.flattenAxis ?? 1 } } },
+      { op: 'Cast', inputs: ['f'], outputs: ['c'], name: 'cast', attributes: { to: { int: DT.FLOAT } } },
+      { op: 'Reshape', inputs: ['c', 'shape'], outputs: ['r'], name: 'reshape' },
+      { op: 'Identity', inputs: ['r'], outputs: ['y'], name: 'out' },
+    ], { initializers: [W, B, encodeTensor('ratio', [], [0.3]), bool('training', o.training ?? 0), encodeTensor('shape', [(o.shape ?? [-1, 2]).length], o.shape ?? [-1, 2], DT.INT64)] });
+    const m = await loadModel(chain());
+    expect(m.layers.map((l) => l.getClassName())).toEqual(['Dense']);
+    expectClose(m.predictSync([[1, 1, 1], [-1, 0, 2]]).dataSync(), [9.5, 11.5, 9.5, 9.5], 1e-6);
+    const cases: [Buffer, RegExp][] = [
+      [chain({ training: 1 }), /^ONNX op "Dropout" \(Dropout node "drop"\) is not supported: training_mode = true/],
+      [chain({ shape: [-1, 1, 2] }), /^ONNX op "Reshape" \(Reshape node "reshape"\) is not supported: a reshape to \[-1, 1, 2\]/],
+      [chain({ flattenAxis: 0 }), /^ONNX op "Flatten" \(Flatten node "flat"\) is not supported: axis 0/],
+    ];
+    for (const [bytes, message] of cases) {
+      const err = await refusal(bytes);
+      expect(err.message).toMatch(message);
+      expect(err.code).toBe('ERR_UNSUPPORTED');
+    }
   });
 
   it('an op blasnet does not compute is one ERR_UNSUPPORTED naming it', async () => {
