@@ -1,4 +1,4 @@
-// `blasnet convert` between the formats, and summary / predict on every format, through the built CLI.
+// `blasnet convert` between the formats, and summary / predict / evaluate on every format, through the built CLI.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -31,7 +31,7 @@ describe('blasnet convert', () => {
     expect((await loadModel(folder)).toDescription({ includeOptimizer: true }).optimizerWeights.length).toBeGreaterThan(0);
   });
 
-  it('.h5 -> .onnx, and summary and predict read .h5, .keras and .onnx directly', () => {
+  it('.h5 -> .onnx, and summary, predict and evaluate read .h5, .keras and .onnx directly', () => {
     const h5 = path.join(FIXTURES, 'keras2_functional.h5');
     const onnx = path.join(tmp, 'f.onnx');
     expect(cli(['convert', h5, onnx]).status).toBe(0);
@@ -45,6 +45,16 @@ describe('blasnet convert', () => {
       expect(header).toEqual(['class', 'p_0', 'p_1']);
       expectClose(rows.map((row) => row[2]!), e.output.flat(), 1e-5, `predict ${path.basename(model)}`);
     }
+    // evaluate: the labels are the expected classes, so accuracy is 1 and the loss is the mean cross-entropy of expected.
+    const labelled = path.join(tmp, 'labelled.csv');
+    fs.writeFileSync(labelled, 'a,b,c,d,y\n' + e.input.map((r, i) => [...r, e.output[i]![0]! > 0.5 ? 1 : 0].join(',')).join('\n') + '\n');
+    const bce = -e.output.reduce((s, [p]) => s + Math.log(p! > 0.5 ? p! : 1 - p!), 0) / e.output.length;
+    for (const model of [h5, onnx]) {
+      const r = cli(['evaluate', model, labelled, '--label', 'y']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^loss: ${bce.toFixed(4)} - accuracy: 1\\.0000 \\(${e.input.length} rows`));
+    }
+    expect(cli(['evaluate', onnx, labelled]).stderr).toMatch(/does not name its label column: pass --label/);
     for (const model of [h5, onnx, path.join(FIXTURES, 'keras3_mlp.keras'), path.join(FIXTURES, 'skl2onnx_mlpregressor.onnx')]) {
       const r = cli(['summary', model]);
       expect(r.status, r.stderr).toBe(0);
