@@ -32,5 +32,6 @@ export { loadLayersModel, loadModel, fromArtifacts } from './io';
 export type { SaveOptions, SaveResult, ModelArtifacts, LoadOptions, IOHandler } from './io';
 export { setEngine, engineInfo, setNumThreads, getEngine } from './engine';
 export type { EngineInfo } from './engine/types';
+export * as jobs from './jobs';
 export { BlasnetError } from './errors';
 export type { ErrorCode } from './errors';

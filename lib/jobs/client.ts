@@ -56,6 +56,8 @@ export class JobQueue {
     const { Queue: BullQueue } = bullmq();
     const queue = new BullQueue(c.queue, { connection: redis, prefix: c.prefix });
     queue.on('error', () => { /* reported by the call that fails */ });
+    // Each job being waited for listens for the queue closing.
+    queue.setMaxListeners(0);
     return new JobQueue(c, queue, redis);
   }
 

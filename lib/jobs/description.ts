@@ -3,6 +3,7 @@
 // before it reaches a queue, and again by the worker that runs it (a job may come from any producer).
 import * as path from 'node:path';
 import { BlasnetError, invalidArg } from '../errors';
+import { layers } from '../index';
 
 export type JobTask = 'classification' | 'regression';
 
@@ -141,6 +142,18 @@ function location(v: unknown, where: string, baseDir: string): string {
   return path.resolve(baseDir, p);
 }
 
+/** An activation name, checked by the library itself (its error lists the valid names). */
+function activation(v: unknown, where: string): string {
+  const name = str(v, where)!;
+  try {
+    layers.activation({ activation: name as 'relu', name: 'job_check' });
+  } catch (err) {
+    if (err instanceof BlasnetError) throw new BlasnetError('ERR_INVALID_ARG', `${where}: ${err.message}`);
+    throw err;
+  }
+  return name;
+}
+
 function layer(v: unknown, where: string): JobLayer {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidArg(where, 'a layer object such as {"type": "dense", "units": 32}', v);
   const type = (v as { type?: unknown }).type;
@@ -149,7 +162,7 @@ function layer(v: unknown, where: string): JobLayer {
   switch (type as JobLayer['type']) {
     case 'dense': {
       const l: JobLayer = { type: 'dense', units: int(o.units, `${where}.units`, 1, 1 << 20) };
-      if (o.activation !== undefined) l.activation = str(o.activation, `${where}.activation`)!;
+      if (o.activation !== undefined) l.activation = activation(o.activation, `${where}.activation`);
       if (o.useBias !== undefined) l.useBias = bool(o.useBias, `${where}.useBias`, true);
       return l;
     }
@@ -157,7 +170,7 @@ function layer(v: unknown, where: string): JobLayer {
       if (typeof o.rate !== 'number' || !(o.rate >= 0 && o.rate < 1)) throw invalidArg(`${where}.rate`, 'a number in [0, 1)', o.rate);
       return { type: 'dropout', rate: o.rate };
     case 'activation':
-      return { type: 'activation', activation: str(o.activation, `${where}.activation`)! };
+      return { type: 'activation', activation: activation(o.activation, `${where}.activation`) };
     case 'leakyReLU': {
       if (o.alpha !== undefined && (typeof o.alpha !== 'number' || !Number.isFinite(o.alpha) || o.alpha < 0)) {
         throw invalidArg(`${where}.alpha`, 'a number >= 0', o.alpha);
@@ -172,7 +185,7 @@ function layer(v: unknown, where: string): JobLayer {
 /**
  * Checks a job description and fills in the defaults. Relative paths are made absolute against
  * `baseDir` (default: the working directory; `blasnet submit` passes the job file's folder).
- * Names that only the engine knows (activations, losses, metrics) are checked when the job is built.
+ * Loss and metric names are checked when the job is built (on the worker).
  */
 export function resolveJob(input: unknown, options: { baseDir?: string } = {}): ResolvedJob {
   const baseDir = options.baseDir ?? process.cwd();
@@ -211,7 +224,7 @@ export function resolveJob(input: unknown, options: { baseDir?: string } = {}): 
   const model: ResolvedJob['model'] = {
     layers: layerList,
     hidden,
-    activation: m.activation === undefined ? 'relu' : str(m.activation, 'job.model.activation')!,
+    activation: m.activation === undefined ? 'relu' : activation(m.activation, 'job.model.activation'),
     from: m.from === undefined ? null : location(m.from, 'job.model.from', baseDir),
   };
 

@@ -12,3 +12,5 @@ export {
 export type { JobState, JobStatus, SubmitOptions, WaitOptions } from './client';
 export type { ConnectionOptions } from './connection';
 export type { WorkerJobResult } from './processor';
+export { tune, saveTuneResult, trialParameters, applyParameter, defaultObjective, PARAMETER_ALIASES } from './tune';
+export type { TuneOptions, TuneResult, Trial, Distribution } from './tune';

@@ -55,7 +55,8 @@ export default async function processJob(job: SandboxedJob, _token?: string, sig
     const { result, model } = await runJob(job.data, {
       signal: cancel.signal,
       resultPath,
-      onEpoch: (p: JobProgress) => job.updateProgress(p as unknown as object),
+      // Where it runs goes with each epoch, so that a status shows which machine and process train it.
+      onEpoch: (p: JobProgress) => job.updateProgress({ ...p, host: os.hostname(), pid: process.pid }),
     });
     model.dispose();
     return { ...result, jobId: id, attempt: job.attemptsMade + 1, host: os.hostname(), pid: process.pid };

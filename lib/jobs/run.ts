@@ -19,6 +19,9 @@ export interface JobProgress {
   epoch: number;
   epochs: number;
   logs: Record<string, number>;
+  /** On a worker: the machine and the process that run the job. */
+  host?: string;
+  pid?: number;
 }
 
 /** A model carried inside a job's result: the tfjs artifacts with the weights in base64. */
@@ -44,8 +47,8 @@ export interface JobResult {
   final: Record<string, number>;
   /** Loss and metrics of the kept model (the best weights with early stopping) on each part of the data. */
   scores: { train: Record<string, number>; validation: Record<string, number> | null };
-  /** Where the model is: a folder, or the model itself. */
-  model: { dir: string } | { inline: InlineModel };
+  /** Where the model is: a folder (result.dir), and/or the model itself (result.return). */
+  model: { dir?: string; inline?: InlineModel };
   durationMs: number;
 }
 
@@ -143,11 +146,11 @@ function toInline(a: ModelArtifacts): InlineModel {
 /** The model a job's result holds or points to. */
 export async function modelFromResult(result: Pick<JobResult, 'model'>): Promise<Sequential> {
   const m = result.model as { dir?: unknown; inline?: InlineModel };
-  if (typeof m?.dir === 'string') return loadModel(m.dir);
   if (m?.inline && typeof m.inline.weightData === 'string') {
     const bytes = Buffer.from(m.inline.weightData, 'base64');
     return fromArtifacts({ ...m.inline, weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
   }
+  if (typeof m?.dir === 'string') return loadModel(m.dir);
   throw new BlasnetError('ERR_FORMAT', 'The job result holds no model (expected model.dir or model.inline)');
 }
 
@@ -238,11 +241,11 @@ export async function runJob(description: unknown, options: RunJobOptions = {}):
     rows: { train: d.trainRows, validation: split },
     parameters: model.countParams(),
     epochs: ran,
-    stoppedEarly: ran < epochs - (history.epoch[0] ?? 0),
+    stoppedEarly: ran < epochs,
     history: h,
     final: Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v[v.length - 1]!])),
     scores: { train, validation },
-    model: { dir: '' },
+    model: {},
     durationMs: 0,
   };
   if (job.result.dir) {
@@ -257,7 +260,7 @@ export async function runJob(description: unknown, options: RunJobOptions = {}):
     } catch (err) {
       throw new BlasnetError('ERR_IO', `Cannot write the job's model to ${dir}: ${(err as Error).message}`, { cause: err });
     }
-    if (job.result.return) result.model = { inline: toInline(model.toArtifacts(saveOpts)) };
+    if (job.result.return) result.model.inline = toInline(model.toArtifacts(saveOpts));
   } else {
     result.model = { inline: toInline(model.toArtifacts(saveOpts)) };
   }
