@@ -52,26 +52,25 @@ export function connect(url: string, extra: RedisOptions = {}): Redis {
   return new IORedis(target, { lazyConnect: true, ...extra });
 }
 
-/** Connects and checks that Redis answers, or fails with an error naming the address. */
-export async function ready(conn: Redis, url: string, timeoutMs = 5000): Promise<void> {
+/** Connects and checks that Redis answers, or fails at the first connection error (or after timeoutMs) with an error naming the address. */
+export async function ready(conn: Redis, url: string, timeoutMs = 10_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  let lastError: Error | null = null;
-  const onError = (err: Error): void => { lastError = err; };
-  conn.on('error', onError);
+  let onError: ((err: Error) => void) | undefined;
   try {
     await Promise.race([
       (async () => { if (conn.status === 'wait') await conn.connect(); await conn.ping(); })(),
       new Promise((_, reject) => {
+        onError = reject;
+        conn.on('error', onError);
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
       }),
     ]);
   } catch (err) {
-    const why = (lastError as Error | null)?.message ?? (err as Error).message;
     conn.disconnect();
-    throw new BlasnetError('ERR_IO', `Cannot reach Redis at ${safeUrl(url)}: ${why}`, { cause: err });
+    throw new BlasnetError('ERR_IO', `Cannot reach Redis at ${safeUrl(url)}: ${(err as Error).message}`, { cause: err });
   } finally {
     clearTimeout(timer);
-    conn.off('error', onError);
+    if (onError) conn.off('error', onError);
   }
 }
 

@@ -90,3 +90,54 @@ export async function startRedis(options: { tcp?: boolean } = {}): Promise<Redis
     }
   }
 }
+
+/** A command running in the background (a worker), with what it prints. */
+export interface Background {
+  proc: ChildProcess;
+  /** Every line it printed so far (stdout and stderr). */
+  lines: string[];
+  /** Resolves with the first line (already printed or to come) that matches. */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
+  exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after 15 s. */
+  stop(): Promise<void>;
+}
+
+/** Runs a shell command line in the background; `exec` makes the command itself the process signals go to. */
+export function backgroundCommand(script: string, cwd: string, env: NodeJS.ProcessEnv): Background {
+  const proc = spawn('bash', ['-c', `exec ${script}`], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
+  let carry = '';
+  const onData = (d: Buffer): void => {
+    carry += d.toString();
+    const parts = carry.split('\n');
+    carry = parts.pop()!;
+    for (const l of parts) {
+      lines.push(l);
+      for (const w of [...waiters]) if (w.re.test(l)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(l); }
+    }
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return {
+    proc, lines, exited,
+    waitFor(re, timeoutMs = 60_000) {
+      const found = lines.find((l) => re.test(l));
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`${script}: no line matching ${re} within ${timeoutMs} ms; it printed:\n${lines.join('\n')}`)), timeoutMs);
+        waiters.push({ re, resolve: (l) => { clearTimeout(t); resolve(l); } });
+        void exited.then((code) => reject(new Error(`${script} exited (${code}) before printing ${re}:\n${lines.join('\n')}`)));
+      });
+    },
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}

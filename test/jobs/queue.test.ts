@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../lib';
 import { getEngine } from '../../lib/engine';
 import { redisMissing, startRedis, type RedisServer } from '../helpers/redis';
-import { spawnWorkers, spawnWorker, ROOT, type WorkerProcess } from './workers';
+import { spawnWorkers, spawnWorker, writeSlowTable, SLOW_ROWS, ROOT, type WorkerProcess } from './workers';
 
 const IRIS = path.join(ROOT, 'data', 'iris.csv');
 const engine = getEngine().name;
@@ -19,21 +19,6 @@ const missing = redisMissing();
 function bits(m: { getWeights(): { dataSync(): Float32Array }[] }): string[] {
   return m.getWeights().map((w) => Buffer.from(w.dataSync().buffer, w.dataSync().byteOffset, w.dataSync().byteLength).toString('hex'));
 }
-
-/** A numeric table big enough that an epoch takes a noticeable time on this engine. */
-export function writeSlowTable(file: string, rows: number, cols = 32): void {
-  let s = 1;
-  const r = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
-  const out = [[...Array(cols).keys()].map((i) => `f${i}`).join(',') + ',label'];
-  for (let i = 0; i < rows; i++) {
-    const x = Array.from({ length: cols }, r);
-    out.push(`${x.map((v) => v.toFixed(4)).join(',')},${x[0]! + x[1]! > 1 ? 1 : 0}`);
-  }
-  fs.writeFileSync(file, out.join('\n') + '\n');
-}
-
-/** Rows for a slow table: the TypeScript engine is about ten times slower than the native one. */
-export const SLOW_ROWS = engine === 'native' ? 4000 : 400;
 
 describe.skipIf(missing)(`job queue: worker processes on one Redis (${engine} engine)${missing ? ` - skipped: ${missing}` : ''}`, () => {
   let redis: RedisServer;

@@ -1,56 +1,19 @@
 // Worker processes for the job tests: `blasnet worker` from the built CLI (dist/), as users run it.
 // They inherit BLASNET_ENGINE, so each engine's pass tests its own workers.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { getEngine } from '../../lib/engine';
+import { backgroundCommand, type Background } from '../helpers/redis';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 
-export interface WorkerProcess {
-  proc: ChildProcess;
-  /** Every line it printed so far. */
-  lines: string[];
-  /** Resolves with the first line (already printed or to come) that matches. */
-  waitFor(re: RegExp, timeoutMs?: number): Promise<string>;
-  exited: Promise<number | null>;
-  stop(): Promise<void>;
-}
+export type WorkerProcess = Background;
 
 export function spawnWorker(args: string[]): WorkerProcess {
-  const proc = spawn(process.execPath, [CLI, 'worker', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
-  const lines: string[] = [];
-  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
-  let carry = '';
-  const onData = (d: Buffer): void => {
-    carry += d.toString();
-    const parts = carry.split('\n');
-    carry = parts.pop()!;
-    for (const l of parts) {
-      lines.push(l);
-      for (const w of [...waiters]) if (w.re.test(l)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(l); }
-    }
-  };
-  proc.stdout!.on('data', onData);
-  proc.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return {
-    proc, lines, exited,
-    waitFor(re, timeoutMs = 60_000) {
-      const found = lines.find((l) => re.test(l));
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`worker ${proc.pid}: no line matching ${re} within ${timeoutMs} ms; it printed:\n${lines.join('\n')}`)), timeoutMs);
-        waiters.push({ re, resolve: (l) => { clearTimeout(t); resolve(l); } });
-      });
-    },
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+  const quoted = [process.execPath, CLI, 'worker', ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  return backgroundCommand(quoted, ROOT, process.env);
 }
 
 export async function spawnWorkers(n: number, args: string[]): Promise<WorkerProcess[]> {
@@ -71,3 +34,18 @@ export function cli(args: string[], options: { cwd?: string; input?: string; tim
 export function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
 }
+
+/** A numeric table big enough that an epoch takes a noticeable time on this engine. */
+export function writeSlowTable(file: string, rows: number, cols = 32): void {
+  let s = 1;
+  const r = (): number => (s = (s * 16807) % 2147483647) / 2147483647;
+  const out = [[...Array(cols).keys()].map((i) => `f${i}`).join(',') + ',label'];
+  for (let i = 0; i < rows; i++) {
+    const x = Array.from({ length: cols }, r);
+    out.push(`${x.map((v) => v.toFixed(4)).join(',')},${x[0]! + x[1]! > 1 ? 1 : 0}`);
+  }
+  fs.writeFileSync(file, out.join('\n') + '\n');
+}
+
+/** Rows for a slow table: the TypeScript engine is about ten times slower than the native one. */
+export const SLOW_ROWS = getEngine().name === 'js' ? 200 : 2000;
