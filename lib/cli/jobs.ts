@@ -105,14 +105,15 @@ export function registerJobCommands(program: Command, print: Print): void {
     .option('--concurrency <n>', 'jobs at a time', int(1, 256), 1)
     .option('--threads <n>', 'BLAS threads per job (default: cores / concurrency)', int(1, 1024))
     .option('--lock-duration <ms>', "how long a job's lock lasts unrenewed: a dead worker's job is retried elsewhere after this", int(1000), 30_000)
+    .option('--allow-path <dir>', 'jobs may read and write only inside this folder (repeatable; URLs stay allowed)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--log-epochs', 'log every epoch of every job')
-    .action(async (o: QueueFlags & { concurrency: number; threads?: number; lockDuration: number; logEpochs?: boolean }, cmd: Command) => {
+    .action(async (o: QueueFlags & { concurrency: number; threads?: number; lockDuration: number; allowPath?: string[]; logEpochs?: boolean }, cmd: Command) => {
       const quiet = Boolean(cmd.optsWithGlobals().quiet);
       const log = (e: WorkerEvent): void => {
         const line = workerLine(e, Boolean(o.logEpochs));
         if (line && (!quiet || e.type === 'error')) (e.type === 'error' ? process.stderr : process.stdout).write(`[${time()}] ${line}\n`);
       };
-      const worker = await startWorker({ redis: o.redis, queue: o.queue, concurrency: o.concurrency, threads: o.threads, lockDurationMs: o.lockDuration, onEvent: log });
+      const worker = await startWorker({ redis: o.redis, queue: o.queue, concurrency: o.concurrency, threads: o.threads, lockDurationMs: o.lockDuration, allowedPaths: o.allowPath, onEvent: log });
       await new Promise<void>((resolve) => {
         let stops = 0;
         const stop = (sig: string): void => {

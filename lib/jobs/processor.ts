@@ -2,12 +2,13 @@
 // time, so training never blocks the worker's event loop and its lock renewal keeps running. A job that
 // cannot succeed (a bad description, a deterministic failure such as a NaN loss) fails at once with
 // UnrecoverableError; only what may pass (I/O, a crash, a lost machine) is retried.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SandboxedJob } from 'bullmq';
 import { setNumThreads, BlasnetError } from '../index';
 import { bullmq, CANCEL_REASON } from './connection';
-import { resolveJob } from './description';
+import { resolveJob, type ResolvedJob } from './description';
 import { runJob, type JobProgress, type JobResult } from './run';
 
 /** Codes of failures that may not recur: those jobs are retried (with backoff); all others fail at once. */
@@ -28,6 +29,34 @@ process.on('disconnect', () => process.exit(1));
 const threads = Number(process.env.BLASNET_JOB_THREADS);
 let threadsSet = false;
 
+const allowed: string[] | null = process.env.BLASNET_JOB_ALLOWED_PATHS ? JSON.parse(process.env.BLASNET_JOB_ALLOWED_PATHS) as string[] : null;
+
+/** The real path of p, or of its deepest existing ancestor joined with the rest (symlinks cannot lead out). */
+function realish(p: string): string {
+  let head = path.resolve(p);
+  const rest: string[] = [];
+  for (;;) {
+    try { return path.join(fs.realpathSync(head), ...rest); } catch { /* not there yet */ }
+    const up = path.dirname(head);
+    if (up === head) return path.join(head, ...rest);
+    rest.unshift(path.basename(head));
+    head = up;
+  }
+}
+
+/** With --allow-path, a job may read and write only inside those folders (anyone who can write to Redis can submit jobs). */
+function checkPaths(job: ResolvedJob): void {
+  if (!allowed) return;
+  const fields: [string, string | null][] = [['job.data.source', job.data.source], ['job.model.from', job.model.from], ['job.result.dir', job.result.dir]];
+  for (const [field, p] of fields) {
+    if (p === null || /^https?:\/\//i.test(p)) continue;
+    const real = realish(p);
+    if (!allowed.some((root) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep))) {
+      throw new BlasnetError('ERR_INVALID_ARG', `${field} ${p} is outside the folders this worker allows (${allowed.join(', ')})`);
+    }
+  }
+}
+
 function failure(err: unknown): Error {
   const { UnrecoverableError } = bullmq();
   if (err instanceof BlasnetError) {
@@ -46,6 +75,7 @@ export default async function processJob(job: SandboxedJob, _token?: string, sig
   try {
     if (!threadsSet && Number.isInteger(threads) && threads >= 1) { setNumThreads(threads); threadsSet = true; }
     const resolved = resolveJob(job.data);
+    checkPaths(resolved);
     const id = String(job.id);
     const resultPath = resolved.result.dir ? path.join(resolved.result.dir, segment(job.queueName), segment(id)) : undefined;
     // Only a cancellation asked for through the queue stops the job; any other abort is BullMQ's business.

@@ -22,6 +22,8 @@ export interface WorkerOptions extends ConnectionOptions {
   stalledIntervalMs?: number;
   /** Times a job may be found stalled before it fails (default 2). */
   maxStalledCount?: number;
+  /** Folders jobs may read data and models from and write results to (default: anywhere this process may). URLs stay allowed. */
+  allowedPaths?: string[];
   /** What happens, for logs (the CLI prints these). */
   onEvent?: (event: WorkerEvent) => void;
 }
@@ -82,6 +84,14 @@ export async function startWorker(options: WorkerOptions = {}): Promise<JobWorke
     throw err;
   }
   const env: NodeJS.ProcessEnv = { ...process.env, BLASNET_JOB_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+  if (options.allowedPaths !== undefined) {
+    if (!Array.isArray(options.allowedPaths) || !options.allowedPaths.every((p) => typeof p === 'string' && p !== '')) {
+      throw invalidArg('allowedPaths', 'an array of folder paths', options.allowedPaths);
+    }
+    env.BLASNET_JOB_ALLOWED_PATHS = JSON.stringify(options.allowedPaths.map((p) => {
+      try { return fs.realpathSync(path.resolve(p)); } catch { throw new BlasnetError('ERR_INVALID_ARG', `allowedPaths: ${p} does not exist`); }
+    }));
+  }
   if (threads < 2) env.BLASNET_JS_WORKERS = '0';
   const { Worker: BullWorker } = bullmq();
   const worker: Worker = new BullWorker(c.queue, file, {

@@ -180,4 +180,32 @@ describe.skipIf(missing)(`job queue: worker processes on one Redis (${engine} en
       await idle.close();
     }
   }, 120_000);
+
+  it('a worker started with --allow-path runs only jobs whose files are inside those folders', async () => {
+    const inside = path.join(tmp, 'allowed');
+    fs.mkdirSync(inside);
+    fs.copyFileSync(IRIS, path.join(inside, 'iris.csv'));
+    fs.symlinkSync(IRIS, path.join(inside, 'link.csv'));
+    const fenced = await jobs.openQueue({ redis: redis.url, queue: 'fenced' });
+    const w = spawnWorker(['--redis', redis.url, '--queue', 'fenced', '--allow-path', inside]);
+    try {
+      await w.waitFor(/worker ready/);
+      const job = (source: string, dir?: string) => ({ data: { source, label: 'label' }, model: { hidden: [4] }, fit: { epochs: 2 }, ...(dir ? { result: { dir } } : {}) });
+      const good = await jobs.submitJob(fenced, job(path.join(inside, 'iris.csv'), path.join(inside, 'models')));
+      expect((await jobs.waitForJob(fenced, good, { timeoutMs: 60_000 })).model.dir).toBe(path.join(inside, 'models', 'fenced', good));
+      for (const [source, dir, field] of [[IRIS, undefined, 'job.data.source'], [path.join(inside, 'link.csv'), undefined, 'job.data.source'],
+        [path.join(inside, 'iris.csv'), path.join(tmp, 'elsewhere'), 'job.result.dir']] as const) {
+        const id = await jobs.submitJob(fenced, job(source, dir), { attempts: 3 });
+        await expect(jobs.waitForJob(fenced, id, { timeoutMs: 60_000 })).rejects.toMatchObject({
+          code: 'ERR_INVALID_ARG', message: expect.stringContaining(`${field} `),
+        });
+        expect((await jobs.getJobStatus(fenced, id)).failedReason).toMatch(/is outside the folders this worker allows/);
+        expect((await jobs.getJobStatus(fenced, id)).attemptsMade).toBe(1);
+      }
+      expect(fs.existsSync(path.join(tmp, 'elsewhere'))).toBe(false);
+    } finally {
+      await w.stop();
+      await fenced.close();
+    }
+  }, 90_000);
 });
