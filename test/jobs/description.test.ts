@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jobs, BlasnetError } from '../../lib';
 import { parseDistribution, parseList, trialTable } from '../../lib/cli/tune';
+import { parseJobJson } from '../../lib/jobs/description';
 
 const ok = { data: { source: 'data/iris.csv', label: 'label' } };
 
@@ -67,6 +68,7 @@ describe('job descriptions', () => {
     fails({ ...ok, data: { ...ok.data, source: 's3://bucket/x.csv' } }, 'ERR_INVALID_ARG', /job\.data\.source/);
     fails({ ...ok, result: { return: false } }, 'ERR_INVALID_ARG', /keeps its model nowhere/);
     fails({ ...ok, extra: 1 }, 'ERR_INVALID_ARG', /Unknown option job\.extra/);
+    expect(() => parseJobJson('{"data": ', 'job.json')).toThrow(/^job\.json: not valid JSON/);
   });
 });
 
@@ -162,6 +164,7 @@ describe('tune parameters', () => {
     expect(parseDistribution('log(1e-4,1e-1)', 'learningRate')).toEqual({ log: [1e-4, 1e-1] });
     expect(parseDistribution('int(16, 128)', 'units')).toEqual({ int: [16, 128] });
     expect(() => parseList('[16,', 'units')).toThrow(/not a JSON list/);
+    expect(() => parseList('', 'units')).toThrow(/expected a list of values/);
     expect(() => parseDistribution('normal(0,1)', 'x')).toThrow(/expected log\(min,max\)/);
     const table = trialTable([{ index: 1, params: { units: 16 }, job: base, jobId: '7', state: 'waiting', progress: null, score: null, result: null, error: null }], null);
     expect(table[0]).toMatch(/^trial\s+job\s+units\s+state\s+epochs\s+score\s+time$/);

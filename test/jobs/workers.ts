@@ -2,9 +2,12 @@
 // They inherit BLASNET_ENGINE, so each engine's pass tests its own workers.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { jobs } from '../../lib';
 import { getEngine } from '../../lib/engine';
-import { backgroundCommand, type Background } from '../helpers/redis';
+import { backgroundCommand, startRedis, type Background, type RedisServer } from '../helpers/redis';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
@@ -49,3 +52,37 @@ export function writeSlowTable(file: string, rows: number, cols = 32): void {
 
 /** Rows for a slow table: the TypeScript engine is about ten times slower than the native one. */
 export const SLOW_ROWS = getEngine().name === 'js' ? 200 : 2000;
+
+export interface QueueFixture {
+  redis: RedisServer;
+  workers: WorkerProcess[];
+  q: jobs.JobQueue;
+  /** A temporary folder, removed after. */
+  tmp: string;
+}
+
+/**
+ * For a describe block: a redis-server, `workers` worker processes on `queue` (with workerArgs) and a client
+ * queue, started before its tests and stopped after. The object is filled in by beforeAll.
+ */
+export function queueFixture(o: { queue: string; workers: number; workerArgs?: string[]; tcp?: boolean }): QueueFixture {
+  const f = { workers: [] } as unknown as QueueFixture;
+  beforeAll(async () => {
+    f.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `blasnet-${o.queue}-`));
+    f.redis = await startRedis({ tcp: o.tcp });
+    f.workers = await spawnWorkers(o.workers, ['--redis', f.redis.url, '--queue', o.queue, ...(o.workerArgs ?? [])]);
+    f.q = await jobs.openQueue({ redis: f.redis.url, queue: o.queue });
+  }, 60_000);
+  afterAll(async () => {
+    await f.q?.close();
+    await Promise.all(f.workers.map((w) => w.stop()));
+    await f.redis?.stop();
+    if (f.tmp) fs.rmSync(f.tmp, { recursive: true, force: true });
+  }, 60_000);
+  return f;
+}
+
+/** A model's weights as hex strings, to compare bit for bit. */
+export function bits(m: { getWeights(): { dataSync(): Float32Array }[] }): string[] {
+  return m.getWeights().map((w) => Buffer.from(w.dataSync().slice().buffer).toString('hex'));
+}
