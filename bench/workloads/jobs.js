@@ -16,7 +16,7 @@ const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const DIGITS = path.join(ROOT, 'data', 'digits8x8.csv');
 
 const SIZES = {
-  full: { jobs: 24, epochs: 20, runs: 3 },
+  full: { jobs: Number(process.env.BJ_JOBS ?? 24), epochs: Number(process.env.BJ_EPOCHS ?? 20), runs: Number(process.env.BJ_RUNS ?? 3) },
   quick: { jobs: 4, epochs: 2, runs: 1 },
 };
 

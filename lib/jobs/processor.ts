@@ -27,6 +27,13 @@ export interface WorkerJobResult extends JobResult {
 process.on('disconnect', () => process.exit(1));
 
 const threads = Number(process.env.BLASNET_JOB_THREADS);
+
+/**
+ * Epochs are reported as they end, but at most this often (and always the last one): each report is a
+ * Redis write and an event every follower reads, which for epochs of a few milliseconds would cost more
+ * than the training. The History in the result has every epoch.
+ */
+export const PROGRESS_INTERVAL_MS = 200;
 let threadsSet = false;
 
 const allowed: string[] | null = process.env.BLASNET_JOB_ALLOWED_PATHS ? JSON.parse(process.env.BLASNET_JOB_ALLOWED_PATHS) as string[] : null;
@@ -82,11 +89,17 @@ export default async function processJob(job: SandboxedJob, _token?: string, sig
     const cancel = new AbortController();
     const onAbort = (): void => { if (signal?.reason === CANCEL_REASON) cancel.abort(CANCEL_REASON); };
     if (signal?.aborted) onAbort(); else signal?.addEventListener('abort', onAbort, { once: true });
+    let lastReport = 0;
     const { result, model } = await runJob(job.data, {
       signal: cancel.signal,
       resultPath,
-      // Where it runs goes with each epoch, so that a status shows which machine and process train it.
-      onEpoch: (p: JobProgress) => job.updateProgress({ ...p, host: os.hostname(), pid: process.pid }),
+      // Where it runs goes with the epoch, so that a status shows which machine and process train it.
+      onEpoch: (p: JobProgress) => {
+        const now = Date.now();
+        if (p.epoch < p.epochs && now - lastReport < PROGRESS_INTERVAL_MS && !cancel.signal.aborted) return;
+        lastReport = now;
+        return job.updateProgress({ ...p, host: os.hostname(), pid: process.pid });
+      },
     });
     model.dispose();
     return { ...result, jobId: id, attempt: job.attemptsMade + 1, host: os.hostname(), pid: process.pid };
