@@ -4,6 +4,7 @@
 // one BLAS thread, as each worker's job gets). Every job's final loss must equal its loop twin's (same
 // seed, same engine, same thread count) before a figure counts. Without redis-server: skipped, with why.
 // Prints one BENCH_RESULT JSON line; report() turns it into the markdown section of the results.
+// BJ_JOBS, BJ_EPOCHS and BJ_RUNS override the full run's sizes (24 jobs, 20 epochs, 3 runs).
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
 const net = require('net');
