@@ -12,18 +12,22 @@
     {
       "target_name": "blasnet",
       "sources": [
-        "native/core/gemm.cc",
         "native/core/activations.cc",
-        "native/core/losses.cc",
-        "native/core/optimizers.cc",
+        "native/core/gemm.cc",
         "native/core/layers.cc",
+        "native/core/layout.cc",
+        "native/core/losses.cc",
         "native/core/net.cc",
+        "native/core/net_passes.cc",
+        "native/core/optimizers.cc",
+        "native/core/regularizers.cc",
         "native/core/row_kernel.cc",
-        "native/addon.cc",
-        "native/binding_args.cc",
-        "native/binding_spec.cc",
-        "native/binding_net.cc",
-        "native/binding_threads.cc"
+        "native/binding/addon.cc",
+        "native/binding/args.cc",
+        "native/binding/blas_threads.cc",
+        "native/binding/calls.cc",
+        "native/binding/net_handle.cc",
+        "native/binding/spec.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

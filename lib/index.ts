@@ -1,18 +1,13 @@
 // blasnet's single public entry: a Keras / TensorFlow.js-style API for dense networks over a native
 // OpenBLAS engine or a pure TypeScript one.
-import { toArtifacts } from './io';
-import { setArtifactsHook } from './model/sequential';
-
-// model.toArtifacts() is implemented by lib/io (importing './io' also registers model.save()).
-setArtifactsHook((m, options) => toArtifacts(m, options));
 export { sequential, Sequential, History } from './model/sequential';
-export type { SequentialArgs, CompileArgs, FitArgs, EvaluateArgs, PredictArgs } from './model/sequential';
+export type { SequentialArgs, CompileArgs, FitArgs, EvaluateArgs, PredictArgs, SaveOptions } from './model/sequential';
 export { layers, Layer, Dense, Activation, LeakyReLU, Dropout, BatchNormalization, LayerNormalization, InputLayer, deserializeLayer } from './model/layers';
 export type {
   LayerArgs, DenseLayerArgs, ActivationLayerArgs, DropoutLayerArgs, BatchNormalizationLayerArgs, LayerNormalizationLayerArgs,
 } from './model/layers';
 export { tensor2d, Tensor, Tensor2D } from './tensor';
-export { setSeed } from './model/random';
+export { setSeed } from './random';
 export { callbacks, Callback, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger, ModelCheckpoint } from './model/callbacks';
 export type { CallbackHooks, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs, ModelCheckpointArgs } from './model/callbacks';
 export { optimizers, Optimizer } from './model/optimizers';
@@ -28,8 +23,8 @@ export type { Initializer, InitializerName } from './model/initializers';
 export type { ActivationName, LossName, OptimizerName } from './model/names';
 export { data } from './data';
 export type { MatrixLike, LabelsLike, TrainTestSplit, TrainTestSplitOptions, CsvData, ReadCsvOptions } from './data';
-export { loadLayersModel, loadModel, fromArtifacts } from './io';
-export type { SaveOptions, SaveResult, ModelArtifacts, LoadOptions, IOHandler } from './io';
+export { loadLayersModel, loadModel, fromArtifacts } from './model/saving';
+export type { SaveResult, ModelArtifacts, LoadOptions, IOHandler } from './io';
 export { setEngine, engineInfo, setNumThreads, getEngine } from './engine';
 export type { EngineInfo } from './engine/types';
 export * as jobs from './jobs';

@@ -1,5 +1,5 @@
 // A minimal tfjs-like tensor: a shape over a Float32Array. Nothing to free; dispose() only marks it.
-import { BlasnetError, describe, invalidArg } from './errors';
+import { BlasnetError, invalidArg } from './errors';
 
 export class Tensor {
   readonly dtype = 'float32' as const;
@@ -107,9 +107,3 @@ export function tensor2d(values: number[][] | number[] | ArrayLike<number>, shap
   }
   return new Tensor2D(arr, s);
 }
-
-export function isTensor(v: unknown): v is Tensor {
-  return v instanceof Tensor;
-}
-
-export { describe as describeValue };

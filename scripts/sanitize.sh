@@ -44,8 +44,9 @@ cp "$OUT/addon/Release/blasnet.node" "$PKG/build/Release/blasnet.node"
 LIBASAN=$(gcc -print-file-name=libasan.so)
 FILES=("$@")
 if [ ${#FILES[@]} -eq 0 ]; then
-  FILES=(test/native-binding.test.ts test/native-agreement.test.ts test/engine-net.test.ts test/engine-gemm.test.ts
-    test/engine-gradcheck.test.ts test/engine-optimizers.test.ts test/robust-fuzz.test.ts test/robust-input.test.ts
+  FILES=(test/engine/native-binding.test.ts test/engine/native-agreement.test.ts test/engine/native-contract.test.ts
+    test/engine/net.test.ts test/engine/gemm.test.ts test/engine/gradcheck.test.ts test/engine/optimizers.test.ts
+    test/engine/agreement.test.ts test/robust-fuzz.test.ts test/robust-input.test.ts
     test/robust-numeric.test.ts test/robust-concurrency.test.ts test/robust-property.test.ts)
 fi
 cd "$PKG"

@@ -8,9 +8,10 @@ import * as tf from '@tensorflow/tfjs';
 import { sequential, layers, setSeed, Sequential, losses, optimizers } from '../lib';
 import { BlasnetError } from '../lib/errors';
 import {
-  artifactsToDescription, descriptionToArtifacts, fromArtifacts, loadDescription, loadLayersModel, saveDescription,
-  toArtifacts, artifactsToModelJSON, type ModelArtifacts, type WeightSpec,
+  artifactsToDescription, descriptionToArtifacts, loadDescription, saveDescription,
+  artifactsToModelJSON, type ModelArtifacts, type WeightSpec,
 } from '../lib/io';
+import { fromArtifacts, loadLayersModel, toArtifacts } from '../lib/model/saving';
 
 let tmp: string;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequential, layers, setSeed, type Sequential } from '../lib';
 import { BlasnetError } from '../lib/errors';
-import { loadLayersModel, toFiles } from '../lib/io';
+import { loadLayersModel, toFiles } from '../lib/model/saving';
 
 let tmp: string;
 let baseJson: string;

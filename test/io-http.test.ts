@@ -8,7 +8,8 @@ import type { AddressInfo } from 'net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequential, layers, setSeed } from '../lib';
 import { BlasnetError } from '../lib/errors';
-import { loadLayersModel, artifactsToModelJSON, toArtifacts } from '../lib/io';
+import { artifactsToModelJSON } from '../lib/io';
+import { loadLayersModel, toArtifacts } from '../lib/model/saving';
 
 let root: string;
 let server: http.Server;

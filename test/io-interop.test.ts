@@ -6,7 +6,8 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { sequential, layers, setSeed, optimizers, losses } from '../lib';
-import { loadLayersModel, loadModel, fromArtifacts, toArtifacts, type ModelArtifacts } from '../lib/io';
+import { type ModelArtifacts } from '../lib/io';
+import { loadLayersModel, loadModel, fromArtifacts, toArtifacts } from '../lib/model/saving';
 
 const FIXTURES = path.resolve(__dirname, '../../shared/interop-models');
 const haveFixtures = fs.existsSync(FIXTURES);

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequential, layers, setSeed, optimizers, data, type Sequential } from '../lib';
 import { resetLayerNames } from '../lib/model/layers';
-import { loadLayersModel, loadModel } from '../lib/io';
+import { loadLayersModel, loadModel } from '../lib/model/saving';
 
 let tmp: string;
 beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-io-resume-')); });

@@ -59,7 +59,7 @@ describe.runIf(onNative)('native boundary fuzz (child processes)', () => {
         optimizer: { id: 'sgd', learningRate: 0.01, schedule: { kind: 'constant' }, momentum: 0, nesterov: false, beta1: 0.9,
           beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0, rho: 0.9, centered: false, initialAccumulatorValue: 0.1,
           clipnorm: 0, clipvalue: 0, globalClipnorm: 0 } };
-      const n = new b.NativeNet(spec, new Float32Array(3));
+      const n = new b.NetHandle(spec, new Float32Array(3));
       b.setUntransferableMarker(() => { throw new Error('marker'); });
       (async () => {
         let thrown = 0;

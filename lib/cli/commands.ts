@@ -8,7 +8,8 @@ import {
   sequential, layers, setSeed, callbacks, optimizers, data, engineInfo, BlasnetError,
   type Sequential, type OptimizerName, type CallbackHooks,
 } from '../index';
-import { RandomStream } from '../model/random';
+import { RandomStream } from '../random';
+import { formatLogs } from '../model/progress';
 import { CliError, usageError } from './errors';
 import { openModel, probabilities, f32, type CliMeta, type LoadedModel, type Task } from './model-info';
 import { historySvg } from './plot';
@@ -36,20 +37,9 @@ export interface TrainOptions {
 
 /** Seeded generator for the CLI's row shuffle (mulberry32 started at the state seed). */
 export function rng(seed: number): () => number {
-  const stream = new RandomStream(0);
-  stream.state = seed >>> 0;
-  return stream.next;
+  return RandomStream.fromState(seed).next;
 }
 
-function fmtNum(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(4) : v.toFixed(4);
-}
-
-export function fmtLogs(logs: Record<string, number>): string {
-  return Object.entries(logs).map(([k, v]) => `${k}: ${fmtNum(v)}`).join(' - ');
-}
 
 /** Classification when every label is an integer and there are at most 20 distinct values. */
 export function guessTask(y: Float32Array): Task {
@@ -149,10 +139,10 @@ export async function train(file: string, o: TrainOptions, print: Print): Promis
     return [{ data: xs.dataSync().subarray(from * cols, to * cols), shape: [to - from, cols] }, { data: y.data.subarray(from * w, to * w), shape: [to - from, w] }];
   };
   const [xt, yt] = part(0, nTrain);
-  print(`Training rows (${nTrain}): ${fmtLogs(await model.evaluateAsync(xt, yt, { batchSize: 1024 }))}`);
+  print(`Training rows (${nTrain}): ${formatLogs(await model.evaluateAsync(xt, yt, { batchSize: 1024 }))}`);
   if (nVal > 0) {
     const [xv, yvv] = part(nTrain, rows);
-    print(`Validation rows (${nVal}): ${fmtLogs(await model.evaluateAsync(xv, yvv, { batchSize: 1024 }))}`);
+    print(`Validation rows (${nVal}): ${formatLogs(await model.evaluateAsync(xv, yvv, { batchSize: 1024 }))}`);
   }
 
   const meta: CliMeta = { task, label: o.label, features: table.columns, ...(classes ? { classes } : {}) };
@@ -215,7 +205,7 @@ export async function evaluate(dir: string, file: string, label: string, batchSi
   }
   const scores: Record<string, number> = {};
   for (const [k, v] of Object.entries(sums)) scores[k] = v / rows;
-  print(`${fmtLogs(scores)} (${rows} rows of ${file})`);
+  print(`${formatLogs(scores)} (${rows} rows of ${file})`);
   return scores;
 }
 

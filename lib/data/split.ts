@@ -2,7 +2,7 @@
 import { BlasnetError, invalidArg } from '../errors';
 import type { Matrix } from '../engine/types';
 import { Tensor2D } from '../tensor';
-import { localRandom, random } from '../model/random';
+import { localRandom, random } from '../random';
 import { gatherRows, toLabels, toMatrix } from './coerce';
 
 export interface TrainTestSplitOptions {

@@ -3,7 +3,8 @@
 import { BlasnetError, invalidArg } from '../errors';
 import { jsEngine } from './js';
 import { loadNativeEngine } from './native';
-import type { Engine, EngineInfo } from './types';
+import type { Engine, EngineInfo, ScheduleSpec } from './types';
+import { scheduleLr } from './js/optimizers';
 
 let current: Engine | null = null;
 let nativeFailure: string | null = null;
@@ -75,3 +76,7 @@ export function setNumThreads(n: number): void {
 }
 
 export type { Engine, EngineInfo } from './types';
+/** The learning rate a schedule gives at a step, as both engines compute it (the model's schedules report it). */
+export function scheduledLearningRate(lr0: number, schedule: ScheduleSpec, step: number): number {
+  return scheduleLr({ schedule }, lr0, step);
+}

@@ -1,12 +1,18 @@
-// The flat parameter layout and the optimizer-state layout, computed once here for both engines
-// (native/core/layout.cc mirrors it; SPEC.md "Parameter layout").
-import type { LayerSpec, NetSpec, OptimizerSpec, ParamSlot } from './types';
+// The flat parameter layout and the optimizer-state layout (SPEC.md "Parameter layout"): the source of
+// truth. native/core/layout.cc computes the same in C++; test/engine/layout.test.ts compares the two.
+import type { BatchNormSpec, DenseSpec, LayerNormSpec, NetSpec, OptimizerSpec, ParamSlot } from './types';
 
-export function layerOutputDim(layer: LayerSpec): number {
+/** What the layout reads of a layer: every LayerSpec has it, and the file formats build it from a saved config. */
+export type LayoutLayer =
+  | Pick<DenseSpec, 'kind' | 'units' | 'useBias' | 'trainable'>
+  | Pick<BatchNormSpec | LayerNormSpec, 'kind' | 'dim' | 'scale' | 'center' | 'trainable'>
+  | { kind: 'activation' | 'dropout'; dim: number };
+
+export function layerOutputDim(layer: LayoutLayer): number {
   return layer.kind === 'dense' ? layer.units : layer.dim;
 }
 
-export function layerParamSlots(layer: LayerSpec, layerIndex: number, inputDim: number, offset: number): ParamSlot[] {
+export function layerParamSlots(layer: LayoutLayer, layerIndex: number, inputDim: number, offset: number): ParamSlot[] {
   const slots: ParamSlot[] = [];
   const add = (name: string, shape: number[], trainable: boolean): void => {
     const size = shape.reduce((a, b) => a * b, 1);
@@ -47,6 +53,25 @@ export function paramLayout(spec: NetSpec): ParamSlot[] {
     dim = layerOutputDim(layer);
   });
   return slots;
+}
+
+/** A tensor as the engines train it (native/core/layout.h ParamTensor): a moving statistic or not, and its regularization. */
+export interface ParamTensor extends ParamSlot {
+  moving: boolean;
+  l1: number;
+  l2: number;
+}
+
+/** paramLayout with what the optimizer, the regularizers and clipping need to know of each tensor. */
+export function paramTensors(spec: NetSpec): ParamTensor[] {
+  return paramLayout(spec).map((slot) => {
+    const layer = spec.layers[slot.layer]!;
+    const moving = slot.name === 'moving_mean' || slot.name === 'moving_variance';
+    const dense = layer.kind === 'dense' ? layer : null;
+    const l1 = !dense ? 0 : slot.name === 'kernel' ? dense.kernelL1 : dense.biasL1;
+    const l2 = !dense ? 0 : slot.name === 'kernel' ? dense.kernelL2 : dense.biasL2;
+    return { ...slot, moving, l1, l2 };
+  });
 }
 
 export function paramCount(spec: NetSpec): number {

@@ -1,40 +1,33 @@
 // The native engine: loads the Node-API binary (native/, built by cmake-js or node-gyp, or a prebuild)
-// and wraps its NativeNet into the Net interface of types.ts.
+// and wraps each of its NetHandles into NativeNet, the Net interface of types.ts.
 //
 // Thread policy. OpenBLAS's thread count is process-wide; we set it once at load to
 // min(2, availableParallelism()) (OPENBLAS_NUM_THREADS, if set, wins) and change it only through
-// setNumThreads(); no native call changes it behind the user's back. Each async native call runs on
-// one libuv pool thread; several nets training at once each run on their own pool thread, and their
-// multi-threaded GEMMs share OpenBLAS's one thread pool (OpenBLAS serializes those), so the process
-// runs at most (busy libuv threads) + (BLAS threads) compute threads. Small GEMMs (M*N*K <= 64^3,
-// most mini-batch GEMMs of small dense nets) already run single-threaded on the calling thread
-// inside OpenBLAS 0.3.x (GEMM_MULTITHREAD_THRESHOLD); we measured no gain from a second thread below
-// about 128^3 and a loss when the machine is shared, so we add no threshold of our own and advise
-// setNumThreads(1) for many parallel nets or shared machines (native/README.md has the numbers).
+// setNumThreads(). Small GEMMs (M*N*K <= 64^3, most mini-batch GEMMs of small dense nets) run
+// single-threaded inside OpenBLAS anyway; we measured no gain from a second thread below about 128^3
+// and a loss on a shared machine (native/README.md has the numbers).
 import * as os from 'os';
 import * as path from 'path';
 import { markAsUntransferable } from 'worker_threads';
 import { BlasnetError, ERROR_CODES, type ErrorCode } from '../errors';
 import { checkBinary, isPrebuilt } from './prebuild-check';
 import type {
-  Engine, EngineInfo, EvaluateResult, Matrix, Net, NetSpec, TrainArgs, TrainResult,
+  Engine, EngineInfo, EvaluateResult, Matrix, Net, NetSpec, ParamSlot, TrainArgs, TrainResult,
 } from './types';
 
-/** The raw NativeNet object of the binding (native/binding_net.cc). */
-export interface NativeNetHandle {
-  readonly paramCount: number;
-  readonly outputDim: number;
+type Progress = (batchesDone: number, lossSum: number, samplesDone: number) => void;
+
+/** The NetHandle object of the binding (native/binding/net_handle.h): one core net, its raw calls. */
+export interface NetHandle extends Pick<Net, 'paramCount' | 'outputDim' | 'disposed' | 'getParams' | 'setParams'
+  | 'getOptimizerState' | 'setOptimizerState' | 'setLearningRate' | 'setTrainable' | 'dispose'> {
   readonly inputDim: number;
   readonly stateLength: number;
-  readonly disposed: boolean;
   readonly busy: boolean;
   trainBatches(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number, order: Uint32Array,
-    batchSize: number, sampleWeight: Float32Array | null, predsOut: Float32Array | null,
-    progress?: (batchesDone: number, lossSum: number, samplesDone: number) => void): Promise<TrainResult>;
+    batchSize: number, sampleWeight: Float32Array | null, predsOut: Float32Array | null, progress?: Progress): Promise<TrainResult>;
   /** trainBatches on the calling thread (same checks, same core call); progress is called once at the end. */
   trainBatchesSync(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number, order: Uint32Array,
-    batchSize: number, sampleWeight: Float32Array | null, predsOut: Float32Array | null,
-    progress?: (batchesDone: number, lossSum: number, samplesDone: number) => void): TrainResult;
+    batchSize: number, sampleWeight: Float32Array | null, predsOut: Float32Array | null, progress?: Progress): TrainResult;
   evaluate(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number, batchSize: number,
     sampleWeight: Float32Array | null, predsOut: Float32Array | null): Promise<EvaluateResult>;
   evaluateSync(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number, batchSize: number,
@@ -43,18 +36,11 @@ export interface NativeNetHandle {
   predictSync(x: Float32Array, rows: number, cols: number, batchSize?: number): Float32Array;
   computeGradients(x: Float32Array, rows: number, cols: number, y: Float32Array, ycols: number,
     sampleWeight: Float32Array | null): { loss: number; grads: Float32Array };
-  getParams(): Float32Array;
-  setParams(params: Float32Array): void;
-  getOptimizerState(): Float32Array;
-  setOptimizerState(state: Float32Array): void;
-  setLearningRate(lr: number): void;
-  setTrainable(layer: number, trainable: boolean): void;
-  dispose(): void;
 }
 
 /** The whole native module, typed in one place. */
 export interface NativeBinding {
-  NativeNet: new (spec: NetSpec, params: Float32Array) => NativeNetHandle;
+  NetHandle: new (spec: NetSpec, params: Float32Array) => NetHandle;
   blasInfo(): { config: string; core: string; threads: number };
   /** True when applied at once; false when deferred until the running native calls end (OpenBLAS cannot
    * resize its pool under a running GEMM). */
@@ -62,6 +48,10 @@ export interface NativeBinding {
   setUntransferableMarker(mark: (buffer: ArrayBuffer) => void): void;
   sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array,
     lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
+  /** The parameter layout the core computes for a spec (tests compare it with layout.ts). */
+  layout(spec: NetSpec): { params: ParamSlot[]; paramCount: number; stateLength: number };
+  /** The ERR_* name of every code of native/core/status.h (tests check each is in ERROR_CODES). */
+  errorCodes: readonly string[];
   napiVersion: number;
 }
 
@@ -91,8 +81,8 @@ function load(): NativeBinding {
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const b = require(file) as NativeBinding;
-    if (typeof b?.NativeNet !== 'function' || typeof b.sgemm !== 'function') {
-      throw new Error('the native binary does not export NativeNet and sgemm');
+    if (typeof b?.NetHandle !== 'function' || typeof b.sgemm !== 'function') {
+      throw new Error('the native binary does not export NetHandle and sgemm');
     }
     // While an async call runs on a worker thread, user code must not detach the buffers it reads or
     // writes (x, y, order, sampleWeight, predsOut), e.g. by transferring them to a Worker: that could
@@ -125,23 +115,7 @@ function toBlasnetError(err: unknown): BlasnetError {
   return new BlasnetError(known, message, { cause: err });
 }
 
-function call<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    throw toBlasnetError(err);
-  }
-}
-
-async function callAsync<T>(f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (err) {
-    throw toBlasnetError(err);
-  }
-}
-
-// Small calls run on the JavaScript thread. An async call on a libuv worker costs a thread hop each
+// Small calls run on the JavaScript thread. An async call on a worker thread costs a thread hop each
 // way (~25-70 us: more than a whole epoch of a 100-row, 121-parameter net, or a one-row predict); below
 // these estimates of the work the call is done synchronously instead, and its promise still settles
 // in a later macrotask (setImmediate), as a worker's would: a loop of awaited small calls gives timers
@@ -168,11 +142,16 @@ function nextTurn(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/** The handle methods that run on the calling thread and return at once. */
+type ImmediateMethod = 'getParams' | 'setParams' | 'getOptimizerState' | 'setOptimizerState' | 'setLearningRate'
+  | 'setTrainable' | 'computeGradients';
+
+/** The Net of the native engine: a NetHandle with the call discipline of types.ts and BlasnetErrors. */
 class NativeNet implements Net {
   readonly spec: NetSpec;
   readonly outputDim: number;
   readonly paramCount: number;
-  private readonly handle: NativeNetHandle;
+  private readonly handle: NetHandle;
   /**
    * A call done synchronously has not settled yet (it settles in a later macrotask): until then the
    * net is busy, as it is while a worker runs, so the busy / dispose rules of types.ts hold on both paths.
@@ -180,7 +159,11 @@ class NativeNet implements Net {
   private pending = false;
 
   constructor(b: NativeBinding, spec: NetSpec, params: Float32Array) {
-    this.handle = call(() => new b.NativeNet(spec, params));
+    try {
+      this.handle = new b.NetHandle(spec, params);
+    } catch (err) {
+      throw toBlasnetError(err);
+    }
     this.spec = spec;
     this.outputDim = this.handle.outputDim;
     this.paramCount = this.handle.paramCount;
@@ -198,77 +181,66 @@ class NativeNet implements Net {
     }
   }
 
-  /** Runs f now on this thread; settles in a later macrotask, the net busy until then. */
-  private async settleLater<T>(method: string, f: () => T, after?: (r: T) => void): Promise<T> {
-    let r: T;
+  /** A handle method that returns at once, with the busy check and its errors as BlasnetErrors. */
+  private now<M extends ImmediateMethod>(method: M, ...args: Parameters<NetHandle[M]>): ReturnType<NetHandle[M]> {
     try {
       this.idle(method);
-      r = f();
+      return (this.handle[method] as (...a: Parameters<NetHandle[M]>) => ReturnType<NetHandle[M]>).apply(this.handle, args);
     } catch (err) {
       throw toBlasnetError(err);
     }
-    this.pending = true;
+  }
+
+  /**
+   * trainBatches, evaluate or predict: on a worker, or (small) now on this thread through the handle's
+   * Sync twin, settling in a later macrotask with the net busy until then; `after` runs at settling.
+   */
+  private async offThread<M extends 'trainBatches' | 'evaluate' | 'predict'>(method: M, small: boolean,
+    args: Parameters<NetHandle[M]>, after?: (r: Awaited<ReturnType<NetHandle[M]>>) => void): Promise<Awaited<ReturnType<NetHandle[M]>>> {
+    type R = Awaited<ReturnType<NetHandle[M]>>;
     try {
-      await nextTurn();
-    } finally {
-      this.pending = false;
-    }
-    if (after) {
+      this.idle(method);
+      if (!small) return await (this.handle[method] as (...a: typeof args) => Promise<R>).apply(this.handle, args);
+      const r = (this.handle[`${method}Sync`] as (...a: typeof args) => R).apply(this.handle, args);
+      this.pending = true;
       try {
-        after(r);
-      } catch (err) {
-        throw toBlasnetError(err);
+        await nextTurn();
+      } finally {
+        this.pending = false;
       }
+      after?.(r);
+      return r;
+    } catch (err) {
+      throw toBlasnetError(err);
     }
-    return r;
   }
 
   trainBatches(args: TrainArgs): Promise<TrainResult> {
     const { x, y, order, batchSize, sampleWeight, predictionsOut, onProgress } = args;
-    if (trainWork(order.length, batchSize, this.paramCount) <= SYNC_TRAIN_WORK) {
-      // The final progress report comes when the promise settles, as the worker's OnOK delivers it.
-      return this.settleLater('trainBatches', () => this.handle.trainBatchesSync(x.data, x.rows, x.cols, y.data, y.cols,
-        order, batchSize, sampleWeight, predictionsOut),
-      onProgress ? (r): void => onProgress(r.batches, r.lossSum, r.samples) : undefined);
-    }
-    return callAsync(() => {
-      this.idle('trainBatches');
-      return this.handle.trainBatches(x.data, x.rows, x.cols, y.data, y.cols, order, batchSize, sampleWeight,
-        predictionsOut, onProgress);
-    });
+    const small = trainWork(order.length, batchSize, this.paramCount) <= SYNC_TRAIN_WORK;
+    // On this thread the one progress report comes when the promise settles, as a worker's last one does.
+    return this.offThread('trainBatches', small,
+      [x.data, x.rows, x.cols, y.data, y.cols, order, batchSize, sampleWeight, predictionsOut, small ? undefined : onProgress],
+      small && onProgress ? (r): void => onProgress(r.batches, r.lossSum, r.samples) : undefined);
   }
 
   evaluate(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
     predictionsOut: Float32Array | null): Promise<EvaluateResult> {
-    if (inferWork(x.rows, batchSize, this.paramCount) <= SYNC_INFER_WORK) {
-      return this.settleLater('evaluate',
-        () => this.handle.evaluateSync(x.data, x.rows, x.cols, y.data, y.cols, batchSize, sampleWeight, predictionsOut));
-    }
-    return callAsync(() => {
-      this.idle('evaluate');
-      return this.handle.evaluate(x.data, x.rows, x.cols, y.data, y.cols, batchSize, sampleWeight, predictionsOut);
-    });
+    const small = inferWork(x.rows, batchSize, this.paramCount) <= SYNC_INFER_WORK;
+    return this.offThread('evaluate', small, [x.data, x.rows, x.cols, y.data, y.cols, batchSize, sampleWeight, predictionsOut]);
   }
 
   predict(x: Matrix, batchSize: number): Promise<Float32Array> {
-    if (inferWork(x.rows, batchSize, this.paramCount) <= SYNC_INFER_WORK) {
-      return this.settleLater('predict', () => this.handle.predictSync(x.data, x.rows, x.cols, batchSize));
-    }
-    return callAsync(() => {
-      this.idle('predict');
-      return this.handle.predict(x.data, x.rows, x.cols, batchSize);
-    });
+    const small = inferWork(x.rows, batchSize, this.paramCount) <= SYNC_INFER_WORK;
+    return this.offThread('predict', small, [x.data, x.rows, x.cols, batchSize]);
   }
 
   computeGradients(x: Matrix, y: Matrix, sampleWeight: Float32Array | null): { loss: number; grads: Float32Array } {
-    return call(() => {
-      this.idle('computeGradients');
-      return this.handle.computeGradients(x.data, x.rows, x.cols, y.data, y.cols, sampleWeight);
-    });
+    return this.now('computeGradients', x.data, x.rows, x.cols, y.data, y.cols, sampleWeight);
   }
 
   predictSync(x: Matrix): Float32Array {
-    // Inline rather than through call(): no closure per call on the latency path.
+    // Inline rather than through now(): no argument array per call on the latency path.
     try {
       this.idle('predictSync');
       return this.handle.predictSync(x.data, x.rows, x.cols);
@@ -277,46 +249,14 @@ class NativeNet implements Net {
     }
   }
 
-  getParams(): Float32Array {
-    return call(() => {
-      this.idle('getParams');
-      return this.handle.getParams();
-    });
-  }
-
-  setParams(params: Float32Array): void {
-    call(() => {
-      this.idle('setParams');
-      this.handle.setParams(params);
-    });
-  }
-
-  getOptimizerState(): Float32Array {
-    return call(() => {
-      this.idle('getOptimizerState');
-      return this.handle.getOptimizerState();
-    });
-  }
-
-  setOptimizerState(state: Float32Array): void {
-    call(() => {
-      this.idle('setOptimizerState');
-      this.handle.setOptimizerState(state);
-    });
-  }
-
-  setLearningRate(lr: number): void {
-    call(() => {
-      this.idle('setLearningRate');
-      this.handle.setLearningRate(lr);
-    });
-  }
+  getParams(): Float32Array { return this.now('getParams'); }
+  setParams(params: Float32Array): void { this.now('setParams', params); }
+  getOptimizerState(): Float32Array { return this.now('getOptimizerState'); }
+  setOptimizerState(state: Float32Array): void { this.now('setOptimizerState', state); }
+  setLearningRate(lr: number): void { this.now('setLearningRate', lr); }
 
   setTrainable(layer: number, trainable: boolean): void {
-    call(() => {
-      this.idle('setTrainable');
-      this.handle.setTrainable(layer, trainable);
-    });
+    this.now('setTrainable', layer, trainable);
     const l = this.spec.layers[layer];
     if (l && 'trainable' in l) l.trainable = trainable;
   }
@@ -338,7 +278,11 @@ export function loadNativeEngine(): Engine {
       return { engine: 'native', blasConfig: i.config, blasCore: i.core, threads: i.threads, nativeUnavailableReason: null };
     },
     setNumThreads: (n: number): void => {
-      call(() => b.setNumThreads(n));
+      try {
+        b.setNumThreads(n);
+      } catch (err) {
+        throw toBlasnetError(err);
+      }
     },
   };
 }
@@ -355,5 +299,9 @@ export function nativeBinding(): NativeBinding {
 export function nativeSgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
   const b = load();
-  call(() => b.sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc));
+  try {
+    b.sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  } catch (err) {
+    throw toBlasnetError(err);
+  }
 }

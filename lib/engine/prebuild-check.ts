@@ -28,8 +28,8 @@ interface CacheEntry {
 const CHILD = `
 const file = process.argv[1];
 const b = require(file);
-if (typeof b.sgemm !== 'function' || typeof b.NativeNet !== 'function' || typeof b.blasInfo !== 'function') {
-  console.error('the binary does not export sgemm, NativeNet and blasInfo'); process.exit(3);
+if (typeof b.sgemm !== 'function' || typeof b.NetHandle !== 'function' || typeof b.blasInfo !== 'function') {
+  console.error('the binary does not export sgemm, NetHandle and blasInfo'); process.exit(3);
 }
 b.blasInfo();
 const M = 67, N = 35, K = 41;

@@ -13,7 +13,7 @@ export type ActivationId =
   | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'leakyRelu' | 'elu' | 'selu' | 'gelu'
   | 'swish' | 'softplus' | 'softsign' | 'hardSigmoid' | 'relu6';
 
-/** Canonical numeric ids, shared with native/core (keep in the same order as ACTIVATION_IDS in C++). */
+/** Canonical numeric ids, shared with native/core (the same order as enum Act in native/core/spec.h). */
 export const ACTIVATION_CODES: readonly ActivationId[] = [
   'linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'leakyRelu', 'elu', 'selu', 'gelu',
   'swish', 'softplus', 'softsign', 'hardSigmoid', 'relu6',
@@ -125,6 +125,12 @@ export interface OptimizerSpec {
   clipvalue: number;
   globalClipnorm: number;
 }
+
+/** The default of every optimizer option but the learning rate (SPEC.md, "Defaults"; Keras's defaults). */
+export const OPTIMIZER_DEFAULTS: Omit<OptimizerSpec, 'id' | 'learningRate' | 'schedule'> = {
+  momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0.004,
+  rho: 0.9, centered: false, initialAccumulatorValue: 0.1, clipnorm: 0, clipvalue: 0, globalClipnorm: 0,
+};
 
 export interface NetSpec {
   inputDim: number;

@@ -2,8 +2,12 @@
 // (Sequential.toDescription) and is rebuilt from one (Sequential.fromDescription); lib/io converts
 // descriptions to and from the TensorFlow.js layers-model format. Neither side knows the other's insides.
 
+/** The layer classes a model can hold, as tfjs and Keras name them (the model builds each; the formats read and write them). */
+export const LAYER_CLASS_NAMES = ['Dense', 'Activation', 'LeakyReLU', 'Dropout', 'BatchNormalization', 'LayerNormalization'] as const;
+export type LayerClassName = (typeof LAYER_CLASS_NAMES)[number];
+
 export interface LayerDescription {
-  /** tfjs class name: 'Dense' | 'Activation' | 'Dropout' | 'BatchNormalization' | 'LayerNormalization' */
+  /** One of LAYER_CLASS_NAMES. */
   className: string;
   /**
    * The layer's config exactly as tfjs-layers' getConfig() returns it (camelCase keys, e.g. units,

@@ -11,7 +11,7 @@ import type { ModelDescription } from './description';
 import {
   artifactsToDescription, artifactsToModelJSON, checkModelJSON, descriptionToArtifacts, modelJSONToArtifacts,
   type LoadOptions, type ModelArtifacts,
-} from './format';
+} from './tfjs';
 
 const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 const MAX_WEIGHT_BYTES = 4 * 1024 * 1024 * 1024;

@@ -2,7 +2,7 @@
 // then its shards relative to it, with the same validation as files plus network limits (same origin,
 // no escape above model.json's directory, byte counts checked before and while downloading).
 import { BlasnetError, describe } from '../errors';
-import { checkModelJSON, modelJSONToArtifacts, type ModelArtifacts } from './format';
+import { checkModelJSON, modelJSONToArtifacts, type ModelArtifacts } from './tfjs';
 
 const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 const TIMEOUT_MS = 60_000;

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlasnetError, invalidArg } from '../errors';
+import { bool, finiteNumber, nonNegativeInt, nonNegativeNumber, oneOf, optionsObject, orDefault } from '../validate';
 import { canonicalLogKey, logValue } from './metrics';
 
 export type Logs = Record<string, number>;
@@ -48,17 +49,11 @@ function monitorMode(mode: Mode, monitor: string): 'min' | 'max' {
 }
 
 function checkMode(v: unknown, fn: string): Mode {
-  if (v === undefined) return 'auto';
-  if (v !== 'auto' && v !== 'min' && v !== 'max') throw invalidArg(`${fn} mode`, '"auto", "min" or "max"', v);
-  return v;
+  return orDefault(v, 'auto', (x) => oneOf(x, `${fn} mode`, ['auto', 'min', 'max'] as const));
 }
 
 function nonNeg(v: unknown, name: string, dflt: number, integer = false): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) {
-    throw invalidArg(name, integer ? 'a non-negative integer' : 'a finite number >= 0', v);
-  }
-  return v;
+  return orDefault(v, dflt, (x) => (integer ? nonNegativeInt(x, name) : nonNegativeNumber(x, name)));
 }
 
 function monitorArg(v: unknown, fn: string, dflt: string): string {
@@ -113,19 +108,13 @@ export class EarlyStopping extends Callback {
   constructor(args: EarlyStoppingArgs = {}) {
     super();
     const fn = 'earlyStopping';
-    if (args === null || typeof args !== 'object') throw invalidArg(`${fn} options`, 'an object', args);
+    optionsObject(args, `${fn} options`);
     this.monitor = monitorArg(args.monitor, fn, 'val_loss');
     this.minDelta = Math.abs(nonNeg(args.minDelta, `${fn} minDelta`, 0));
     this.patience = nonNeg(args.patience, `${fn} patience`, 0, true);
     this.mode = monitorMode(checkMode(args.mode, fn), this.monitor);
-    if (args.baseline !== undefined && args.baseline !== null && (typeof args.baseline !== 'number' || !Number.isFinite(args.baseline))) {
-      throw invalidArg(`${fn} baseline`, 'a finite number', args.baseline);
-    }
-    this.baseline = args.baseline ?? null;
-    if (args.restoreBestWeights !== undefined && typeof args.restoreBestWeights !== 'boolean') {
-      throw invalidArg(`${fn} restoreBestWeights`, 'a boolean', args.restoreBestWeights);
-    }
-    this.restoreBestWeights = args.restoreBestWeights ?? false;
+    this.baseline = orDefault(args.baseline, null, (x) => finiteNumber(x, `${fn} baseline`), true);
+    this.restoreBestWeights = orDefault(args.restoreBestWeights, false, (x) => bool(x, `${fn} restoreBestWeights`));
     this.startFromEpoch = nonNeg(args.startFromEpoch, `${fn} startFromEpoch`, 0, true);
     this.verbose = args.verbose ?? 0;
   }
@@ -208,7 +197,7 @@ export class ReduceLROnPlateau extends Callback {
   constructor(args: ReduceLROnPlateauArgs = {}) {
     super();
     const fn = 'reduceLROnPlateau';
-    if (args === null || typeof args !== 'object') throw invalidArg(`${fn} options`, 'an object', args);
+    optionsObject(args, `${fn} options`);
     this.monitor = monitorArg(args.monitor, fn, 'val_loss');
     const factor = args.factor ?? 0.1;
     if (typeof factor !== 'number' || !(factor > 0 && factor < 1)) throw invalidArg(`${fn} factor`, 'a number in (0, 1)', factor);

@@ -2,8 +2,10 @@
 // start from identical weights. fanIn/fanOut: a kernel [in, out] has fanIn = in, fanOut = out; a 1-D
 // tensor of n has fanIn = fanOut = n (Keras's compute_fans).
 import { BlasnetError, describe, invalidArg } from '../errors';
-import { random, randomNormal, truncatedNormal } from './random';
-import { normalizeName } from './names';
+import { finiteNumber, orDefault } from '../validate';
+import { random, randomNormal, truncatedNormal } from '../random';
+import { camelCaseKeys, normalizeName } from '../naming';
+import { nameAndConfig } from './names';
 
 /** Keras: stddev of a standard normal truncated to [-2, 2] is .87962566103423978. */
 const TRUNC_STD = 0.87962566103423978;
@@ -55,9 +57,7 @@ function varianceScaling(className: string, scale: number, mode: Mode, distribut
 }
 
 function num(v: unknown, name: string, dflt: number): number {
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidArg(name, 'a finite number', v);
-  return v;
+  return orDefault(v, dflt, (x) => finiteNumber(x, name), true);
 }
 
 interface SeedArgs { seed?: number | null }
@@ -113,26 +113,15 @@ BY_NAME.set('lecunnormal', initializers.lecunNormal);
 /** A name ('glorotUniform', 'glorot_uniform', 'GlorotUniform'), an initializer, or {className, config}. */
 export function getInitializer(arg: unknown, argName: string): Initializer {
   if (arg && typeof arg === 'object' && typeof (arg as Initializer).sample === 'function') return arg as Initializer;
-  let name: unknown = arg;
-  let cfg: Record<string, unknown> = {};
-  if (arg && typeof arg === 'object' && typeof (arg as { className?: unknown }).className === 'string') {
-    name = (arg as { className: string }).className;
-    cfg = ((arg as { config?: Record<string, unknown> }).config ?? {}) as Record<string, unknown>;
-  }
+  const { name, config: cfg } = nameAndConfig(arg);
   const f = typeof name === 'string' ? BY_NAME.get(normalizeName(name)) : undefined;
   if (!f) {
     throw new BlasnetError('ERR_UNKNOWN_NAME', `Unknown initializer ${describe(name)} for ${argName}; expected one of: ` +
       Object.keys(initializers).join(', '));
   }
-  return f(snakeToCamel(cfg));
+  return f(camelCaseKeys(cfg));
 }
 
 export function serializeInitializer(init: Initializer): { className: string; config: Record<string, unknown> } {
   return { className: init.className, config: init.getConfig() };
-}
-
-function snakeToCamel(cfg: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(cfg)) out[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
-  return out;
 }

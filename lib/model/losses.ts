@@ -1,5 +1,6 @@
 // Loss choices: a name (tfjs or Keras spelling) or an object with options ({name, fromLogits, delta}).
-import { BlasnetError, describe, invalidArg } from '../errors';
+import { BlasnetError, describe } from '../errors';
+import { bool, positiveNumber } from '../validate';
 import type { LossId, LossSpec } from '../engine/types';
 import { LOSS_SERIALIZED, resolveLoss, type LossName } from './names';
 
@@ -29,10 +30,8 @@ export function makeLoss(arg: unknown): Loss {
     const name = c.name ?? c.className;
     const id = resolveLoss(name, 'compile loss');
     const cfg = (c.config && typeof c.config === 'object' ? c.config : c) as Record<string, unknown>;
-    const fromLogits = cfg.fromLogits ?? cfg.from_logits ?? false;
-    if (typeof fromLogits !== 'boolean') throw invalidArg('loss fromLogits', 'a boolean', fromLogits);
-    const delta = cfg.delta ?? 1;
-    if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta)) throw invalidArg('huber delta', 'a finite number > 0', delta);
+    const fromLogits = bool(cfg.fromLogits ?? cfg.from_logits ?? false, 'loss fromLogits');
+    const delta = positiveNumber(cfg.delta ?? 1, 'huber delta');
     return { isLoss: true, spec: { id, fromLogits, delta }, serializedName: LOSS_SERIALIZED[id] };
   }
   if (typeof arg === 'function') {
@@ -45,9 +44,7 @@ export function makeLoss(arg: unknown): Loss {
 }
 
 function lossObject(id: LossId, fromLogits: boolean, delta: number): Loss {
-  if (typeof fromLogits !== 'boolean') throw invalidArg('fromLogits', 'a boolean', fromLogits);
-  if (typeof delta !== 'number' || !(delta > 0) || !Number.isFinite(delta)) throw invalidArg('delta', 'a finite number > 0', delta);
-  return { isLoss: true, spec: { id, fromLogits, delta }, serializedName: LOSS_SERIALIZED[id] };
+  return { isLoss: true, spec: { id, fromLogits: bool(fromLogits, 'fromLogits'), delta: positiveNumber(delta, 'delta') }, serializedName: LOSS_SERIALIZED[id] };
 }
 
 /** Loss objects with options (Keras's keras.losses.X(...)). */

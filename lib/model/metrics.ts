@@ -1,8 +1,9 @@
 // Metrics, computed once in TypeScript from the predictions the engine writes (predictionsOut), so
 // both engines report identical numbers. Each metric sees the whole epoch (or evaluation) at once.
 import { BlasnetError, describe, invalidArg } from '../errors';
+import { positiveInt } from '../validate';
 import type { LossId, Matrix } from '../engine/types';
-import { normalizeName } from './names';
+import { normalizeName } from '../naming';
 import { Tensor2D } from '../tensor';
 
 /** Everything a metric needs: predictions [rows, d] and labels [rows, yCols] (yCols 1 for sparse). */
@@ -197,8 +198,7 @@ export const metrics = {
   categoricalAccuracy: (): Metric => metric('categorical_accuracy', categoricalAcc),
   sparseCategoricalAccuracy: (): Metric => metric('sparse_categorical_accuracy', sparseAcc),
   topKCategoricalAccuracy: (a: { k?: number } = {}): Metric => {
-    const k = a.k ?? 5;
-    if (!Number.isInteger(k) || k < 1) throw invalidArg('topKCategoricalAccuracy k', 'a positive integer', k);
+    const k = positiveInt(a.k ?? 5, 'topKCategoricalAccuracy k');
     return metric('top_k_categorical_accuracy', (m) => topK(m, k));
   },
   meanSquaredError: (): Metric => metric('mse', elementwise('mse', (e) => e * e)),
@@ -279,4 +279,13 @@ export function logValue(logs: Record<string, number> | undefined, key: string):
   const alt: Record<string, string> = { accuracy: 'acc', acc: 'accuracy', val_accuracy: 'val_acc', val_acc: 'val_accuracy' };
   const a = alt[key];
   return a === undefined ? undefined : logs[a];
+}
+
+/** Every compiled metric over predictions and labels (MetricInput without the loss, taken from the compiled one). */
+export function epochMetrics(compiled: { metrics: Metric[]; loss: { spec: { id: LossId; fromLogits: boolean } } },
+  p: Omit<MetricInput, 'loss' | 'fromLogits'>): Record<string, number> {
+  const m: MetricInput = { ...p, loss: compiled.loss.spec.id, fromLogits: compiled.loss.spec.fromLogits };
+  const out: Record<string, number> = {};
+  for (const metric of compiled.metrics) out[metric.name] = metric.compute(m);
+  return out;
 }

@@ -2,11 +2,7 @@
 // Unknown names are errors that list the valid ones.
 import { BlasnetError, describe } from '../errors';
 import type { ActivationId, LossId, OptimizerId } from '../engine/types';
-
-/** Lower case without separators: 'mean_squared_error', 'meanSquaredError', 'MeanSquaredError' agree. */
-export function normalizeName(s: string): string {
-  return s.toLowerCase().replace(/[_\s-]/g, '');
-}
+import { normalizeName } from '../naming';
 
 function resolver<T>(kind: string, table: Record<string, T>, shown: string[]): (name: unknown, arg?: string) => T {
   const map = new Map<string, T>();
@@ -19,6 +15,14 @@ function resolver<T>(kind: string, table: Record<string, T>, shown: string[]): (
     throw new BlasnetError('ERR_UNKNOWN_NAME',
       `Unknown ${kind} ${describe(name)} for ${arg}; expected one of: ${shown.join(', ')}`);
   };
+}
+
+/** A name ('l2'), or a serialized {className, config} object, as a name and a config. */
+export function nameAndConfig(arg: unknown): { name: unknown; config: Record<string, unknown> } {
+  if (arg && typeof arg === 'object' && typeof (arg as { className?: unknown }).className === 'string') {
+    return { name: (arg as { className: string }).className, config: (arg as { config?: Record<string, unknown> }).config ?? {} };
+  }
+  return { name: arg, config: {} };
 }
 
 export type ActivationName =

@@ -1,8 +1,11 @@
 // Optimizer and learning-rate schedule objects. They only describe the choice (every OptimizerSpec
-// field filled with the SPEC.md / Keras defaults); the updates run inside the engines.
+// field filled, with the engines' defaults where not given); the updates run inside the engines.
 import { BlasnetError, describe, invalidArg } from '../errors';
-import type { OptimizerId, OptimizerSpec, ScheduleSpec } from '../engine/types';
-import { normalizeName, resolveOptimizer } from './names';
+import { bool, nonNegativeNumber, positiveNumber, rejectUnknownOptions, unitFraction } from '../validate';
+import { scheduledLearningRate } from '../engine';
+import { OPTIMIZER_DEFAULTS, type OptimizerId, type OptimizerSpec, type ScheduleSpec } from '../engine/types';
+import { camelCaseKeys, normalizeName } from '../naming';
+import { resolveOptimizer } from './names';
 
 export interface LearningRateSchedule {
   readonly isSchedule: true;
@@ -13,41 +16,11 @@ export interface LearningRateSchedule {
   getConfig(): { className: string; config: Record<string, unknown> };
 }
 
-function finitePositive(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw invalidArg(name, 'a finite number > 0', v);
-  return v;
-}
-function finiteNonNeg(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalidArg(name, 'a finite number >= 0', v);
-  return v;
-}
-
-export function scheduleRate(lr0: number, s: ScheduleSpec, step: number): number {
-  switch (s.kind) {
-    case 'constant': return lr0;
-    case 'exponentialDecay': {
-      const p = s.staircase ? Math.floor(step / s.decaySteps) : step / s.decaySteps;
-      return lr0 * Math.pow(s.decayRate, p);
-    }
-    case 'cosineDecay': {
-      if (s.warmupSteps > 0 && step < s.warmupSteps) return lr0 + (s.warmupTarget - lr0) * step / s.warmupSteps;
-      const k = Math.min(step - s.warmupSteps, s.decaySteps);
-      const cos = 0.5 * (1 + Math.cos(Math.PI * k / s.decaySteps));
-      const target = s.warmupSteps > 0 ? s.warmupTarget : lr0;
-      return target * ((1 - s.alpha) * cos + s.alpha);
-    }
-    case 'piecewiseConstantDecay': {
-      for (let k = 0; k < s.boundaries.length; k++) if (step <= s.boundaries[k]!) return s.values[k]!;
-      return s.values[s.values.length - 1]!;
-    }
-  }
-}
-
 function schedule(initialLearningRate: number, spec: ScheduleSpec, className: string,
   config: Record<string, unknown>): LearningRateSchedule {
   return {
     isSchedule: true, initialLearningRate, spec,
-    at: (step: number) => scheduleRate(initialLearningRate, spec, step),
+    at: (step: number) => scheduledLearningRate(initialLearningRate, spec, step),
     getConfig: () => ({ className, config: { initialLearningRate, ...config } }),
   };
 }
@@ -55,20 +28,20 @@ function schedule(initialLearningRate: number, spec: ScheduleSpec, className: st
 export const schedules = {
   /** lr0 * decayRate ^ (step / decaySteps) (floored if staircase). */
   exponentialDecay(a: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }): LearningRateSchedule {
-    const lr0 = finitePositive(a?.initialLearningRate, 'exponentialDecay initialLearningRate');
-    const decaySteps = finitePositive(a.decaySteps, 'exponentialDecay decaySteps');
-    const decayRate = finitePositive(a.decayRate, 'exponentialDecay decayRate');
+    const lr0 = positiveNumber(a?.initialLearningRate, 'exponentialDecay initialLearningRate');
+    const decaySteps = positiveNumber(a.decaySteps, 'exponentialDecay decaySteps');
+    const decayRate = positiveNumber(a.decayRate, 'exponentialDecay decayRate');
     const staircase = a.staircase ?? false;
     return schedule(lr0, { kind: 'exponentialDecay', decaySteps, decayRate, staircase }, 'ExponentialDecay',
       { decaySteps, decayRate, staircase });
   },
   /** Cosine decay from lr0 (or from warmupTarget after a linear warmup) to alpha * that over decaySteps. */
   cosineDecay(a: { initialLearningRate: number; decaySteps: number; alpha?: number; warmupTarget?: number; warmupSteps?: number }): LearningRateSchedule {
-    const lr0 = finiteNonNeg(a?.initialLearningRate, 'cosineDecay initialLearningRate');
-    const decaySteps = finitePositive(a.decaySteps, 'cosineDecay decaySteps');
-    const alpha = finiteNonNeg(a.alpha ?? 0, 'cosineDecay alpha');
-    const warmupSteps = finiteNonNeg(a.warmupSteps ?? 0, 'cosineDecay warmupSteps');
-    const warmupTarget = a.warmupTarget === undefined ? lr0 : finitePositive(a.warmupTarget, 'cosineDecay warmupTarget');
+    const lr0 = nonNegativeNumber(a?.initialLearningRate, 'cosineDecay initialLearningRate');
+    const decaySteps = positiveNumber(a.decaySteps, 'cosineDecay decaySteps');
+    const alpha = nonNegativeNumber(a.alpha ?? 0, 'cosineDecay alpha');
+    const warmupSteps = nonNegativeNumber(a.warmupSteps ?? 0, 'cosineDecay warmupSteps');
+    const warmupTarget = a.warmupTarget === undefined ? lr0 : positiveNumber(a.warmupTarget, 'cosineDecay warmupTarget');
     if (warmupSteps === 0 && lr0 <= 0) throw invalidArg('cosineDecay initialLearningRate', 'a finite number > 0', lr0);
     return schedule(lr0, { kind: 'cosineDecay', decaySteps, alpha, warmupTarget, warmupSteps }, 'CosineDecay',
       { decaySteps, alpha, warmupTarget: a.warmupTarget ?? null, warmupSteps });
@@ -83,7 +56,7 @@ export const schedules = {
     if (!Array.isArray(values) || values.length !== boundaries.length + 1) {
       throw invalidArg('piecewiseConstantDecay values', `an array of ${boundaries.length + 1} numbers (one more than boundaries)`, values);
     }
-    values.forEach((v, i) => finitePositive(v, `piecewiseConstantDecay values[${i}]`));
+    values.forEach((v, i) => positiveNumber(v, `piecewiseConstantDecay values[${i}]`));
     return schedule(values[0]!, { kind: 'piecewiseConstantDecay', boundaries: [...boundaries], values: [...values] },
       'PiecewiseConstantDecay', { boundaries: [...boundaries], values: [...values] });
   },
@@ -153,11 +126,7 @@ const OPTION_ALIASES: Record<string, string> = {
 };
 
 function defaults(id: OptimizerId): OptimizerSpec {
-  return {
-    id, learningRate: id === 'sgd' ? 0.01 : 0.001, schedule: { kind: 'constant' },
-    momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0.004,
-    rho: 0.9, centered: false, initialAccumulatorValue: 0.1, clipnorm: 0, clipvalue: 0, globalClipnorm: 0,
-  };
+  return { id, learningRate: id === 'sgd' ? 0.01 : 0.001, schedule: { kind: 'constant' }, ...OPTIMIZER_DEFAULTS };
 }
 
 /** Builds an optimizer from an id and options (either as an object or tfjs's positional learning rate). */
@@ -174,13 +143,9 @@ export function makeOptimizer(id: OptimizerId, argsIn: unknown, lenient = false)
     }
   }
   const allowed = ['learningRate', 'clipnorm', 'clipvalue', 'globalClipnorm', ...ALLOWED[id]];
-  for (const k of Object.keys(args)) {
-    if (!allowed.includes(k)) {
-      // Configs read from files carry options of other versions (Keras 3's use_ema, ...): dropped there.
-      if (lenient) { delete args[k]; continue; }
-      throw new BlasnetError('ERR_INVALID_ARG', `Unknown option ${JSON.stringify(k)} for ${fn}; expected one of: ${allowed.join(', ')}`);
-    }
-  }
+  // Configs read from files carry options of other versions (Keras 3's use_ema, ...): dropped there.
+  if (lenient) for (const k of Object.keys(args)) if (!allowed.includes(k)) delete args[k];
+  rejectUnknownOptions(args, allowed, fn);
   const spec = defaults(id);
   let sched: LearningRateSchedule | null = null;
   const lr = args.learningRate;
@@ -194,37 +159,28 @@ export function makeOptimizer(id: OptimizerId, argsIn: unknown, lenient = false)
       spec.learningRate = sched.initialLearningRate;
       spec.schedule = sched.spec;
     } else {
-      spec.learningRate = finitePositive(lr, 'learningRate');
+      spec.learningRate = positiveNumber(lr, 'learningRate');
     }
   }
-  const unit = (k: 'beta1' | 'beta2' | 'rho' | 'momentum'): void => {
-    const v = args[k];
-    if (v === undefined) return;
-    const hi = k === 'momentum' ? 1 : 1;
-    if (typeof v !== 'number' || !(v >= 0 && v < hi)) throw invalidArg(k, 'a number in [0, 1)', v);
-    spec[k] = v;
-  };
-  unit('beta1'); unit('beta2'); unit('rho'); unit('momentum');
-  if (args.epsilon !== undefined) spec.epsilon = finitePositive(args.epsilon, 'epsilon');
-  if (args.weightDecay !== undefined) spec.weightDecay = finiteNonNeg(args.weightDecay, 'weightDecay');
-  if (args.initialAccumulatorValue !== undefined) spec.initialAccumulatorValue = finiteNonNeg(args.initialAccumulatorValue, 'initialAccumulatorValue');
+  for (const k of ['beta1', 'beta2', 'rho', 'momentum'] as const) {
+    if (args[k] !== undefined) spec[k] = unitFraction(args[k], k);
+  }
+  if (args.epsilon !== undefined) spec.epsilon = positiveNumber(args.epsilon, 'epsilon');
+  if (args.weightDecay !== undefined) spec.weightDecay = nonNegativeNumber(args.weightDecay, 'weightDecay');
+  if (args.initialAccumulatorValue !== undefined) spec.initialAccumulatorValue = nonNegativeNumber(args.initialAccumulatorValue, 'initialAccumulatorValue');
   for (const k of ['nesterov', 'amsgrad', 'centered'] as const) {
-    const v = args[k];
-    if (v === undefined) continue;
-    if (typeof v !== 'boolean') throw invalidArg(k, 'a boolean', v);
-    spec[k] = v;
+    if (args[k] !== undefined) spec[k] = bool(args[k], k);
   }
   const clips = (['clipnorm', 'clipvalue', 'globalClipnorm'] as const).filter((k) => args[k] !== undefined);
   if (clips.length > 1) {
     throw new BlasnetError('ERR_INVALID_ARG', `Expected at most one of clipnorm, clipvalue, globalClipnorm but received ${clips.join(', ')}`);
   }
-  for (const k of clips) spec[k] = finitePositive(args[k], k);
+  for (const k of clips) spec[k] = positiveNumber(args[k], k);
   return new Optimizer(spec, sched);
 }
 
 export function deserializeSchedule(s: { className: string; config: Record<string, unknown> }): LearningRateSchedule {
-  const c: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s.config ?? {})) c[k.replace(/_([a-z])/g, (_, x: string) => x.toUpperCase())] = v;
+  const c = camelCaseKeys(s.config ?? {});
   switch (normalizeName(String(s.className))) {
     case 'exponentialdecay': return schedules.exponentialDecay(c as never);
     case 'cosinedecay': return schedules.cosineDecay({ ...(c as object), warmupTarget: c.warmupTarget ?? undefined } as never);

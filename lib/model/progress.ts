@@ -12,7 +12,8 @@ function fmtTime(s: number): string {
   return `${Math.round(s)}s`;
 }
 
-function fmtLogs(logs: Record<string, number>): string {
+/** Logs as Keras prints them: 'loss: 0.1234 - accuracy: 0.9500'. */
+export function formatLogs(logs: Record<string, number>): string {
   return Object.entries(logs).map(([k, v]) => `${k}: ${formatValue(v)}`).join(' - ');
 }
 
@@ -61,9 +62,9 @@ export class Progress {
     const timing = `${secs < 1 ? `${Math.round(secs * 1000)}ms` : fmtTime(secs)} ${perStep < 1 ? `${Math.round(perStep * 1000)}us` : `${Math.round(perStep)}ms`}/step`;
     if (this.bar) {
       const bar = '━'.repeat(30);
-      this.out.write(`\r${this.steps}/${this.steps} ${bar} ${timing} - ${fmtLogs(logs)}\x1b[K\n`);
+      this.out.write(`\r${this.steps}/${this.steps} ${bar} ${timing} - ${formatLogs(logs)}\x1b[K\n`);
     } else {
-      this.out.write(`Epoch ${epoch + 1}/${this.epochs} - ${timing} - ${fmtLogs(logs)}\n`);
+      this.out.write(`Epoch ${epoch + 1}/${this.epochs} - ${timing} - ${formatLogs(logs)}\n`);
     }
   }
 }

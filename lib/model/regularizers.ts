@@ -1,6 +1,8 @@
 // Weight regularizers (l1, l2, l1l2) and the maxNorm constraint: plain values the engines apply.
 import { BlasnetError, describe, invalidArg } from '../errors';
-import { normalizeName } from './names';
+import { nonNegativeNumber, orDefault, positiveNumber } from '../validate';
+import { normalizeName } from '../naming';
+import { nameAndConfig } from './names';
 
 export interface Regularizer {
   readonly className: 'L1L2';
@@ -10,9 +12,7 @@ export interface Regularizer {
 }
 
 function coef(v: unknown, name: string, dflt: number): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw invalidArg(name, 'a finite number >= 0', v);
-  return v;
+  return orDefault(v, dflt, (x) => nonNegativeNumber(x, name));
 }
 
 function l1l2Reg(l1: number, l2: number): Regularizer {
@@ -46,12 +46,7 @@ export function getRegularizer(arg: unknown, argName: string): Regularizer | nul
   if (typeof arg === 'object' && (arg as Regularizer).className === 'L1L2' && typeof (arg as Regularizer).l1 === 'number') {
     return arg as Regularizer;
   }
-  let name: unknown = arg;
-  let cfg: Record<string, unknown> = {};
-  if (typeof arg === 'object' && typeof (arg as { className?: unknown }).className === 'string') {
-    name = (arg as { className: string }).className;
-    cfg = (arg as { config?: Record<string, unknown> }).config ?? {};
-  }
+  const { name, config: cfg } = nameAndConfig(arg);
   if (typeof name === 'string') {
     switch (normalizeName(name)) {
       case 'l1': return regularizers.l1({ l1: cfg.l1 as number | undefined });
@@ -72,10 +67,7 @@ export interface Constraint {
 export const constraints = {
   /** Caps the L2 norm of each unit's incoming weights (axis 0 of the kernel) at maxValue (default 2). */
   maxNorm: (a: { maxValue?: number; axis?: number } = {}): Constraint => {
-    const maxValue = a.maxValue ?? 2;
-    if (typeof maxValue !== 'number' || !(maxValue > 0) || !Number.isFinite(maxValue)) {
-      throw invalidArg('maxNorm maxValue', 'a finite number > 0', maxValue);
-    }
+    const maxValue = positiveNumber(a.maxValue ?? 2, 'maxNorm maxValue');
     if (a.axis !== undefined && a.axis !== 0) {
       throw invalidArg('maxNorm axis', '0 (the input axis of a dense kernel; other axes are not supported)', a.axis);
     }
@@ -90,12 +82,7 @@ export function getConstraint(arg: unknown, argName: string): Constraint | null 
   if (typeof arg === 'object' && (arg as Constraint).className === 'MaxNorm' && typeof (arg as Constraint).maxValue === 'number') {
     return arg as Constraint;
   }
-  let name: unknown = arg;
-  let cfg: Record<string, unknown> = {};
-  if (typeof arg === 'object' && typeof (arg as { className?: unknown }).className === 'string') {
-    name = (arg as { className: string }).className;
-    cfg = (arg as { config?: Record<string, unknown> }).config ?? {};
-  }
+  const { name, config: cfg } = nameAndConfig(arg);
   if (typeof name === 'string' && normalizeName(name) === 'maxnorm') {
     return constraints.maxNorm({
       maxValue: (cfg.maxValue ?? cfg.max_value) as number | undefined,

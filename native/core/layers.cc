@@ -1,5 +1,6 @@
 #include "layers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -25,6 +26,16 @@ void dense_backward(int n, int in, int out, const float* X, const float* W, cons
     }
   }
   if (dX) gemm(false, true, n, in, out, 1.0f, dZ, out, W, out, 0.0f, dX, in);
+}
+
+void dense_max_norm(int in, int out, float* W, double max_norm) {
+  for (int j = 0; j < out; ++j) {
+    double s = 0;
+    for (int i = 0; i < in; ++i) s += (double)W[(long)i * out + j] * W[(long)i * out + j];
+    double norm = std::sqrt(s);
+    double f = std::min(std::max(norm, 0.0), max_norm) / (1e-7 + norm);
+    for (int i = 0; i < in; ++i) W[(long)i * out + j] = (float)((double)W[(long)i * out + j] * f);
+  }
 }
 
 uint32_t dropout_hash(uint32_t seed, uint32_t step, uint32_t k) {
@@ -76,13 +87,13 @@ void batchnorm_forward_train(int n, int d, const float* X, const float* gamma, c
   }
 }
 
-void batchnorm_forward_infer(int n, int d, const float* X, const float* gamma, const float* beta, const float* mm,
-                             const float* mv, double eps, float* Y) {
+void batchnorm_forward_infer(int n, int d, const float* X, const float* gamma, const float* beta,
+                             const float* moving_mean, const float* moving_var, double eps, float* Y) {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < d; ++j) {
       long k = (long)i * d + j;
       double g = gamma ? gamma[j] : 1.0, b = beta ? beta[j] : 0.0;
-      Y[k] = (float)(g * ((double)X[k] - (double)mm[j]) / std::sqrt((double)mv[j] + eps) + b);
+      Y[k] = (float)(g * ((double)X[k] - (double)moving_mean[j]) / std::sqrt((double)moving_var[j] + eps) + b);
     }
 }
 
@@ -107,18 +118,26 @@ void batchnorm_backward_train(int n, int d, const float* dY, const float* xhat, 
   }
 }
 
-void batchnorm_backward_infer(int n, int d, const float* dY, const float* gamma, const float* mv, double eps,
+void batchnorm_backward_infer(int n, int d, const float* dY, const float* gamma, const float* moving_var, double eps,
                               float* dX) {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < d; ++j) {
       long k = (long)i * d + j;
       double g = gamma ? gamma[j] : 1.0;
-      dX[k] = (float)((double)dY[k] * g / std::sqrt((double)mv[j] + eps));
+      dX[k] = (float)((double)dY[k] * g / std::sqrt((double)moving_var[j] + eps));
     }
 }
 
-void layernorm_forward(int n, int d, const float* X, const float* gamma, const float* beta, double eps, float* mean,
-                       float* rstd, float* xhat, float* Y) {
+void batchnorm_update_moving(int d, const float* mean, const float* var, double momentum, float* moving_mean,
+                             float* moving_var) {
+  for (int j = 0; j < d; ++j) {
+    moving_mean[j] = (float)((double)moving_mean[j] * momentum + (double)mean[j] * (1.0 - momentum));
+    moving_var[j] = (float)((double)moving_var[j] * momentum + (double)var[j] * (1.0 - momentum));
+  }
+}
+
+void layernorm_forward(int n, int d, const float* X, const float* gamma, const float* beta, double eps, float* rstd,
+                       float* xhat, float* Y) {
   for (int i = 0; i < n; ++i) {
     const float* x = X + (long)i * d;
     double s = 0;
@@ -131,7 +150,6 @@ void layernorm_forward(int n, int d, const float* X, const float* gamma, const f
     }
     v /= d;
     double rs = 1.0 / std::sqrt(v + eps);
-    mean[i] = (float)m;
     rstd[i] = (float)rs;
     for (int j = 0; j < d; ++j) {
       long k = (long)i * d + j;

@@ -1,11 +1,16 @@
 // A network built from a NetSpec and a flat parameter buffer: whole epochs of mini-batch training,
 // evaluate, predict and gradients (SPEC.md "One training step"). Not thread-safe: one call at a time
-// (the binding enforces it).
+// (the binding enforces it). lib/engine/js/net.ts is the same class in TypeScript.
+//
+// net.cc holds the public calls (the loops over batches) and the workspaces; net_passes.cc the
+// forward pass, the loss, the backward pass and the update of one batch.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
 
+#include "layout.h"
 #include "spec.h"
 #include "status.h"
 
@@ -33,6 +38,7 @@ class Net {
   static Status create(const NetSpec& spec, const float* params, long n_params, std::unique_ptr<Net>* out);
 
   const NetSpec& spec() const { return spec_; }
+  const std::vector<ParamTensor>& layout() const { return layout_; }
   int input_dim() const { return spec_.input_dim; }
   int output_dim() const { return output_dim_; }
   // Label columns the loss expects (1 for sparse categorical CE).
@@ -57,50 +63,53 @@ class Net {
 
   const std::vector<float>& params() const { return params_; }
   Status set_params(const float* p, long n);
+  // [iterations, slot_0[P], ...]: the iteration count lives in the state, as it is saved.
   const std::vector<float>& optimizer_state() const { return state_; }
   Status set_optimizer_state(const float* s, long n);
   void set_learning_rate(double lr) { spec_.opt.lr = lr; }
   Status set_trainable(int layer, bool trainable);
 
  private:
-  struct Tensor {
-    long off = 0, size = 0;
-    int layer = 0;
-    bool moving = false;  // moving statistics: never trained
-    double l1 = 0, l2 = 0;
+  // Offsets of one layer's tensors in the flat parameter (and gradient) buffer; -1 when absent.
+  struct LayerParams {
+    long kernel = -1, bias = -1, gamma = -1, beta = -1, moving_mean = -1, moving_variance = -1;
   };
-  struct LayerState {
-    long kernel = -1, bias = -1, gamma = -1, beta = -1, mm = -1, mv = -1;  // offsets into params
-    std::vector<float> Z, A, dOut, mask, xhat, mean, var, rstd;
-    const float* in = nullptr;  // input of the last forward
-    float* z = nullptr;         // pre-activation (dense) or the input (activation layer)
-    float* out = nullptr;       // output of the last forward
-    bool bn_batch_stats = false;  // batchNorm ran with batch statistics in the last forward
+  // One layer's workspaces, sized for capacity_ rows, and where its last forward read and wrote.
+  struct LayerBuffers {
+    std::vector<float> preact, output, grad_output, dropout_mask, xhat, mean, var, rstd;
+    const float* input = nullptr;   // input of the last forward
+    float* preact_in = nullptr;     // pre-activation: dense Z, or an activation layer's input
+    float* out = nullptr;           // output of the last forward (an identity dropout passes its input)
+    bool batch_stats = false;       // batchNormalization ran with batch statistics
   };
 
   Net() = default;
-  Status ensure_capacity(long n, bool training);
-  bool tensor_trainable(const Tensor& t) const;
+  Status reserve(long rows, bool training);
+  void update_trained_tensors();
   bool loss_fused() const;
-  // one_row: X is the only row of a predict; dense layers use row_times_kernel instead of sgemm.
+  const float* param(long offset) const { return offset >= 0 ? params_.data() + offset : nullptr; }
+  float* grad(long offset) { return offset >= 0 ? grads_.data() + offset : nullptr; }
+
+  // net_passes.cc: one batch. one_row: X is the only row of a predict (row_times_kernel instead of sgemm).
   void forward(const float* X, int n, bool training, uint32_t step, bool one_row = false);
-  // Loss of the last forward; grads into the last layer's dOut when want_grad.
+  // Loss of the last forward (data loss / n + penalty); its gradient into the last layer's grad_output when want_grad.
   Status loss(const float* Y, const float* w, int n, bool want_grad, double* batch_loss);
-  double penalty() const;
   void backward(int n);
-  void add_regularization_grad();
-  void clip();
   void apply_update();
-  Status run_train_step(int n, uint32_t step, double* batch_loss);
+  // Inference-mode forward over consecutive batches of rows; sink(start, n, output) after each.
+  template <typename Sink>
+  Status infer_batches(const float* x, long rows, long batch, bool one_row, Sink&& sink);
 
   NetSpec spec_;
   int output_dim_ = 0;
+  std::vector<ParamTensor> layout_;
+  std::vector<ParamTensor> trained_;  // the tensors the optimizer, regularizers and clipping touch now
   std::vector<float> params_, grads_, state_;
-  std::vector<Tensor> tensors_;
-  std::vector<LayerState> ls_;
-  long cap_ = 0;        // rows of the forward workspaces
-  long cap_train_ = 0;  // rows of the gradient and gather workspaces
-  std::vector<float> xb_, yb_, wb_;
+  std::vector<LayerParams> layer_params_;
+  std::vector<LayerBuffers> buffers_;
+  long capacity_ = 0;        // rows of the forward workspaces
+  long train_capacity_ = 0;  // rows of the gradient and gather workspaces
+  std::vector<float> batch_x_, batch_y_, batch_w_;  // the gathered rows of a training batch
 };
 
 }  // namespace blasnet

@@ -5,15 +5,28 @@
 
 namespace blasnet {
 
-int optimizer_slot_count(const OptSpec& o) {
-  switch (o.id) {
-    case OptId::Sgd: return o.momentum > 0 ? 1 : 0;
-    case OptId::Adam:
-    case OptId::AdamW: return o.amsgrad ? 3 : 2;
-    case OptId::RmsProp: return 1 + (o.momentum > 0 ? 1 : 0) + (o.centered ? 1 : 0);
-    case OptId::Adagrad: return 1;
+void clip_gradients(const OptSpec& o, const std::vector<ParamTensor>& tensors, float* g) {
+  if (o.clipnorm > 0) {
+    const double c = o.clipnorm;
+    for (const ParamTensor& t : tensors) {
+      double s = 0;
+      for (long i = t.offset; i < t.offset + t.size; ++i) s += (double)g[i] * g[i];
+      double f = c / std::max(std::sqrt(s), c);
+      for (long i = t.offset; i < t.offset + t.size; ++i) g[i] = (float)((double)g[i] * f);
+    }
+  } else if (o.global_clipnorm > 0) {
+    const double c = o.global_clipnorm;
+    double s = 0;
+    for (const ParamTensor& t : tensors)
+      for (long i = t.offset; i < t.offset + t.size; ++i) s += (double)g[i] * g[i];
+    double f = c / std::max(std::sqrt(s), c);
+    for (const ParamTensor& t : tensors)
+      for (long i = t.offset; i < t.offset + t.size; ++i) g[i] = (float)((double)g[i] * f);
+  } else if (o.clipvalue > 0) {
+    const float c = (float)o.clipvalue;
+    for (const ParamTensor& t : tensors)
+      for (long i = t.offset; i < t.offset + t.size; ++i) g[i] = std::min(std::max(g[i], -c), c);
   }
-  return 0;
 }
 
 double schedule_lr(const OptSpec& o, double lr0, double step) {

@@ -1,11 +1,14 @@
-// Optimizer updates, gradient clipping helpers and learning-rate schedules (SPEC.md).
+// Gradient clipping, learning-rate schedules and the optimizer updates (SPEC.md steps 7 and 8).
 #pragma once
+#include <vector>
+
+#include "layout.h"
 #include "spec.h"
 
 namespace blasnet {
 
-// Number of per-parameter state vectors (layout.ts optimizerSlotCount).
-int optimizer_slot_count(const OptSpec& opt);
+// Clips g in place over the tensors being trained (at most one of clipnorm, globalClipnorm, clipvalue is set).
+void clip_gradients(const OptSpec& opt, const std::vector<ParamTensor>& tensors, float* g);
 
 // lr of the update whose 0-based index is `step` (= t - 1).
 double schedule_lr(const OptSpec& opt, double lr0, double step);

@@ -10,8 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "core/gemm.h"
 #include "core/activations.h"
+#include "core/gemm.h"
+#include "core/layout.h"
 #include "core/net.h"
 #include "core/row_kernel.h"
 
@@ -161,33 +162,14 @@ static LayerSpec plain(LayerKind k, int dim) {
 
 // Central differences (step h on each param) vs compute_gradients; returns max |diff| / (1 + |g|).
 static double grad_check(const NetSpec& spec, int n, const std::string& name) {
-  long P = 0;  // the parameter count (layout of SPEC.md)
-  {
-    int dim = spec.input_dim;
-    for (auto& l : spec.layers) {
-      if (l.kind == LayerKind::Dense) P += (long)dim * l.out_dim + (l.use_bias ? l.out_dim : 0);
-      if (l.kind == LayerKind::BatchNorm) P += l.out_dim * (2 + l.center + l.scale);
-      if (l.kind == LayerKind::LayerNorm) P += l.out_dim * (l.center + l.scale);
-      dim = l.out_dim;
-    }
-  }
+  const std::vector<ParamTensor> layout = param_layout(spec);
+  const long P = param_count(layout);
   std::vector<float> params(P);
   for (auto& v : params) v = urand(-0.8f, 0.8f);
   // Moving variance must stay positive.
-  {
-    int dim = spec.input_dim;
-    long off = 0;
-    for (auto& l : spec.layers) {
-      if (l.kind == LayerKind::Dense) off += (long)dim * l.out_dim + (l.use_bias ? l.out_dim : 0);
-      if (l.kind == LayerKind::BatchNorm) {
-        off += l.out_dim * (1 + l.center + l.scale);
-        for (int j = 0; j < l.out_dim; ++j) params[off + j] = urand(0.5f, 1.5f);
-        off += l.out_dim;
-      }
-      if (l.kind == LayerKind::LayerNorm) off += l.out_dim * (l.center + l.scale);
-      dim = l.out_dim;
-    }
-  }
+  for (const ParamTensor& t : layout)
+    if (t.name == TensorName::MovingVariance)
+      for (long j = 0; j < t.size; ++j) params[t.offset + j] = urand(0.5f, 1.5f);
   std::unique_ptr<Net> net;
   Status st = Net::create(spec, params.data(), P, &net);
   CHECK(st.ok(), "%s: create: %s", name.c_str(), st.message.c_str());

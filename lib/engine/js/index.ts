@@ -2,7 +2,7 @@
 // binary loads. It runs on the main thread and yields to the event loop every ~10 ms of work.
 import { invalidArg } from '../../errors';
 import type { Engine, EngineInfo, NetSpec, Net } from '../types';
-import { JsNet } from './net';
+import { JsNet } from './js-net';
 
 let threads = 1;
 

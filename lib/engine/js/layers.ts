@@ -1,8 +1,46 @@
-// Layer forward/backward passes on raw Float32Arrays (SPEC.md "Layers"), mirroring native/core/layers.
-// Each function names its shapes; n = rows in the batch.
+// The layers as forward/backward pairs on raw Float32Arrays (SPEC.md "Layers"): the functions of
+// native/core/layers.h under the same names, with the same arguments in the same order. Shapes in the
+// comments; n = rows of the batch, d = width of the layer.
+import type { ActivationSpec } from '../types';
+import { actForward } from './activations';
 import { gemm } from './gemm';
 
-/** The counter-based dropout hash of SPEC.md: uint32 arithmetic, identical in C++. */
+/** Z[n,out] = X[n,in] W[in,out], then one pass over Z: Z += b, A = act(Z). b[out] may be null; A may equal Z for linear. */
+export function denseForward(n: number, inDim: number, out: number, X: Float32Array, W: Float32Array,
+  b: Float32Array | null, act: ActivationSpec, Z: Float32Array, A: Float32Array): void {
+  gemm(false, false, n, out, inDim, 1, X, inDim, W, out, 0, Z, out);
+  actForward(act, n, out, Z, b, A);
+}
+
+/**
+ * From dZ[n,out] (already through the activation): dW[in,out] = X^T dZ, db[out] = column sums of dZ,
+ * dX[n,in] = dZ W^T; each skipped when null. The column sums accumulate in float32 (the C++ in float64).
+ */
+export function denseBackward(n: number, inDim: number, out: number, X: Float32Array, W: Float32Array, dZ: Float32Array,
+  dW: Float32Array | null, db: Float32Array | null, dX: Float32Array | null): void {
+  if (dW) gemm(true, false, inDim, out, n, 1, X, inDim, dZ, out, 0, dW, out);
+  if (db) {
+    db.fill(0, 0, out);
+    for (let r = 0; r < n; r++) {
+      const o = r * out;
+      for (let j = 0; j < out; j++) db[j] = db[j]! + dZ[o + j]!;
+    }
+  }
+  if (dX) gemm(false, true, n, inDim, out, 1, dZ, out, W, out, 0, dX, inDim);
+}
+
+/** The MaxNorm constraint after an update: each column j of W[in,out] scaled to a norm of at most maxNorm. */
+export function denseMaxNorm(inDim: number, out: number, W: Float32Array, maxNorm: number): void {
+  for (let j = 0; j < out; j++) {
+    let sq = 0;
+    for (let i = 0; i < inDim; i++) sq += W[i * out + j]! * W[i * out + j]!;
+    const norm = Math.sqrt(sq);
+    const f = Math.min(Math.max(norm, 0), maxNorm) / (1e-7 + norm);
+    for (let i = 0; i < inDim; i++) W[i * out + j] = W[i * out + j]! * f;
+  }
+}
+
+/** The counter hash of SPEC.md "Dropout" (24-bit result): uint32 arithmetic, identical in C++. */
 export function dropoutHash(seed: number, step: number, k: number): number {
   let h = (Math.imul(seed >>> 0, 0x9E3779B1) + Math.imul(step >>> 0, 0x85EBCA77) + Math.imul(k >>> 0, 0xC2B2AE3D)) >>> 0;
   h ^= h >>> 16; h = Math.imul(h, 0x7FEB352D) >>> 0;
@@ -11,49 +49,30 @@ export function dropoutHash(seed: number, step: number, k: number): number {
   return h >>> 8;
 }
 
-/** Z[n, units] = X[n, in] W[in, units] (bias and activation are applied by the caller in one pass). */
-export function denseForward(X: Float32Array, W: Float32Array, Z: Float32Array, n: number, inDim: number, units: number): void {
-  gemm(false, false, n, units, inDim, 1, X, inDim, W, units, 0, Z, units);
-}
-
-/** dW[in, units] = X^T dZ, db[units] = column sums of dZ, dX[n, in] = dZ W^T (dX null for the first layer). */
-export function denseBackward(X: Float32Array, W: Float32Array, dZ: Float32Array, dW: Float32Array | null,
-  db: Float32Array | null, dX: Float32Array | null, n: number, inDim: number, units: number): void {
-  if (dW) gemm(true, false, inDim, units, n, 1, X, inDim, dZ, units, 0, dW, units);
-  if (db) {
-    db.fill(0, 0, units);
-    for (let r = 0; r < n; r++) {
-      const o = r * units;
-      for (let j = 0; j < units; j++) db[j] = db[j]! + dZ[o + j]!;
-    }
-  }
-  if (dX) gemm(false, true, n, inDim, units, 1, dZ, units, W, units, 0, dX, inDim);
-}
-
-/** out[n, d] = X * mask, mask[i] = 1/(1-rate) where kept else 0. */
-export function dropoutForward(X: Float32Array, out: Float32Array, mask: Float32Array, n: number, d: number,
-  rate: number, seed: number, step: number): void {
-  const keepScale = 1 / (1 - rate);
+/** Training only: mask[n,d] = 1 kept / 0 dropped, A[n,d] = X * mask / (1 - rate). */
+export function dropoutForward(n: number, d: number, X: Float32Array, rate: number, seed: number, step: number,
+  mask: Float32Array, A: Float32Array): void {
+  const scale = 1 / (1 - rate);
   const threshold = rate * 16777216; // hash / 2^24 >= rate  <=>  hash >= rate * 2^24
   for (let k = 0; k < n * d; k++) {
-    const m = dropoutHash(seed, step, k) >= threshold ? keepScale : 0;
-    mask[k] = m;
-    out[k] = X[k]! * m;
+    const keep = dropoutHash(seed, step, k) >= threshold ? 1 : 0;
+    mask[k] = keep;
+    A[k] = X[k]! * (keep * scale);
   }
 }
 
-export function dropoutBackward(dOut: Float32Array, mask: Float32Array, dX: Float32Array, n: number, d: number): void {
-  for (let k = 0; k < n * d; k++) dX[k] = dOut[k]! * mask[k]!;
+/** dX[n,d] = dA * mask / (1 - rate), with the scale rounded to float32 (the C++ multiplies by the float64 one). */
+export function dropoutBackward(n: number, d: number, dA: Float32Array, mask: Float32Array, rate: number, dX: Float32Array): void {
+  const scale = Math.fround(1 / (1 - rate));
+  for (let k = 0; k < n * d; k++) dX[k] = dA[k]! * (mask[k]! * scale);
 }
 
-export interface NormParams {
-  gamma: Float32Array | null;
-  beta: Float32Array | null;
-}
-
-/** Batch statistics per column: mean[d], variance[d] (biased), then xhat and out = gamma*xhat + beta. */
-export function batchNormTrainForward(X: Float32Array, out: Float32Array, xhat: Float32Array, mean: Float32Array,
-  variance: Float32Array, invStd: Float32Array, p: NormParams, n: number, d: number, eps: number): void {
+/**
+ * Training: per-column batch mean[d] and biased variance[d], xhat[n,d] kept for backward,
+ * Y[n,d] = gamma * xhat + beta (gamma / beta may be null: 1 / 0). Statistics are used as stored (float32).
+ */
+export function batchNormForwardTrain(n: number, d: number, X: Float32Array, gamma: Float32Array | null,
+  beta: Float32Array | null, eps: number, mean: Float32Array, variance: Float32Array, xhat: Float32Array, Y: Float32Array): void {
   for (let j = 0; j < d; j++) {
     let s = 0;
     for (let r = 0; r < n; r++) s += X[r * d + j]!;
@@ -62,65 +81,75 @@ export function batchNormTrainForward(X: Float32Array, out: Float32Array, xhat: 
     for (let r = 0; r < n; r++) { const e = X[r * d + j]! - m; v += e * e; }
     mean[j] = m;
     variance[j] = v / n;
-    invStd[j] = 1 / Math.sqrt(variance[j]! + eps);
-  }
-  for (let r = 0; r < n; r++) {
-    const o = r * d;
-    for (let j = 0; j < d; j++) {
-      const xh = (X[o + j]! - mean[j]!) * invStd[j]!;
-      xhat[o + j] = xh;
-      out[o + j] = (p.gamma ? p.gamma[j]! : 1) * xh + (p.beta ? p.beta[j]! : 0);
+    const invStd = Math.fround(1 / Math.sqrt(variance[j]! + eps));
+    const g = gamma ? gamma[j]! : 1, b = beta ? beta[j]! : 0;
+    for (let r = 0; r < n; r++) {
+      const k = r * d + j;
+      const xh = (X[k]! - mean[j]!) * invStd;
+      xhat[k] = xh;
+      Y[k] = g * xh + b;
     }
   }
 }
 
-/** Inference: out = gamma*(x - movingMean)/sqrt(movingVar + eps) + beta. invStd receives the per-column scale. */
-export function batchNormInferForward(X: Float32Array, out: Float32Array, movingMean: Float32Array,
-  movingVar: Float32Array, invStd: Float32Array, p: NormParams, n: number, d: number, eps: number): void {
-  for (let j = 0; j < d; j++) invStd[j] = 1 / Math.sqrt(movingVar[j]! + eps);
+/** Inference (and frozen layers): Y = gamma (X - movingMean) / sqrt(movingVar + eps) + beta. */
+export function batchNormForwardInfer(n: number, d: number, X: Float32Array, gamma: Float32Array | null,
+  beta: Float32Array | null, movingMean: Float32Array, movingVar: Float32Array, eps: number, Y: Float32Array): void {
   for (let r = 0; r < n; r++) {
     const o = r * d;
     for (let j = 0; j < d; j++) {
-      out[o + j] = (p.gamma ? p.gamma[j]! : 1) * (X[o + j]! - movingMean[j]!) * invStd[j]! + (p.beta ? p.beta[j]! : 0);
+      const invStd = Math.fround(1 / Math.sqrt(movingVar[j]! + eps));
+      Y[o + j] = (gamma ? gamma[j]! : 1) * (X[o + j]! - movingMean[j]!) * invStd + (beta ? beta[j]! : 0);
     }
   }
 }
 
-/** Training-mode backward: dgamma/dbeta (may be null) and dX (may be null). */
-export function batchNormTrainBackward(dOut: Float32Array, xhat: Float32Array, invStd: Float32Array, p: NormParams,
-  dGamma: Float32Array | null, dBeta: Float32Array | null, dX: Float32Array | null, n: number, d: number): void {
+/** Training backward: dgamma[d], dbeta[d] and dX[n,d], each written when not null. */
+export function batchNormBackwardTrain(n: number, d: number, dY: Float32Array, xhat: Float32Array, variance: Float32Array,
+  gamma: Float32Array | null, eps: number, dgamma: Float32Array | null, dbeta: Float32Array | null, dX: Float32Array | null): void {
   for (let j = 0; j < d; j++) {
     let sdy = 0;
     let sdyx = 0;
     for (let r = 0; r < n; r++) {
-      const dy = dOut[r * d + j]!;
+      const dy = dY[r * d + j]!;
       sdy += dy;
       sdyx += dy * xhat[r * d + j]!;
     }
-    if (dGamma) dGamma[j] = sdyx;
-    if (dBeta) dBeta[j] = sdy;
+    if (dgamma) dgamma[j] = sdyx;
+    if (dbeta) dbeta[j] = sdy;
     if (dX) {
-      const g = (p.gamma ? p.gamma[j]! : 1) * invStd[j]!;
+      const g = (gamma ? gamma[j]! : 1) * Math.fround(1 / Math.sqrt(variance[j]! + eps));
       for (let r = 0; r < n; r++) {
         const k = r * d + j;
-        dX[k] = g * (dOut[k]! - sdy / n - xhat[k]! * sdyx / n);
+        dX[k] = g * (dY[k]! - sdy / n - xhat[k]! * sdyx / n);
       }
     }
   }
 }
 
-/** Inference-mode backward (a frozen layer): dX = dOut * gamma * invStd. */
-export function batchNormInferBackward(dOut: Float32Array, invStd: Float32Array, p: NormParams, dX: Float32Array,
-  n: number, d: number): void {
+/** Inference-mode backward: dX[n,d] = dY * gamma / sqrt(movingVar + eps). */
+export function batchNormBackwardInfer(n: number, d: number, dY: Float32Array, gamma: Float32Array | null,
+  movingVar: Float32Array, eps: number, dX: Float32Array): void {
   for (let r = 0; r < n; r++) {
     const o = r * d;
-    for (let j = 0; j < d; j++) dX[o + j] = dOut[o + j]! * (p.gamma ? p.gamma[j]! : 1) * invStd[j]!;
+    for (let j = 0; j < d; j++) {
+      dX[o + j] = dY[o + j]! * (gamma ? gamma[j]! : 1) * Math.fround(1 / Math.sqrt(movingVar[j]! + eps));
+    }
   }
 }
 
-/** Per row over its d features: xhat, out = gamma*xhat + beta; rowInvStd[n]. */
-export function layerNormForward(X: Float32Array, out: Float32Array, xhat: Float32Array, rowInvStd: Float32Array,
-  p: NormParams, n: number, d: number, eps: number): void {
+/** After an applied step: moving = moving * momentum + batch * (1 - momentum), for mean[d] and variance[d]. */
+export function batchNormUpdateMoving(d: number, mean: Float32Array, variance: Float32Array, momentum: number,
+  movingMean: Float32Array, movingVar: Float32Array): void {
+  for (let j = 0; j < d; j++) {
+    movingMean[j] = movingMean[j]! * momentum + mean[j]! * (1 - momentum);
+    movingVar[j] = movingVar[j]! * momentum + variance[j]! * (1 - momentum);
+  }
+}
+
+/** Over each row's d features: rstd[n] = 1 / sqrt(var + eps), xhat[n,d], Y = gamma_j xhat + beta_j. */
+export function layerNormForward(n: number, d: number, X: Float32Array, gamma: Float32Array | null, beta: Float32Array | null,
+  eps: number, rstd: Float32Array, xhat: Float32Array, Y: Float32Array): void {
   for (let r = 0; r < n; r++) {
     const o = r * d;
     let s = 0;
@@ -129,36 +158,40 @@ export function layerNormForward(X: Float32Array, out: Float32Array, xhat: Float
     let v = 0;
     for (let j = 0; j < d; j++) { const e = X[o + j]! - m; v += e * e; }
     const inv = 1 / Math.sqrt(v / d + eps);
-    rowInvStd[r] = inv;
+    rstd[r] = inv;
     for (let j = 0; j < d; j++) {
       const xh = (X[o + j]! - m) * inv;
       xhat[o + j] = xh;
-      out[o + j] = (p.gamma ? p.gamma[j]! : 1) * xh + (p.beta ? p.beta[j]! : 0);
+      Y[o + j] = (gamma ? gamma[j]! : 1) * xh + (beta ? beta[j]! : 0);
     }
   }
 }
 
-export function layerNormBackward(dOut: Float32Array, xhat: Float32Array, rowInvStd: Float32Array, p: NormParams,
-  dGamma: Float32Array | null, dBeta: Float32Array | null, dX: Float32Array | null, n: number, d: number): void {
-  if (dGamma) dGamma.fill(0, 0, d);
-  if (dBeta) dBeta.fill(0, 0, d);
+/**
+ * dgamma[d], dbeta[d] and dX[n,d] (each when not null), with g = dY * gamma:
+ * dX = rstd * (g - sum(g) / d - xhat * sum(g * xhat) / d).
+ */
+export function layerNormBackward(n: number, d: number, dY: Float32Array, xhat: Float32Array, rstd: Float32Array,
+  gamma: Float32Array | null, dgamma: Float32Array | null, dbeta: Float32Array | null, dX: Float32Array | null): void {
+  if (dgamma) dgamma.fill(0, 0, d);
+  if (dbeta) dbeta.fill(0, 0, d);
   for (let r = 0; r < n; r++) {
     const o = r * d;
-    let sdxh = 0;
-    let sdxhx = 0;
+    let sg = 0;
+    let sgx = 0;
     for (let j = 0; j < d; j++) {
-      const dy = dOut[o + j]!;
-      if (dGamma) dGamma[j] = dGamma[j]! + dy * xhat[o + j]!;
-      if (dBeta) dBeta[j] = dBeta[j]! + dy;
-      const dxh = dy * (p.gamma ? p.gamma[j]! : 1);
-      sdxh += dxh;
-      sdxhx += dxh * xhat[o + j]!;
+      const dy = dY[o + j]!;
+      if (dgamma) dgamma[j] = dgamma[j]! + dy * xhat[o + j]!;
+      if (dbeta) dbeta[j] = dbeta[j]! + dy;
+      const g = dy * (gamma ? gamma[j]! : 1);
+      sg += g;
+      sgx += g * xhat[o + j]!;
     }
     if (dX) {
-      const inv = rowInvStd[r]!;
+      const inv = rstd[r]!;
       for (let j = 0; j < d; j++) {
-        const dxh = dOut[o + j]! * (p.gamma ? p.gamma[j]! : 1);
-        dX[o + j] = inv * (dxh - sdxh / d - xhat[o + j]! * sdxhx / d);
+        const g = dY[o + j]! * (gamma ? gamma[j]! : 1);
+        dX[o + j] = inv * (g - sg / d - xhat[o + j]! * sgx / d);
       }
     }
   }

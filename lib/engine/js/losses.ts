@@ -1,36 +1,9 @@
-// Losses with their gradients (SPEC.md "Losses"), mirroring native/core/losses.
-// Per-row losses are summed as sum_i w_i * l_i; the gradient written is d(sum_i w_i l_i / n)/d(output).
+// Losses with their gradients (SPEC.md "Losses"), lossEval of native/core/losses.h.
 import { BlasnetError } from '../../errors';
-import type { ActivationId, LossSpec } from '../types';
+import type { LossSpec } from '../types';
 import { sigmoid } from './activations';
 
 const EPS = 1e-7;
-
-export interface LossInput {
-  loss: LossSpec;
-  /** Activation of the last layer, or null when the last layer has none (dropout, normalization). */
-  lastActivation: ActivationId | null;
-  /** Pre-activation of the last layer (used as logits by the fused paths). */
-  Z: Float32Array | null;
-  /** Network output. */
-  A: Float32Array;
-  y: Float32Array;
-  rows: number;
-  /** Output width. */
-  d: number;
-  /** Gathered per-row weights for this batch, or null for 1. */
-  w: Float32Array | null;
-  /** 1 / n: the batch-mean scale folded into the gradient. */
-  scale: number;
-}
-
-/** True when the loss gradient is taken with respect to the last activation's input (fused paths). */
-export function lossIsFused(loss: LossSpec, lastActivation: ActivationId | null): boolean {
-  if (loss.fromLogits) return false;
-  if (loss.id === 'binaryCrossentropy') return lastActivation === 'sigmoid';
-  if (loss.id === 'categoricalCrossentropy' || loss.id === 'sparseCategoricalCrossentropy') return lastActivation === 'softmax';
-  return false;
-}
 
 function classIndex(value: number, d: number, row: number): number {
   if (!Number.isInteger(value) || value < 0 || value >= d) {
@@ -41,15 +14,17 @@ function classIndex(value: number, d: number, row: number): number {
 }
 
 /**
- * Returns sum_i w_i * l_i over the batch and writes the gradient into grad (rows x d): with respect to Z
- * when lossIsFused(), else with respect to A. `rowIds` names the rows in error messages.
+ * P: [n, d] network output, or the logits when `logits` is true (fused sigmoid+BCE / softmax+CCE, or
+ * fromLogits). Y: [n, d] labels ([n, 1] class indices for sparse CCE). w: [n] row weights or null.
+ * Returns sum_i w_i * l_i. If dP is not null, writes dl_i/dP * w_i / n ([n, d]). A sparse label that is
+ * not an integer in [0, d) throws ERR_INVALID_ARG naming its row (rowIds[i], the row of x).
+ * The gradient scale is w_i * (1 / n) here, w_i / n in the C++.
  */
-export function lossForwardBackward(inp: LossInput, grad: Float32Array | null, rowIds: ArrayLike<number>): number {
-  const { loss, A, y, rows, d, w, scale } = inp;
-  const fused = lossIsFused(loss, inp.lastActivation);
-  const logits = fused ? inp.Z! : A;
+export function lossEval(loss: LossSpec, logits: boolean, n: number, d: number, P: Float32Array, Y: Float32Array,
+  w: Float32Array | null, dP: Float32Array | null, rowIds: ArrayLike<number>): number {
+  const scale = 1 / n;
   let total = 0;
-  for (let r = 0; r < rows; r++) {
+  for (let r = 0; r < n; r++) {
     const o = r * d;
     const wr = w ? w[r]! : 1;
     const g = wr * scale;
@@ -57,46 +32,46 @@ export function lossForwardBackward(inp: LossInput, grad: Float32Array | null, r
     switch (loss.id) {
       case 'meanSquaredError':
         for (let j = 0; j < d; j++) {
-          const e = A[o + j]! - y[o + j]!;
+          const e = P[o + j]! - Y[o + j]!;
           l += e * e;
-          if (grad) grad[o + j] = g * 2 * e / d;
+          if (dP) dP[o + j] = g * 2 * e / d;
         }
         l /= d;
         break;
       case 'meanAbsoluteError':
         for (let j = 0; j < d; j++) {
-          const e = A[o + j]! - y[o + j]!;
+          const e = P[o + j]! - Y[o + j]!;
           l += Math.abs(e);
-          if (grad) grad[o + j] = g * Math.sign(e) / d;
+          if (dP) dP[o + j] = g * Math.sign(e) / d;
         }
         l /= d;
         break;
       case 'huber': {
         const delta = loss.delta;
         for (let j = 0; j < d; j++) {
-          const e = A[o + j]! - y[o + j]!;
+          const e = P[o + j]! - Y[o + j]!;
           const ae = Math.abs(e);
           l += ae <= delta ? 0.5 * e * e : delta * (ae - 0.5 * delta);
-          if (grad) grad[o + j] = g * Math.min(delta, Math.max(-delta, e)) / d;
+          if (dP) dP[o + j] = g * Math.min(delta, Math.max(-delta, e)) / d;
         }
         l /= d;
         break;
       }
       case 'binaryCrossentropy':
-        if (fused || loss.fromLogits) {
+        if (logits) {
           for (let j = 0; j < d; j++) {
-            const z = logits[o + j]!;
-            const t = y[o + j]!;
+            const z = P[o + j]!;
+            const t = Y[o + j]!;
             l += Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
-            if (grad) grad[o + j] = g * (sigmoid(z) - t) / d;
+            if (dP) dP[o + j] = g * (sigmoid(z) - t) / d;
           }
         } else {
           for (let j = 0; j < d; j++) {
-            const p = A[o + j]!;
-            const t = y[o + j]!;
+            const p = P[o + j]!;
+            const t = Y[o + j]!;
             const pc = Math.min(1 - EPS, Math.max(EPS, p));
             l += -(t * Math.log(pc) + (1 - t) * Math.log(1 - pc));
-            if (grad) grad[o + j] = p >= EPS && p <= 1 - EPS ? g * (p - t) / (p * (1 - p)) / d : 0;
+            if (dP) dP[o + j] = p >= EPS && p <= 1 - EPS ? g * (p - t) / (p * (1 - p)) / d : 0;
           }
         }
         l /= d;
@@ -104,41 +79,41 @@ export function lossForwardBackward(inp: LossInput, grad: Float32Array | null, r
       case 'categoricalCrossentropy':
       case 'sparseCategoricalCrossentropy': {
         const sparse = loss.id === 'sparseCategoricalCrossentropy';
-        const cls = sparse ? classIndex(y[r]!, d, rowIds[r]!) : -1;
-        const label = (j: number): number => (sparse ? (j === cls ? 1 : 0) : y[o + j]!);
-        if (fused || loss.fromLogits) {
+        const cls = sparse ? classIndex(Y[r]!, d, rowIds[r]!) : -1;
+        const label = (j: number): number => (sparse ? (j === cls ? 1 : 0) : Y[o + j]!);
+        if (logits) {
           let max = -Infinity;
-          for (let j = 0; j < d; j++) max = Math.max(max, logits[o + j]!);
+          for (let j = 0; j < d; j++) max = Math.max(max, P[o + j]!);
           let sumExp = 0;
-          for (let j = 0; j < d; j++) sumExp += Math.exp(logits[o + j]! - max);
+          for (let j = 0; j < d; j++) sumExp += Math.exp(P[o + j]! - max);
           const lse = max + Math.log(sumExp);
           let ySum = 0;
           for (let j = 0; j < d; j++) {
             const t = label(j);
             ySum += t;
-            l += t * (lse - logits[o + j]!);
+            l += t * (lse - P[o + j]!);
           }
-          if (grad) {
+          if (dP) {
             for (let j = 0; j < d; j++) {
-              const p = Math.exp(logits[o + j]! - lse);
-              grad[o + j] = g * (p * ySum - label(j));
+              const p = Math.exp(P[o + j]! - lse);
+              dP[o + j] = g * (p * ySum - label(j));
             }
           }
         } else {
           let S = 0;
-          for (let j = 0; j < d; j++) S += A[o + j]!;
+          for (let j = 0; j < d; j++) S += P[o + j]!;
           let yu = 0;
           for (let j = 0; j < d; j++) {
-            const q = A[o + j]! / S;
+            const q = P[o + j]! / S;
             const t = label(j);
             l -= t * Math.log(Math.min(1 - EPS, Math.max(EPS, q)));
             if (q >= EPS && q <= 1 - EPS) yu += t;
           }
-          if (grad) {
+          if (dP) {
             for (let j = 0; j < d; j++) {
-              const q = A[o + j]! / S;
+              const q = P[o + j]! / S;
               const u = q >= EPS && q <= 1 - EPS ? 1 : 0;
-              grad[o + j] = g * (yu - (u ? label(j) / q : 0)) / S;
+              dP[o + j] = g * (yu - (u ? label(j) / q : 0)) / S;
             }
           }
         }

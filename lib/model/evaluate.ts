@@ -1,0 +1,79 @@
+// evaluate, predict and trainOnBatch: one engine call each, in the model's queue, on checked inputs.
+import { BlasnetError, invalidArg } from '../errors';
+import { Tensor2D } from '../tensor';
+import { orDefault, positiveInt } from '../validate';
+import { rowOrder } from '../random';
+import { notCompiled, type Compiled } from './compile';
+import { allocate, checkOutputs, rowWeights } from './inputs';
+import { epochMetrics } from './metrics';
+import type { ModelTarget } from './target';
+
+export interface EvaluateArgs {
+  /** Default 32. */
+  batchSize?: number;
+  sampleWeight?: number[] | Float32Array;
+  verbose?: 0 | 1;
+}
+
+export interface PredictArgs {
+  /** Rows per engine batch (default 32); results do not depend on it. */
+  batchSize?: number;
+  verbose?: unknown;
+}
+
+function compiledOrThrow(t: ModelTarget, fn: string): Compiled {
+  if (!t.compiled) throw notCompiled(fn);
+  return t.compiled;
+}
+
+export async function evaluate(t: ModelTarget, x: unknown, y: unknown, args: EvaluateArgs): Promise<Record<string, number>> {
+  const c = compiledOrThrow(t, 'evaluate');
+  if (args === null || typeof args !== 'object') throw invalidArg('evaluate options', 'an object', args);
+  const batchSize = orDefault(args.batchSize, 32, (v) => positiveInt(v, 'batchSize'));
+  const X = t.features(x, 'x');
+  const Y = t.labels(y, 'y', X.rows);
+  const w = args.sampleWeight === undefined ? null : rowWeights(args.sampleWeight, 'sampleWeight', X.rows);
+  const d = t.outputDim();
+  const preds = c.metrics.length > 0 ? allocate(X.rows * d) : null;
+  const r = await t.exclusive(() => t.engineCall((net) => net.evaluate(X, Y, Math.min(batchSize, X.rows), w, preds)));
+  const out: Record<string, number> = { loss: r.lossSum / r.samples };
+  if (preds) Object.assign(out, epochMetrics(c, { pred: preds, d, y: Y, order: null, rows: X.rows }));
+  return out;
+}
+
+export async function predict(t: ModelTarget, x: unknown, args: PredictArgs): Promise<Tensor2D> {
+  if (args === null || typeof args !== 'object') throw invalidArg('predict options', 'an object', args);
+  const batchSize = orDefault(args.batchSize, 32, (v) => positiveInt(v, 'batchSize'));
+  const X = t.features(x, 'x');
+  const d = t.outputDim();
+  const out = await t.exclusive(() => t.engineCall((net) => net.predict(X, Math.min(batchSize, X.rows))));
+  checkOutputs(out, d);
+  return new Tensor2D(out, [X.rows, d]);
+}
+
+/** predict on the calling thread, for small inputs (the caller checks that no call is running). */
+export function predictNow(t: ModelTarget, x: unknown): Tensor2D {
+  const X = t.features(x, 'x');
+  const net = t.net();
+  const d = net.outputDim;
+  const out = net.predictSync(X);
+  checkOutputs(out, d);
+  return new Tensor2D(out, [X.rows, d]);
+}
+
+/** One optimizer step on all rows of x as a single batch; the loss before the step, and the metrics. */
+export async function trainOnBatch(t: ModelTarget, x: unknown, y: unknown): Promise<number | number[]> {
+  const c = compiledOrThrow(t, 'trainOnBatch');
+  const X = t.features(x, 'x');
+  const Y = t.labels(y, 'y', X.rows);
+  const d = t.outputDim();
+  const preds = c.metrics.length > 0 ? allocate(X.rows * d) : null;
+  const order = rowOrder(X.rows, false);
+  const r = await t.exclusive(() => t.engineCall((net) => net.trainBatches({
+    x: X, y: Y, order, batchSize: X.rows, sampleWeight: null, predictionsOut: preds,
+  })));
+  if (r.nonFiniteBatch >= 0) throw new BlasnetError('ERR_NAN_LOSS', 'Loss became NaN in trainOnBatch (the step was not applied)');
+  const loss = r.lossSum / r.samples;
+  if (!preds) return loss;
+  return [loss, ...Object.values(epochMetrics(c, { pred: preds, d, y: Y, order: null, rows: X.rows }))];
+}

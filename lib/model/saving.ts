@@ -1,0 +1,68 @@
+// Saving and loading whole models: a model describes itself (serialize.ts) and lib/io turns the
+// description into files, artifacts or a tfjs IOHandler's input, and back. model.save() needs nothing
+// from here; these are the functions that take or return a model.
+import { BlasnetError, describe } from '../errors';
+import {
+  artifactsToDescription, artifactsToModelJSON, readDescription, type IOHandler, type LoadOptions, type ModelArtifacts,
+  type SaveResult,
+} from '../io';
+import type { ModelDescription } from '../io/description';
+import { Sequential, type SaveOptions } from './sequential';
+
+function checkModel(model: unknown): Sequential {
+  if (!(model instanceof Sequential)) throw new BlasnetError('ERR_INVALID_ARG', `Expected a Sequential model but received ${describe(model)}`);
+  return model;
+}
+
+/** The model as in-memory artifacts (model.json fields + one ArrayBuffer), e.g. for a database. */
+export function toArtifacts(model: Sequential, options: SaveOptions = {}): ModelArtifacts {
+  return checkModel(model).toArtifacts(options);
+}
+
+/** model.save() as a function: a directory ('dir', 'file://dir') or an IOHandler. */
+export async function saveModel(model: Sequential, target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
+  return checkModel(model).save(target, options);
+}
+
+/** model.json text and weights bytes for a model (what save() writes), without touching disk. */
+export function toFiles(model: Sequential, options: SaveOptions = {}): { modelJson: string; weights: Uint8Array } {
+  const a = toArtifacts(model, options);
+  const w = a.weightData;
+  return {
+    modelJson: JSON.stringify(artifactsToModelJSON(a, ['weights.bin'])),
+    weights: Array.isArray(w) ? Buffer.concat(w.map((b) => new Uint8Array(b))) : new Uint8Array(w),
+  };
+}
+
+/**
+ * Builds the model a validated description describes. A config value the model rejects (an unknown
+ * activation, a rate out of range) is a fault of the file: reported as ERR_FORMAT with the model's message.
+ */
+export function modelFromDescription(desc: ModelDescription): Sequential {
+  try {
+    return Sequential.fromDescription(desc);
+  } catch (err) {
+    if (err instanceof BlasnetError && ['ERR_INVALID_ARG', 'ERR_UNKNOWN_NAME', 'ERR_SHAPE_MISMATCH'].includes(err.code)) {
+      throw new BlasnetError('ERR_FORMAT', `Invalid model file: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Rebuilds a model from in-memory artifacts (validated exactly as files are). */
+export function fromArtifacts(artifacts: ModelArtifacts, options: LoadOptions = {}): Sequential {
+  return modelFromDescription(artifactsToDescription(artifacts, options));
+}
+
+/**
+ * tfjs's tf.loadLayersModel: local files ('file://dir/model.json', 'dir/model.json' or 'dir'), an
+ * http(s) URL of a model.json, or an IOHandler with load() (e.g. tf.io.fromMemory); all validated alike.
+ */
+export async function loadLayersModel(pathOrUrl: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
+  return modelFromDescription(await readDescription(pathOrUrl, options));
+}
+
+/** Loads the model saved in a directory (same as loadLayersModel). */
+export async function loadModel(dir: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
+  return loadLayersModel(dir, options);
+}
