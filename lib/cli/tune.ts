@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { Print } from './commands';
 import { CliError } from './errors';
-import { int, queueOptions, readJobFile, withQueue, type QueueFlags } from './jobs';
+import { int, queueOptions, readJobFile, withQueue, type QueueFlags } from './queue-options';
 import { tune, saveTuneResult, defaultObjective, trialScore, type Distribution, type Trial, type TuneResult } from '../jobs/tune';
 
 function parseScalar(s: string): unknown {

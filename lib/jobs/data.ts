@@ -3,17 +3,23 @@
 // standardized by a scaler learned on the training rows. A model trained further keeps its own columns,
 // classes and scaler.
 import * as fs from 'node:fs';
-import { Readable } from 'node:stream';
-import { data, BlasnetError, type Sequential } from '../index';
+import { data, type MinMaxScaler, type StandardScaler } from '../data';
+import { BlasnetError } from '../errors';
 import { checkMemory, defaultMemoryLimit, formatBytes } from '../limits';
-import { CliError } from '../cli/errors';
-import { guessTask, rng } from '../cli/commands';
-import { TableReader } from '../cli/table';
-import type { CliMeta, Task } from '../cli/model-info';
-import type { MinMaxScaler, StandardScaler } from '../data';
+import type { Sequential } from '../model/sequential';
+import { RandomStream } from '../random';
 import type { ResolvedJob } from './description';
 
 type Scaler = StandardScaler | MinMaxScaler;
+export type Task = 'classification' | 'regression';
+
+/** What `blasnet train` keeps with a model (userDefinedMetadata.blasnetCli); a job's model carries it too. */
+export interface ModelMeta {
+  task: Task;
+  label: string;
+  features: string[];
+  classes?: number[];
+}
 
 export interface PreparedData {
   /** Standardized features, rows x cols, in the shuffled row order. */
@@ -31,27 +37,48 @@ export interface PreparedData {
 
 const FETCH_TIMEOUT_MS = 120_000;
 
-/** Thrown errors are BlasnetErrors: ERR_IO for what may pass (a network error, a 5xx), else the job's fault. */
-async function openSource(source: string): Promise<Readable> {
+/** Classification when every label is an integer and there are at most 20 distinct values (as blasnet train). */
+function guessTask(y: Float32Array): Task {
+  const seen = new Set<number>();
+  for (const v of y) {
+    if (!Number.isInteger(v)) return 'regression';
+    seen.add(v);
+    if (seen.size > 20) return 'regression';
+  }
+  return 'classification';
+}
+
+/** The source's bytes; thrown errors are BlasnetErrors, ERR_IO for what may pass (a network error, a 5xx), else the job's fault. */
+async function readSource(source: string, signal?: AbortSignal): Promise<Buffer> {
+  const limit = defaultMemoryLimit();
+  const tooBig = (n: number): BlasnetError =>
+    new BlasnetError('ERR_LIMIT', `job.data.source ${source} is ${formatBytes(n)}, more than the memory limit of ${formatBytes(limit)}`);
   if (/^https?:\/\//i.test(source)) {
     let res: Response;
     try {
-      res = await fetch(source, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      res = await fetch(source, { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]) : AbortSignal.timeout(FETCH_TIMEOUT_MS) });
     } catch (err) {
       throw new BlasnetError('ERR_IO', `Cannot fetch job.data.source ${source}: ${(err as Error).message}`, { cause: err });
     }
     if (!res.ok || !res.body) {
       await res.body?.cancel();
-      throw new BlasnetError(res.status >= 500 || res.status === 429 ? 'ERR_IO' : 'ERR_INVALID_ARG',
-        `Cannot fetch job.data.source ${source}: HTTP ${res.status}`);
+      throw new BlasnetError(res.status >= 500 || res.status === 429 ? 'ERR_IO' : 'ERR_INVALID_ARG', `Cannot fetch job.data.source ${source}: HTTP ${res.status}`);
     }
-    const limit = defaultMemoryLimit();
     const declared = Number(res.headers.get('content-length'));
-    if (Number.isFinite(declared) && declared > limit) {
-      await res.body.cancel();
-      throw new BlasnetError('ERR_LIMIT', `job.data.source ${source} is ${formatBytes(declared)}, more than the memory limit of ${formatBytes(limit)}`);
+    if (Number.isFinite(declared) && declared > limit) { await res.body.cancel(); throw tooBig(declared); }
+    const chunks: Uint8Array[] = [];
+    let got = 0;
+    try {
+      for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
+        got += c.byteLength;
+        if (got > limit) { await res.body.cancel().catch(() => undefined); throw tooBig(got); }
+        chunks.push(c);
+      }
+    } catch (err) {
+      if (err instanceof BlasnetError) throw err;
+      throw new BlasnetError('ERR_IO', `Cannot fetch job.data.source ${source}: ${(err as Error).message}`, { cause: err });
     }
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    return Buffer.concat(chunks, got);
   }
   let st: fs.Stats;
   try {
@@ -62,51 +89,77 @@ async function openSource(source: string): Promise<Readable> {
     throw new BlasnetError('ERR_IO', `job.data.source ${source}: ${(err as Error).message}`, { cause: err });
   }
   if (!st.isFile()) throw new BlasnetError('ERR_INVALID_ARG', `job.data.source ${source}: not a file`);
-  return fs.createReadStream(source, { highWaterMark: 256 * 1024 });
-}
-
-/** The CLI metadata a model saved by `blasnet train` or by a job carries (features, task, classes). */
-export function cliMeta(model: Sequential): CliMeta | null {
-  const m = model.userDefinedMetadata?.blasnetCli as Partial<CliMeta> | undefined;
-  if (!m || (m.task !== 'classification' && m.task !== 'regression') || typeof m.label !== 'string' || !Array.isArray(m.features)) return null;
-  return m as CliMeta;
-}
-
-async function readAll(job: ResolvedJob, features: string[] | null, signal?: AbortSignal):
-  Promise<{ x: Float32Array; y: Float32Array; rows: number; cols: number; columns: string[] }> {
-  const src = job.data.source;
-  const input = await openSource(src);
-  const reader = new TableReader(input, src, { features, label: job.data.label, delimiter: job.data.delimiter }, job.data.format);
-  const parts: { x: Float32Array; y: Float32Array; rows: number }[] = [];
-  let rows = 0, cols = 0;
+  if (st.size > limit) throw tooBig(st.size);
   try {
-    for await (const b of reader.batches(8192)) {
-      signal?.throwIfAborted();
-      cols = b.cols;
-      rows += b.rows;
-      // The rows, their shuffled copy and the scaled copy live at once.
-      checkMemory(3 * rows * cols * 4, `the rows of job.data.source ${src}`);
-      parts.push({ x: b.x, y: b.y!, rows: b.rows });
-    }
+    return fs.readFileSync(source);
   } catch (err) {
-    input.destroy();
-    if (err instanceof CliError) {
-      const io = /: cannot read: /.test(err.message) && /^https?:/i.test(src);
-      throw new BlasnetError(io ? 'ERR_IO' : 'ERR_FORMAT', err.message);
-    }
-    throw err;
+    throw new BlasnetError('ERR_IO', `job.data.source ${source}: ${(err as Error).message}`, { cause: err });
   }
-  if (rows === 0) throw new BlasnetError('ERR_FORMAT', `job.data.source ${src}: no data rows`);
-  const x = new Float32Array(rows * cols);
-  const y = new Float32Array(rows);
-  let r = 0;
-  for (const p of parts) { x.set(p.x, r * cols); y.set(p.y, r); r += p.rows; }
-  return { x, y, rows, cols, columns: reader.columns };
+}
+
+/** The metadata a model saved by `blasnet train` or by a job carries (features, task, classes). */
+export function modelMeta(model: Sequential): ModelMeta | null {
+  const m = model.userDefinedMetadata?.blasnetCli as Partial<ModelMeta> | undefined;
+  if (!m || (m.task !== 'classification' && m.task !== 'regression') || typeof m.label !== 'string' || !Array.isArray(m.features)) return null;
+  return m as ModelMeta;
+}
+
+interface Raw { x: Float32Array; y: Float32Array; rows: number; cols: number; columns: string[] }
+
+/** JSON Lines of objects by column name, numbers only. */
+function parseJsonl(text: string, label: string, source: string): Raw {
+  let columns: string[] | null = null;
+  const xs: number[] = [], ys: number[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    let rec: unknown;
+    try { rec = JSON.parse(line); } catch (err) { throw new BlasnetError('ERR_FORMAT', `${source}: line ${i + 1}: not valid JSON: ${(err as Error).message}`); }
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new BlasnetError('ERR_FORMAT', `${source}: line ${i + 1}: expected an object {"column": value}`);
+    const o = rec as Record<string, unknown>;
+    columns ??= Object.keys(o).filter((k) => k !== label);
+    const num = (k: string): number => {
+      const v = o[k];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new BlasnetError('ERR_FORMAT', `${source}: line ${i + 1}, key ${JSON.stringify(k)}: expected a number but found ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+      return v;
+    };
+    if (!(label in o)) throw new BlasnetError('ERR_FORMAT', `${source}: line ${i + 1}: no label key ${JSON.stringify(label)}`);
+    for (const k of columns) xs.push(num(k));
+    ys.push(num(label));
+  });
+  if (!columns || ys.length === 0) throw new BlasnetError('ERR_FORMAT', `${source}: no data rows`);
+  const cols = (columns as string[]).length;
+  return { x: Float32Array.from(xs), y: Float32Array.from(ys), rows: ys.length, cols, columns };
+}
+
+async function readAll(job: ResolvedJob, features: string[] | null, signal?: AbortSignal): Promise<Raw> {
+  const src = job.data.source;
+  const bytes = await readSource(src, signal);
+  // The text, the rows as floats, their shuffled copy and the scaled copy.
+  checkMemory(bytes.length * 4, `job.data.source ${src}`);
+  const text = bytes.toString('utf8');
+  const jsonl = job.data.format === 'jsonl' || (job.data.format === null && (/\.(jsonl|ndjson|json)$/i.test(src) || /^\s*\{/.test(text.slice(0, 100))));
+  let raw: Raw;
+  if (jsonl) {
+    raw = parseJsonl(text, job.data.label, src);
+  } else {
+    const t = data.parseCsv(text, { label: job.data.label, delimiter: job.data.delimiter }, src);
+    raw = { x: t.x.dataSync(), y: t.y!.dataSync(), rows: t.x.shape[0], cols: t.x.shape[1], columns: t.columns };
+  }
+  if (!features) return raw;
+  // A model trained further reads its own columns, in its order.
+  const at = features.map((f) => {
+    const i = raw.columns.indexOf(f);
+    if (i < 0) throw new BlasnetError('ERR_FORMAT', `job.data.source ${src}: no column ${JSON.stringify(f)} (a feature of job.model.from); the columns are: ${raw.columns.join(', ')}`);
+    return i;
+  });
+  const x = new Float32Array(raw.rows * at.length);
+  for (let r = 0; r < raw.rows; r++) at.forEach((c, j) => { x[r * at.length + j] = raw.x[r * raw.cols + c]!; });
+  return { x, y: raw.y, rows: raw.rows, cols: at.length, columns: features };
 }
 
 /** Reads and prepares the job's table; `base` is the model being trained further, if any. */
 export async function prepareData(job: ResolvedJob, base: Sequential | null, signal?: AbortSignal): Promise<PreparedData> {
-  const meta = base ? cliMeta(base) : null;
+  const meta = base ? modelMeta(base) : null;
   const src = job.data.source;
   const t = await readAll(job, meta ? meta.features : null, signal);
   const { rows, cols } = t;
@@ -126,7 +179,8 @@ export async function prepareData(job: ResolvedJob, base: Sequential | null, sig
   }
   const trainRows = rows - validationRows;
 
-  const rnd = rng(job.seed);
+  // The same seeded row shuffle as blasnet train's.
+  const rnd = RandomStream.fromState(job.seed).next;
   const perm = Array.from({ length: rows }, (_, i) => i);
   for (let i = rows - 1; i > 0; i--) { const j = Math.floor(rnd() * (i + 1)); const s = perm[i]!; perm[i] = perm[j]!; perm[j] = s; }
   const x = new Float32Array(rows * cols);

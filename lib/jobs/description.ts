@@ -3,7 +3,7 @@
 // before it reaches a queue, and again by the worker that runs it (a job may come from any producer).
 import * as path from 'node:path';
 import { BlasnetError, invalidArg } from '../errors';
-import { layers } from '../index';
+import { layers } from '../model/layers';
 
 export type JobTask = 'classification' | 'regression';
 

@@ -4,14 +4,18 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  sequential, layers as L, optimizers, callbacks, setSeed, loadModel, fromArtifacts, engineInfo, BlasnetError,
-  type Sequential, type CallbackHooks, type ModelArtifacts, type Layer,
-} from '../index';
+import { engineInfo } from '../engine';
+import { BlasnetError } from '../errors';
+import type { ModelArtifacts } from '../io';
 import { formatBytes } from '../limits';
-import type { CliMeta } from '../cli/model-info';
+import { callbacks, type CallbackHooks } from '../model/callbacks';
+import { layers as L, type Layer } from '../model/layers';
+import { optimizers } from '../model/optimizers';
+import { fromArtifacts, loadModel } from '../model/saving';
+import { sequential, type Sequential } from '../model/sequential';
+import { setSeed } from '../random';
 import { resolveJob, type JobLayer, type ResolvedJob } from './description';
-import { prepareData, cliMeta, type PreparedData } from './data';
+import { prepareData, type ModelMeta, type PreparedData } from './data';
 
 /** What a job reports after each epoch (job.updateProgress). */
 export interface JobProgress {
@@ -226,7 +230,7 @@ export async function runJob(description: unknown, options: RunJobOptions = {}):
     validation = await model.evaluateAsync(xv, yv, { batchSize: 1024 });
   }
 
-  const meta: CliMeta = { task: d.task, label: job.data.label, features: d.features, ...(d.classes ? { classes: d.classes } : {}) };
+  const meta: ModelMeta = { task: d.task, label: job.data.label, features: d.features, ...(d.classes ? { classes: d.classes } : {}) };
   model.userDefinedMetadata = { ...(model.userDefinedMetadata ?? {}), blasnetCli: meta };
   const saveOpts = { scaler: d.scaler, includeOptimizer: job.result.includeOptimizer };
   const h = history.history;
@@ -268,4 +272,3 @@ export async function runJob(description: unknown, options: RunJobOptions = {}):
   return { result, model };
 }
 
-export { cliMeta };

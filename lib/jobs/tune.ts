@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlasnetError, invalidArg } from '../errors';
-import { rng } from '../cli/commands';
+import { RandomStream } from '../random';
 import { resolveJob, toDescription, type JobDescription } from './description';
 import { submitJobs, waitForJob, type JobQueue, type SubmitOptions } from './client';
 import { modelFromResult, writeFileAtomic, type JobProgress } from './run';
@@ -158,7 +158,7 @@ export function trialParameters(options: Pick<TuneOptions, 'grid' | 'random' | '
     for (const [k, vs] of grid) out = out.flatMap((o) => (vs as unknown[]).map((v) => ({ ...o, [k]: v })));
     return out;
   };
-  const rnd = rng(options.seed ?? 1);
+  const rnd = RandomStream.fromState(options.seed ?? 1).next;
   if (trials === undefined) {
     if (size > MAX_TRIALS) throw new BlasnetError('ERR_LIMIT', `The grid has ${size} combinations, more than ${MAX_TRIALS}; sample it with trials`);
     return combos();
