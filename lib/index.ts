@@ -30,3 +30,5 @@ export type { EngineInfo } from './engine/types';
 export * as jobs from './jobs';
 export { BlasnetError } from './errors';
 export type { ErrorCode } from './errors';
+export { serve } from './serve';
+export type { ServeOptions, InferenceServer, ServedModelStatus, ModelsOption } from './serve';

@@ -6,7 +6,7 @@
 // "# loss: ..." comment matched against the output; npm scripts, files and test files it names exist.
 // Blocks that use the job queue run against a redis-server of the test's own (BLASNET_REDIS), and a
 // command ending in "&" (a worker) runs in the background until the sh blocks are done.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -64,6 +64,24 @@ function shellCommands(code: string): { cmd: string; comment: string }[] {
   return out;
 }
 
+/** A `blasnet serve` started in the background: resolves with its port once it logs that it listens. */
+function startServer(script: string, cwd: string): Promise<{ child: ChildProcess; port: number; exited: Promise<number | null> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let out = '', err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`blasnet serve did not listen within 60 s: ${err}`)); }, 60_000);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /"msg":"listening","url":"http:\/\/[^"]*:(\d+)"/.exec(out);
+      if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]), exited }); }
+    });
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`blasnet serve exited with ${code}: ${err}`)); });
+  });
+}
+let served: { child: ChildProcess; port: number; exited: Promise<number | null> } | null = null;
+
 const md = fs.readFileSync(README, 'utf8');
 const { runnable, all } = extractBlocks(md);
 
@@ -94,6 +112,7 @@ describe(`README.md code blocks (${getEngine().name} engine)`, () => {
     fs.cpSync(path.join(ROOT, 'examples'), path.join(work, 'examples'), { recursive: true });
   });
   afterAll(async () => {
+    served?.child.kill('SIGKILL');
     await Promise.all(background.map((w) => w.stop()));
     await redis?.stop();
     if (work) fs.rmSync(work, { recursive: true, force: true });
@@ -165,6 +184,20 @@ describe(`README.md code blocks (${getEngine().name} engine)`, () => {
           background.push(w);
           await w.waitFor(/worker ready/);
           ran++;
+        } else if ((m = cmd.match(/^npx blasnet serve (.*?)\s*&$/))) {
+          // A server started in the background for the curl lines after it (on a free port, not the README's).
+          served = await startServer(`exec "${process.execPath}" "${cli}" serve ${m[1]!.replace(/--port \d+/, '--port 0')}`, work);
+          ran++;
+        } else if (/^curl /.test(cmd)) {
+          expect(served, `${where}: no server was started before it`).not.toBeNull();
+          const r = spawnSync('bash', ['-o', 'pipefail', '-c', cmd.replace(/localhost:\d+/g, `127.0.0.1:${served!.port}`)], { encoding: 'utf8', timeout: 60_000 });
+          expect(r.status, `${where} exited ${r.status}:\n${r.stderr}`).toBe(0);
+          if (/^[{"]/.test(comment)) expect(r.stdout, where).toContain(comment);
+        } else if (cmd === 'kill %1') {
+          expect(served, `${where}: no server was started before it`).not.toBeNull();
+          served!.child.kill('SIGTERM');
+          expect(await served!.exited, `${where}: the server's exit code`).toBe(0);
+          served = null;
         } else if (/(^|\|\s*)npx blasnet\b/.test(cmd)) {
           const script = cmd.replace(/npx blasnet\b/g, `"${process.execPath}" "${cli}"`);
           const r = spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd: work, encoding: 'utf8', env: env(), timeout: 120_000 });
