@@ -122,13 +122,29 @@ function parseJsonl(text: string, label: string, source: string): Raw {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new BlasnetError('ERR_FORMAT', `${source}: line ${i + 1}, key ${JSON.stringify(k)}: expected a number but found ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
       return v;
     };
-    if (!(label in o)) throw new BlasnetError('ERR_FORMAT', `${source}: line ${i + 1}: no label key ${JSON.stringify(label)}`);
+    if (!(label in o)) throw new BlasnetError('ERR_FORMAT', `${source}: line ${i + 1}: no label column named ${JSON.stringify(label)}; the columns are: ${Object.keys(o).join(', ')}`);
     for (const k of columns) xs.push(num(k));
     ys.push(num(label));
   });
   if (!columns || ys.length === 0) throw new BlasnetError('ERR_FORMAT', `${source}: no data rows`);
   const cols = (columns as string[]).length;
   return { x: Float32Array.from(xs), y: Float32Array.from(ys), rows: ys.length, cols, columns };
+}
+
+/** The label column out of a table read whole: a missing one is the table's fault, named with the columns it has. */
+function splitLabel(t: ReturnType<typeof data.parseCsv>, label: string, source: string): Raw {
+  const at = t.columns.indexOf(label);
+  if (at < 0) throw new BlasnetError('ERR_FORMAT', `${source}: no label column named ${JSON.stringify(label)}; the columns are: ${t.columns.join(', ')}`);
+  const [rows, all] = t.x.shape as [number, number];
+  const v = t.x.dataSync();
+  const cols = all - 1;
+  const x = new Float32Array(rows * cols), y = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    y[r] = v[r * all + at]!;
+    x.set(v.subarray(r * all, r * all + at), r * cols);
+    x.set(v.subarray(r * all + at + 1, (r + 1) * all), r * cols + at);
+  }
+  return { x, y, rows, cols, columns: t.columns.filter((_, i) => i !== at) };
 }
 
 async function readAll(job: ResolvedJob, features: string[] | null, signal?: AbortSignal): Promise<Raw> {
@@ -142,8 +158,7 @@ async function readAll(job: ResolvedJob, features: string[] | null, signal?: Abo
   if (jsonl) {
     raw = parseJsonl(text, job.data.label, src);
   } else {
-    const t = data.parseCsv(text, { label: job.data.label, delimiter: job.data.delimiter }, src);
-    raw = { x: t.x.dataSync(), y: t.y!.dataSync(), rows: t.x.shape[0], cols: t.x.shape[1], columns: t.columns };
+    raw = splitLabel(data.parseCsv(text, { delimiter: job.data.delimiter }, src), job.data.label, src);
   }
   if (!features) return raw;
   // A model trained further reads its own columns, in its order.
