@@ -158,7 +158,7 @@ export function registerJobCommands(program: Command, print: Print): void {
   queueOptions(jobs.command('results')
     .description("a finished job's result: epochs, scores, where its model is")
     .argument('<id>', 'job id'))
-    .option('--out <dir>', 'save the model here (with its scaler and classes, ready for blasnet predict)')
+    .option('--out <dir>', 'save the model here (with its preprocessor and classes, ready for blasnet predict)')
     .option('--json', 'print the whole result as JSON (with the history of every epoch)')
     .action(async (id: string, o: QueueFlags & { out?: string; json?: boolean }) => {
       await withQueue(o, async (q) => {

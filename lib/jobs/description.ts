@@ -26,9 +26,21 @@ export interface JobDescription {
     label: string;
     /** Default: from the file name, else from the first character. */
     format?: 'csv' | 'jsonl';
-    /** CSV only; default ','. */
+    /** CSV only; default: detected from the first lines. */
     delimiter?: string;
-    /** Default: classification when the labels are at most 20 distinct integers. */
+    /** CSV only; false: the first line is data, columns are named '0', '1', ... and the label by its index. Default true. */
+    header?: boolean;
+    /** Cells that mean "no value" (default NA, N/A, n/a, NaN, nan, null, NULL, ?); an empty cell always does. */
+    missing?: string[];
+    /** The decimal separator, '.' (default) or ','. */
+    decimal?: '.' | ',';
+    /** Columns read as categories even when they hold numbers (train's --categorical). */
+    categorical?: string[];
+    /** Columns that must hold numbers (train's --numeric). */
+    numeric?: string[];
+    /** Most categories one-hot encoded per text column, the rarer ones grouped (train's --max-categories; default 50). */
+    maxCategories?: number;
+    /** Default: classification for text and yes/no labels and for at most 20 distinct integers. */
     task?: JobTask;
   };
   model?: {
@@ -38,7 +50,7 @@ export interface JobDescription {
     activation?: string;
     /** Hidden layers one by one, instead of hidden + activation. */
     layers?: JobLayer[];
-    /** A saved model (directory, model.json or its URL) to train further, with its scaler and classes. */
+    /** A saved model (directory, model.json or its URL) to train further, with its preprocessor (or scaler) and classes. */
     from?: string;
   };
   compile?: {
@@ -77,7 +89,10 @@ export interface JobDescription {
 /** A validated job with every default filled in. */
 export interface ResolvedJob {
   name: string | null;
-  data: { source: string; label: string; format: 'csv' | 'jsonl' | null; delimiter: string; task: JobTask | null };
+  data: {
+    source: string; label: string; format: 'csv' | 'jsonl' | null; delimiter: string | null; header: boolean; missing: string[] | null;
+    decimal: '.' | ','; categorical: string[]; numeric: string[]; maxCategories: number | null; task: JobTask | null;
+  };
   model: { layers: JobLayer[] | null; hidden: number[]; activation: string; from: string | null };
   compile: { optimizer: string | null; learningRate: number | null; loss: string | null; metrics: string[] | null };
   fit: { epochs: number; batchSize: number; validationSplit: number; earlyStopping: number | null; shuffle: boolean };
@@ -124,6 +139,13 @@ function int(v: unknown, where: string, min: number, max = Number.MAX_SAFE_INTEG
     throw invalidArg(where, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`, v);
   }
   return v;
+}
+
+function strings(v: unknown, where: string, max: number): string[] {
+  if (!Array.isArray(v) || v.length > max || !v.every((x) => typeof x === 'string' && x.length <= 1000)) {
+    throw invalidArg(where, `an array of at most ${max} strings`, v);
+  }
+  return v as string[];
 }
 
 function bool(v: unknown, where: string, dflt: boolean): boolean {
@@ -193,14 +215,30 @@ export function resolveJob(input: unknown, options: { baseDir?: string } = {}): 
   const name = top.name === undefined ? null : str(top.name, 'job.name')!;
   if (name !== null && name.length > 200) throw invalidArg('job.name', 'a name of at most 200 characters', name);
 
-  const d = section(top.data, 'job.data', ['source', 'label', 'format', 'delimiter', 'task'], true);
-  const delimiter = d.delimiter === undefined ? ',' : str(d.delimiter, 'job.data.delimiter')!;
-  if ([...delimiter].length !== 1 || Buffer.byteLength(delimiter) !== 1) throw invalidArg('job.data.delimiter', 'one single-byte character', d.delimiter);
+  const d = section(top.data, 'job.data', ['source', 'label', 'format', 'delimiter', 'header', 'missing', 'decimal', 'categorical', 'numeric', 'maxCategories', 'task'], true);
+  // A tab or a space is a delimiter too: not str(), which refuses blank strings.
+  const delimiter = d.delimiter === undefined ? null : d.delimiter;
+  if (delimiter !== null && (typeof delimiter !== 'string' || Buffer.byteLength(delimiter) !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r')) {
+    throw invalidArg('job.data.delimiter', 'one single-byte character (not a quote or a line break)', d.delimiter);
+  }
+  const header = bool(d.header, 'job.data.header', true);
+  const label = str(d.label, 'job.data.label')!;
+  if (!header && !/^\d+$/.test(label)) throw invalidArg('job.data.label', 'a 0-based column index (job.data.header is false)', label);
+  const categorical = d.categorical === undefined ? [] : strings(d.categorical, 'job.data.categorical', 10_000);
+  const numeric = d.numeric === undefined ? [] : strings(d.numeric, 'job.data.numeric', 10_000);
+  const both = categorical.find((c) => numeric.includes(c));
+  if (both !== undefined) throw new BlasnetError('ERR_INVALID_ARG', `Expected column ${JSON.stringify(both)} in job.data.categorical or job.data.numeric but received it in both`);
   const data: ResolvedJob['data'] = {
     source: location(d.source, 'job.data.source', baseDir),
-    label: str(d.label, 'job.data.label')!,
+    label,
     format: str(d.format, 'job.data.format', { optional: true, choices: ['csv', 'jsonl'] }) as 'csv' | 'jsonl' | null,
     delimiter,
+    header,
+    missing: d.missing === undefined ? null : strings(d.missing, 'job.data.missing', 100),
+    decimal: (str(d.decimal, 'job.data.decimal', { optional: true, choices: ['.', ','] }) ?? '.') as '.' | ',',
+    categorical,
+    numeric,
+    maxCategories: d.maxCategories === undefined ? null : int(d.maxCategories, 'job.data.maxCategories', 1, 100_000),
     task: str(d.task, 'job.data.task', { optional: true, choices: ['classification', 'regression'] }) as JobTask | null,
   };
 
@@ -278,7 +316,7 @@ export function resolveJob(input: unknown, options: { baseDir?: string } = {}): 
 /** The resolved job as a description again (what a queue stores: absolute paths, defaults explicit). */
 export function toDescription(job: ResolvedJob): JobDescription {
   const d: JobDescription = {
-    data: { source: job.data.source, label: job.data.label, delimiter: job.data.delimiter },
+    data: { source: job.data.source, label: job.data.label },
     model: job.model.from ? { from: job.model.from } : job.model.layers ? { layers: job.model.layers } : { hidden: job.model.hidden, activation: job.model.activation },
     compile: {},
     fit: { epochs: job.fit.epochs, batchSize: job.fit.batchSize, validationSplit: job.fit.validationSplit, shuffle: job.fit.shuffle },
@@ -287,6 +325,13 @@ export function toDescription(job: ResolvedJob): JobDescription {
   };
   if (job.name !== null) d.name = job.name;
   if (job.data.format) d.data.format = job.data.format;
+  if (job.data.delimiter !== null) d.data.delimiter = job.data.delimiter;
+  if (!job.data.header) d.data.header = false;
+  if (job.data.missing) d.data.missing = job.data.missing;
+  if (job.data.decimal !== '.') d.data.decimal = job.data.decimal;
+  if (job.data.categorical.length) d.data.categorical = job.data.categorical;
+  if (job.data.numeric.length) d.data.numeric = job.data.numeric;
+  if (job.data.maxCategories !== null) d.data.maxCategories = job.data.maxCategories;
   if (job.data.task) d.data.task = job.data.task;
   if (job.compile.optimizer !== null) d.compile!.optimizer = job.compile.optimizer;
   if (job.compile.learningRate !== null) d.compile!.learningRate = job.compile.learningRate;

@@ -39,8 +39,9 @@ export interface JobResult {
   task: 'classification' | 'regression';
   label: string;
   features: string[];
-  classes: number[] | null;
-  rows: { train: number; validation: number };
+  classes: (string | number)[] | null;
+  /** Rows trained and validated on; rows whose label was missing are left out. */
+  rows: { train: number; validation: number; droppedForMissingLabel: number };
   parameters: number;
   /** Epochs run (fewer than fit.epochs after early stopping). */
   epochs: number;
@@ -231,8 +232,9 @@ export async function runJob(description: unknown, options: RunJobOptions = {}):
   }
 
   const meta: ModelMeta = { task: d.task, label: job.data.label, features: d.features, ...(d.classes ? { classes: d.classes } : {}) };
-  model.userDefinedMetadata = { ...(model.userDefinedMetadata ?? {}), blasnetCli: meta };
-  const saveOpts = { scaler: d.scaler, includeOptimizer: job.result.includeOptimizer };
+  // The preprocessor goes with the model returned here too (getPreprocessor), as a loaded one carries it.
+  model.userDefinedMetadata = { ...(model.userDefinedMetadata ?? {}), blasnetCli: meta, ...(d.preprocessor ? { preprocessor: d.preprocessor.toJSON() } : {}) };
+  const saveOpts = { ...(d.preprocessor ? { preprocessor: d.preprocessor } : d.scaler ? { scaler: d.scaler } : {}), includeOptimizer: job.result.includeOptimizer };
   const h = history.history;
   const result: JobResult = {
     name: job.name,
@@ -242,7 +244,7 @@ export async function runJob(description: unknown, options: RunJobOptions = {}):
     label: job.data.label,
     features: d.features,
     classes: d.classes,
-    rows: { train: d.trainRows, validation: split },
+    rows: { train: d.trainRows, validation: split, droppedForMissingLabel: d.droppedRows },
     parameters: model.countParams(),
     epochs: ran,
     stoppedEarly: ran < epochs,

@@ -255,7 +255,7 @@ export async function tune(q: JobQueue, description: unknown, options: TuneOptio
   return { objective, maximize, trials, best, notes };
 }
 
-/** Writes the best trial's model to dir (loadable, with its scaler) and dir/tune.json (every trial and the best job). */
+/** Writes the best trial's model to dir (loadable, with its preprocessor) and dir/tune.json (every trial and the best job). */
 export async function saveTuneResult(result: TuneResult, dir: string): Promise<void> {
   if (!result.best?.result) throw new BlasnetError('ERR_INVALID_ARG', 'No trial completed: there is no model to save');
   const model = await modelFromResult(result.best.result);

@@ -21,7 +21,10 @@ function fails(desc: unknown, code: string, message: RegExp): void {
 describe('job descriptions', () => {
   it('fills in the defaults of blasnet train and makes paths absolute against the base folder', () => {
     const j = jobs.resolveJob(ok, { baseDir: '/base/dir' });
-    expect(j.data).toEqual({ source: '/base/dir/data/iris.csv', label: 'label', format: null, delimiter: ',', task: null });
+    expect(j.data).toEqual({
+      source: '/base/dir/data/iris.csv', label: 'label', format: null, delimiter: null, header: true, missing: null, decimal: '.',
+      categorical: [], numeric: [], maxCategories: null, task: null,
+    });
     expect(j.model).toEqual({ layers: null, hidden: [64, 32], activation: 'relu', from: null });
     expect(j.fit).toEqual({ epochs: 50, batchSize: 32, validationSplit: 0, earlyStopping: null, shuffle: true });
     expect(j.seed).toBe(42);
@@ -35,7 +38,7 @@ describe('job descriptions', () => {
 
   it('round-trips through toDescription (what a queue stores) to the same resolved job', () => {
     const full = {
-      name: 'n', data: { source: '/d/x.jsonl', label: 'y', format: 'jsonl', delimiter: ',', task: 'regression' },
+      name: 'n', data: { source: '/d/x.jsonl', label: 'y', format: 'jsonl', delimiter: '\t', missing: ['-'], decimal: ',', categorical: ['a'], numeric: ['b'], maxCategories: 5, task: 'regression' },
       model: { layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dropout', rate: 0.1 }, { type: 'batchNormalization' }, { type: 'leakyReLU', alpha: 0.2 }] },
       compile: { optimizer: 'sgd', learningRate: 0.1, loss: 'mae', metrics: ['mse'] },
       fit: { epochs: 3, batchSize: 4, validationSplit: 0.25, earlyStopping: 2, shuffle: false }, seed: 9,
@@ -65,6 +68,10 @@ describe('job descriptions', () => {
     fails({ ...ok, compile: { learningRate: -1 } }, 'ERR_INVALID_ARG', /job\.compile\.learningRate/);
     fails({ ...ok, seed: 1.5 }, 'ERR_INVALID_ARG', /job\.seed/);
     fails({ ...ok, data: { ...ok.data, delimiter: ';;' } }, 'ERR_INVALID_ARG', /job\.data\.delimiter/);
+    fails({ ...ok, data: { ...ok.data, header: false } }, 'ERR_INVALID_ARG', /0-based column index .* for job\.data\.label but received "label"/);
+    fails({ ...ok, data: { ...ok.data, categorical: ['a'], numeric: ['a'] } }, 'ERR_INVALID_ARG', /column "a" in job\.data\.categorical or job\.data\.numeric but received it in both/);
+    fails({ ...ok, data: { ...ok.data, missing: 'NA' } }, 'ERR_INVALID_ARG', /job\.data\.missing but received "NA"/);
+    fails({ ...ok, data: { ...ok.data, maxCategories: 0 } }, 'ERR_INVALID_ARG', /job\.data\.maxCategories/);
     fails({ ...ok, data: { ...ok.data, source: 's3://bucket/x.csv' } }, 'ERR_INVALID_ARG', /job\.data\.source/);
     fails({ ...ok, result: { return: false } }, 'ERR_INVALID_ARG', /keeps its model nowhere/);
     fails({ ...ok, extra: 1 }, 'ERR_INVALID_ARG', /Unknown option job\.extra/);
@@ -85,7 +92,7 @@ describe('runJob (in this process)', () => {
       const a = await jobs.runJob(desc, { resultPath: path.join(dir, 'a'), onEpoch: (p) => { seen.push(p.epoch); } });
       expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
       expect(a.result.scores.validation!.accuracy).toBeGreaterThanOrEqual(0.9);
-      expect(a.result.rows).toEqual({ train: 120, validation: 30 });
+      expect(a.result.rows).toEqual({ train: 120, validation: 30, droppedForMissingLabel: 0 });
       expect(a.result.history.loss).toHaveLength(40);
       expect(a.result.model.dir).toBe(path.join(dir, 'a'));
       for (const f of ['model.json', 'weights.bin', 'history.json', 'result.json']) expect(fs.existsSync(path.join(dir, 'a', f)), f).toBe(true);
@@ -99,7 +106,7 @@ describe('runJob (in this process)', () => {
       expect(bits(fromDir)).toEqual(bits(a.model));
       expect(bits(inline)).toEqual(bits(a.model));
       expect(bits(b.model)).toEqual(bits(a.model));
-      expect(fromDir.getScaler()).not.toBeNull();
+      expect(fromDir.getPreprocessor()!.featureNames).toEqual(a.result.features);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -107,7 +114,7 @@ describe('runJob (in this process)', () => {
 
   it('fails with the field and the cause: a missing label column, a missing file, a bad loss, a model too large to return', async () => {
     const src = path.resolve(__dirname, '../../data/iris.csv');
-    await expect(jobs.runJob({ data: { source: src, label: 'species' } })).rejects.toMatchObject({ code: 'ERR_FORMAT', message: expect.stringMatching(/no label column named "species"/) });
+    await expect(jobs.runJob({ data: { source: src, label: 'species' } })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/no label column named "species"; the columns are: sepal_length_cm/) });
     await expect(jobs.runJob({ data: { source: '/nonexistent/x.csv', label: 'y' } })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/job\.data\.source .*no such file/) });
     await expect(jobs.runJob({ data: { source: src, label: 'label' }, compile: { loss: 'nope' }, fit: { epochs: 1 } }))
       .rejects.toMatchObject({ code: 'ERR_UNKNOWN_NAME', message: expect.stringMatching(/^job\.compile: /) });

@@ -80,7 +80,7 @@ describe.skipIf(missing)(`job queue: worker processes on one Redis (${engine} en
     const badLoss = await jobs.submitJob(f.q, { data: { source: IRIS, label: 'label' }, compile: { loss: 'meanSquaredErr' } }, { attempts: 5, backoffMs: 1000 });
     const cases: [string, string, RegExp][] = [
       [String(raw.id), 'ERR_INVALID_ARG', /^ERR_INVALID_ARG: Expected an integer from 1 to 1000000 for job\.fit\.epochs but received 0$/],
-      [noColumn, 'ERR_FORMAT', /^ERR_FORMAT: .*iris\.csv: no label column named "species"; the columns are: sepal_length_cm/],
+      [noColumn, 'ERR_INVALID_ARG', /^ERR_INVALID_ARG: .*iris\.csv: no label column named "species"; the columns are: sepal_length_cm/],
       [badLoss, 'ERR_UNKNOWN_NAME', /^ERR_UNKNOWN_NAME: job\.compile: .*meanSquaredErr/],
     ];
     for (const [id, code, reason] of cases) {
