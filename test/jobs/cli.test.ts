@@ -55,10 +55,13 @@ describe.skipIf(missing)(`the job commands (${engine} engine)${missing ? ` - ski
     expect(json.history.loss).toHaveLength(30);
     expect(json.features).toEqual(['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm']);
     expect(cli(['jobs', 'cancel', id!, ...flags]).stdout.trim()).toBe(`job ${id}: already completed, nothing to cancel`);
-    // The saved model is what blasnet train saves: the CLI's metadata and the scaler (predict and evaluate use them).
+    // The saved model is what blasnet train saves: the CLI's metadata and the preprocessor (predict and evaluate use them).
     const model = await loadModel(out);
     expect(model.userDefinedMetadata!.blasnetCli).toEqual({ task: 'classification', label: 'label', features: json.features, classes: [0, 1, 2] });
-    expect(model.getScaler()).not.toBeNull();
+    expect(model.getPreprocessor()!.featureNames).toEqual(json.features);
+    const scored = cli(['evaluate', out, IRIS]);
+    expect(scored.status, scored.stderr).toBe(0);
+    expect(scored.stdout).toMatch(/accuracy: (0\.9\d*|1\.0*)\b/);
   }, 90_000);
 
   it('refuses a bad job file before it reaches the queue, and an unreachable Redis, with one line each', async () => {
