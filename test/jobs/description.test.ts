@@ -95,7 +95,9 @@ describe('runJob (in this process)', () => {
       expect(a.result.rows).toEqual({ train: 120, validation: 30, droppedForMissingLabel: 0 });
       expect(a.result.history.loss).toHaveLength(40);
       expect(a.result.model.dir).toBe(path.join(dir, 'a'));
-      for (const f of ['model.json', 'weights.bin', 'history.json', 'result.json']) expect(fs.existsSync(path.join(dir, 'a', f)), f).toBe(true);
+      for (const f of ['model.json', 'history.json', 'result.json']) expect(fs.existsSync(path.join(dir, 'a', f)), f).toBe(true);
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'a', 'model.json'), 'utf8')).weightsManifest as { paths: string[] }[];
+      for (const f of manifest.flatMap((g) => g.paths)) expect(fs.existsSync(path.join(dir, 'a', f)), f).toBe(true);
       const hist = JSON.parse(fs.readFileSync(path.join(dir, 'a', 'history.json'), 'utf8'));
       expect(hist.history.val_accuracy).toEqual(a.result.history.val_accuracy);
       // The folder and the inline copy are the same model; a second run gives the same bits.
