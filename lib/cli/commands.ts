@@ -93,7 +93,7 @@ export async function train(file: string, o: TrainOptions, print: Print): Promis
     if (classes.length > 1000) throw new CliError(`${file}: column ${o.label} has ${classes.length} distinct values; use --task regression`);
     const index = new Map(classes.map((c, i) => [c, i]));
     const oh = data.oneHot(Array.from(yv, (v) => index.get(v)!), classes.length);
-    y = { data: oh.dataSync(), shape: [rows, classes.length] };
+    y = { data: oh.dataSync<'float32'>(), shape: [rows, classes.length] };
   } else {
     y = { data: yv, shape: [rows, 1] };
   }
@@ -136,7 +136,7 @@ export async function train(file: string, o: TrainOptions, print: Print): Promis
   const nVal = rows - nTrain;
   const part = (from: number, to: number): [{ data: Float32Array; shape: [number, number] }, { data: Float32Array; shape: [number, number] }] => {
     const w = y.shape[1];
-    return [{ data: xs.dataSync().subarray(from * cols, to * cols), shape: [to - from, cols] }, { data: y.data.subarray(from * w, to * w), shape: [to - from, w] }];
+    return [{ data: xs.dataSync<'float32'>().subarray(from * cols, to * cols), shape: [to - from, cols] }, { data: y.data.subarray(from * w, to * w), shape: [to - from, w] }];
   };
   const [xt, yt] = part(0, nTrain);
   print(`Training rows (${nTrain}): ${formatLogs(await model.evaluateAsync(xt, yt, { batchSize: 1024 }))}`);
@@ -238,7 +238,7 @@ export async function predict(dir: string, input: string, o: { batchSize: number
     const xIn = { data: b.x, shape: [b.rows, b.cols] as [number, number] };
     const x = scaler ? scaler.transform(xIn) : xIn;
     const pred = await m.model.predictAsync(x, { batchSize: Math.min(b.rows, 4096) });
-    const v = pred.dataSync();
+    const v = pred.dataSync<'float32'>();
     const k = m.outputDim;
     let s = '';
     for (let r = 0; r < b.rows; r++) {

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { BlasnetError, invalidArg } from '../errors';
-import { Tensor2D } from '../tensor';
+import { matrixTensor, type Tensor2D } from '../tensor';
 
 export interface ReadCsvOptions {
   /** Name (or 0-based index) of the label column; its values go to y. Without it, all columns are x. */
@@ -88,8 +88,8 @@ export function parseCsv(text: string, options: ReadCsvOptions = {}, source = 'C
   }
   if (rows === 0) throw new BlasnetError('ERR_FORMAT', `${source}: no data rows after the header`);
   return {
-    x: new Tensor2D(xs.slice(0, rows * nx), [rows, nx]),
-    y: labelIdx >= 0 ? new Tensor2D(ys.slice(0, rows), [rows, 1]) : null,
+    x: matrixTensor(xs.slice(0, rows * nx), [rows, nx]),
+    y: labelIdx >= 0 ? matrixTensor(ys.slice(0, rows), [rows, 1]) : null,
     columns: header.filter((_, i) => i !== labelIdx),
     labelColumn: labelIdx >= 0 ? header[labelIdx]! : null,
   };

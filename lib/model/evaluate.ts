@@ -1,6 +1,6 @@
 // evaluate, predict and trainOnBatch: one engine call each, in the model's queue, on checked inputs.
 import { BlasnetError, invalidArg } from '../errors';
-import { Tensor2D } from '../tensor';
+import { matrixTensor, type Tensor2D } from '../tensor';
 import { orDefault, positiveInt } from '../validate';
 import { rowOrder } from '../random';
 import { notCompiled, type Compiled } from './compile';
@@ -48,7 +48,7 @@ export async function predict(t: ModelTarget, x: unknown, args: PredictArgs): Pr
   const d = t.outputDim();
   const out = await t.exclusive(() => t.engineCall((net) => net.predict(X, Math.min(batchSize, X.rows))));
   checkOutputs(out, d);
-  return new Tensor2D(out, [X.rows, d]);
+  return matrixTensor(out, [X.rows, d]);
 }
 
 /** predict on the calling thread, for small inputs (the caller checks that no call is running). */
@@ -58,7 +58,7 @@ export function predictNow(t: ModelTarget, x: unknown): Tensor2D {
   const d = net.outputDim;
   const out = net.predictSync(X);
   checkOutputs(out, d);
-  return new Tensor2D(out, [X.rows, d]);
+  return matrixTensor(out, [X.rows, d]);
 }
 
 /** One optimizer step on all rows of x as a single batch; the loss before the step, and the metrics. */

@@ -4,7 +4,7 @@ import { BlasnetError, describe, invalidArg } from '../errors';
 import { positiveInt } from '../validate';
 import type { LossId, Matrix } from '../engine/types';
 import { normalizeName } from '../naming';
-import { Tensor2D } from '../tensor';
+import { matrixTensor, type Tensor2D } from '../tensor';
 
 /** Everything a metric needs: predictions [rows, d] and labels [rows, yCols] (yCols 1 for sparse). */
 export interface MetricInput {
@@ -259,7 +259,7 @@ function customMetric(fn: CustomMetricFn): Metric {
     const y = m.y;
     const labels = new Float32Array(m.rows * y.cols);
     for (let r = 0; r < m.rows; r++) labels.set(y.data.subarray(labelRow(m, r) * y.cols, (labelRow(m, r) + 1) * y.cols), r * y.cols);
-    const v = fn(new Tensor2D(labels, [m.rows, y.cols]), new Tensor2D(m.pred.subarray(0, m.rows * m.d), [m.rows, m.d]));
+    const v = fn(matrixTensor(labels, [m.rows, y.cols]), matrixTensor(m.pred.subarray(0, m.rows * m.d), [m.rows, m.d]));
     if (typeof v !== 'number') throw invalidArg(`the value of metric ${name}`, 'a number', v);
     return v;
   });

@@ -7,7 +7,7 @@ import { BlasnetError, describe, invalidArg } from '../errors';
 import { History } from '../model/sequential';
 import type { CallbackHooks, Logs } from '../model/callbacks';
 import { Progress } from '../model/progress';
-import { Tensor } from './tensor';
+import { Tensor } from '../tensor';
 
 /** What fitDataset needs of a dataset: tfjs's iterator() protocol. */
 export interface DatasetLike {

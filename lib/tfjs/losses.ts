@@ -12,8 +12,8 @@ import * as R from './ops/reduce';
 import * as S from './ops/shape';
 import { ones, scalar } from './ops/create';
 import { op } from './ops/op';
-import { Tensor } from './tensor';
-import type { TensorLike } from './types';
+import { Tensor } from '../tensor';
+import type { TensorLike } from '../tensor/types';
 
 type Arg = Tensor | TensorLike;
 

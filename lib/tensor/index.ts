@@ -143,3 +143,8 @@ function walkContainer(v: object, out: Tensor[], depth: number): void {
     if (c !== null && typeof c === 'object' && Object.prototype.hasOwnProperty.call(v, k)) walkContainer(c, out, depth + 1);
   }
 }
+
+/** A float32 matrix tensor over `values` (used as is, not copied): how blasnet's own functions return rows. */
+export function matrixTensor(values: Float32Array, shape: [number, number]): Tensor2D {
+  return new Tensor<Rank.R2>(values, shape);
+}
