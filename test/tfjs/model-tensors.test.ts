@@ -1,0 +1,92 @@
+// model.predict and model.evaluate as tfjs gives them: synchronous, returning the one Tensor class
+// (chained ops, tf.memory() counts, tidy), the same numbers as predictAsync / evaluateAsync; refused
+// with ERR_BUSY while the engine computes for the same model, where the async forms queue instead.
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as tf from '../../lib/index';
+
+const X = [[0, 0], [0, 1], [1, 0], [1, 1]];
+const Y = [[1, 0], [0, 1], [0, 1], [1, 0]];
+
+function classifier(metrics: string[] = ['accuracy']): tf.Sequential {
+  const m = tf.sequential({ layers: [
+    tf.layers.dense({ units: 8, activation: 'tanh', inputShape: [2] }),
+    tf.layers.dense({ units: 2, activation: 'softmax' }),
+  ] });
+  m.compile({ optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy', metrics });
+  return m;
+}
+
+beforeEach(() => tf.setSeed(3));
+
+describe(`model outputs are tfjs tensors (${tf.getBackend()})`, () => {
+  it('predict returns a tf.Tensor synchronously, equal to predictAsync, with the chained ops', async () => {
+    const m = classifier();
+    await m.fit(X, Y, { epochs: 20, verbose: 0 });
+    const p = m.predict(tf.tensor2d(X));
+    expect(p).toBeInstanceOf(tf.Tensor);
+    expect(p.shape).toEqual([4, 2]);
+    expect(Array.from(p.dataSync())).toEqual(Array.from((await m.predictAsync(X)).dataSync()));
+    expect(p.sum(1).arraySync().map((v: number) => Math.round(v * 1e5) / 1e5)).toEqual([1, 1, 1, 1]);
+    expect(p.argMax(-1).dtype).toBe('int32');
+    expect((await m.predict(X)).shape).toEqual([4, 2]); // await on a tensor is the tensor
+  });
+
+  it('evaluate returns [loss, ...metrics] as scalars (a scalar without metrics), evaluateAsync the same by name', async () => {
+    const m = classifier();
+    await m.fit(X, Y, { epochs: 10, verbose: 0 });
+    const r = m.evaluate(X, Y) as tf.Scalar[];
+    expect(Array.isArray(r)).toBe(true);
+    expect(r.map((s) => s.rank)).toEqual([0, 0]);
+    const byName = await m.evaluateAsync(X, Y);
+    expect(r[0]!.dataSync()[0]).toBe(Math.fround(byName.loss!));
+    expect(r[1]!.dataSync()[0]).toBe(Math.fround(byName.accuracy!));
+    const plain = classifier([]);
+    const loss = plain.evaluate(X, Y) as tf.Scalar;
+    expect(loss).toBeInstanceOf(tf.Tensor);
+    expect(loss.shape).toEqual([]);
+  });
+
+  it('counts in tf.memory() and is disposed by tidy like any tensor', async () => {
+    const m = classifier();
+    m.predict(X).dispose();
+    const before = tf.memory().numTensors;
+    const kept = tf.tidy(() => {
+      m.predict(X);
+      m.evaluate(X, Y);
+      return m.predict(X).max();
+    });
+    expect(tf.memory().numTensors).toBe(before + 1);
+    kept.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('predict and evaluate are ERR_BUSY while the engine computes for the model; the async forms queue', async () => {
+    const m = tf.sequential({ layers: [
+      tf.layers.dense({ units: 512, activation: 'relu', inputShape: [2] }),
+      tf.layers.dense({ units: 512, activation: 'relu' }),
+      tf.layers.dense({ units: 2, activation: 'softmax' }),
+    ] });
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+    const big = tf.randomUniform([20000, 2]);
+    const running = m.predictAsync(big);
+    await new Promise((r) => setImmediate(r));
+    const busy = [() => m.predict(X), () => m.evaluate(X, Y)];
+    let refused = 0;
+    for (const f of busy) {
+      try { f(); } catch (e) { expect(e).toMatchObject({ code: 'ERR_BUSY' }); refused++; }
+    }
+    const queued = m.evaluateAsync(X, Y);
+    expect((await running).shape).toEqual([20000, 2]);
+    expect(typeof (await queued).loss).toBe('number');
+    // Both are refused unless the whole predict finished before the next macrotask (20000 rows through two 512-unit layers).
+    expect(refused).toBe(2);
+  });
+
+  it('a predict from a fit callback sees the weights of that epoch', async () => {
+    const m = classifier();
+    const seen: number[] = [];
+    await m.fit(X, Y, { epochs: 3, verbose: 0, callbacks: { onEpochEnd: () => { seen.push(m.predict(X).dataSync()[0]!); } } });
+    expect(seen).toHaveLength(3);
+    expect(seen[2]).toBe(m.predict(X).dataSync()[0]);
+  });
+});
