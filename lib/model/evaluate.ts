@@ -7,7 +7,7 @@ import { orDefault, positiveInt } from '../validate';
 import { rowOrder } from '../random';
 import { notCompiled, type Compiled } from './compile';
 import { allocate, checkOutputs, rowWeights } from './inputs';
-import { epochMetrics } from './metrics';
+import { aliasAccuracy, epochMetrics } from './metrics';
 import type { ModelTarget } from './target';
 
 export interface EvaluateArgs {
@@ -44,7 +44,7 @@ function scores(inp: ReturnType<typeof evaluateInputs>, r: EvaluateResult): Reco
   const out: Record<string, number> = { loss: r.lossSum / r.samples };
   const { c, preds, d, Y, X } = inp;
   if (preds) Object.assign(out, epochMetrics(c, { pred: preds, d, y: Y, order: null, rows: X.rows }));
-  return out;
+  return aliasAccuracy(out);
 }
 
 /** Loss and metrics by name, computed off the JavaScript thread where the engine can. */

@@ -90,3 +90,46 @@ describe(`model outputs are tfjs tensors (${tf.getBackend()})`, () => {
     expect(seen[2]).toBe(m.predict(X).dataSync()[0]);
   });
 });
+
+describe(`compile takes what tfjs programs pass (${tf.getBackend()})`, () => {
+  it('tf.losses.* and tf.metrics.* functions train as the built-ins they name; metric keys as tfjs names them', async () => {
+    tf.setSeed(3);
+    const viaNames = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [2] }), tf.layers.dense({ units: 1 })] });
+    viaNames.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError', metrics: ['mae'] });
+    tf.setSeed(3);
+    const viaFns = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [2] }), tf.layers.dense({ units: 1 })] });
+    viaFns.compile({ optimizer: tf.train.sgd(0.1), loss: tf.losses.meanSquaredError, metrics: [tf.metrics.meanAbsoluteError] });
+    const y = [[0], [1], [1], [0]];
+    const h1 = await viaNames.fit(X, y, { epochs: 3, verbose: 0 });
+    const h2 = await viaFns.fit(X, y, { epochs: 3, verbose: 0 });
+    expect(h2.history.loss).toEqual(h1.history.loss);
+    expect(h2.history.meanAbsoluteError).toEqual(h1.history.mae);
+  });
+
+  it('a metric function on tensors (tfjs style, one value per row) is averaged; a custom loss is refused at compile', async () => {
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, activation: 'softmax', inputShape: [2] })] });
+    function rowsRight(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+      return tf.equal(yTrue.argMax(-1), yPred.argMax(-1)).cast('float32');
+    }
+    m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy', rowsRight] });
+    const h = await m.fit(X, Y, { epochs: 2, verbose: 0 });
+    expect(h.history.rowsRight).toEqual(h.history.accuracy);
+    expect(() => m.compile({ optimizer: 'adam', loss: (t: tf.Tensor, p: tf.Tensor) => tf.sub(t, p).square().mean() } as never))
+      .toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED', message: expect.stringMatching(/no autograd/) }));
+  });
+
+  it("logs and History keyed 'accuracy' read as 'acc' too (tfjs's key), listed once", async () => {
+    const m = classifier();
+    let seen: Record<string, number> = {};
+    const h = await m.fit(X, Y, { epochs: 2, verbose: 0, validationData: [X, Y], callbacks: { onEpochEnd: (_e, logs) => { seen = { ...logs!, acc: logs!.acc!, val_acc: logs!.val_acc! }; } } });
+    expect(Object.keys(h.history).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    expect(h.history.acc).toBe(h.history.accuracy);
+    expect(h.history.val_acc).toBe(h.history.val_accuracy);
+    expect(seen.acc).toBe(h.history.accuracy![1]);
+    expect(seen.val_acc).toBe(h.history.val_accuracy![1]);
+    const m2 = classifier(['acc']);
+    const h2 = await m2.fit(X, Y, { epochs: 1, verbose: 0 });
+    expect(Object.keys(h2.history).sort()).toEqual(['acc', 'loss']);
+    expect(h2.history.accuracy).toBe(h2.history.acc);
+  });
+});
