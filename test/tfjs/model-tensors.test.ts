@@ -133,3 +133,41 @@ describe(`compile takes what tfjs programs pass (${tf.getBackend()})`, () => {
     expect(h2.history.accuracy).toBe(h2.history.acc);
   });
 });
+
+describe(`layers.flatten (${tf.getBackend()})`, () => {
+  it('takes an N-D inputShape; rank-3 inputs train and predict as their flat rows; save and load keep it', async () => {
+    const fs = await import('node:fs'), os = await import('node:os'), path = await import('node:path');
+    const rows = tf.randomUniform([12, 3, 4], 0, 1, 'float32', 5);
+    const y = tf.randomUniform([12, 2], 0, 1, 'float32', 6);
+    const make = (): tf.Sequential => {
+      tf.setSeed(9);
+      return tf.sequential({ layers: [tf.layers.flatten({ inputShape: [3, 4] }), tf.layers.dense({ units: 2 })] });
+    };
+    const a = make(), b = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [12] })] });
+    tf.setSeed(9);
+    b.setWeights(a.getWeights());
+    a.compile({ optimizer: 'sgd', loss: 'mse' });
+    b.compile({ optimizer: 'sgd', loss: 'mse' });
+    const flat = rows.reshape([12, 12]);
+    const ha = await a.fit(rows, y, { epochs: 2, shuffle: false, verbose: 0 });
+    const hb = await b.fit(flat, y, { epochs: 2, shuffle: false, verbose: 0 });
+    expect(ha.history.loss).toEqual(hb.history.loss);
+    expect(Array.from(a.predict(rows).dataSync())).toEqual(Array.from(b.predict(flat).dataSync()));
+    expect(a.layers[0]!.getClassName()).toBe('Flatten');
+    expect(a.countParams()).toBe(26);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-flatten-'));
+    try {
+      await a.save(dir);
+      const back = await tf.loadLayersModel(path.join(dir, 'model.json'));
+      expect(back.layers.map((l) => l.getClassName())).toEqual(['Flatten', 'Dense']);
+      expect(Array.from(back.predict(rows).dataSync())).toEqual(Array.from(a.predict(rows).dataSync()));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses channelsFirst and bad shapes with a coded error', () => {
+    expect(() => tf.layers.flatten({ dataFormat: 'channelsFirst' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/channelsLast/) }));
+    expect(() => tf.layers.flatten({ inputShape: [3, 0] })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG' }));
+  });
+});
