@@ -18,6 +18,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const C = require('./common');
+const D1 = require('./tables-report');
 const W5 = require('./fitdataset');
 
 const BENCH = __dirname;
@@ -45,17 +46,18 @@ function parseArgs(argv) {
 }
 
 const PEERS = [
-  { id: 'blasnet-native', cmd: 'node', file: 'blasnet.js', extra: { engine: 'native' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
-  { id: 'blasnet-js', cmd: 'node', file: 'blasnet.js', extra: { engine: 'js' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
+  { id: 'blasnet-native', cmd: 'node', file: 'blasnet.js', extra: { engine: 'native' }, workloads: ['w1', 'w2', 'w3', 'w4', 'd1'] },
+  { id: 'blasnet-js', cmd: 'node', file: 'blasnet.js', extra: { engine: 'js' }, workloads: ['w1', 'w2', 'w3', 'w4', 'd1'] },
   { id: 'tfjs-cpu', cmd: 'node', file: 'tfjs.js', extra: { backend: 'cpu' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
   { id: 'tfjs-wasm', cmd: 'node', file: 'tfjs.js', extra: { backend: 'wasm' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
   { id: 'brain.js', cmd: 'node', file: 'brain.js', extra: {}, workloads: ['w1', 'w2'] },
   { id: 'onnxruntime-node', cmd: 'node', file: 'onnxruntime.js', extra: {}, workloads: ['w4'] },
   { id: 'pytorch', cmd: PY, file: 'pytorch.py', extra: {}, workloads: ['w1', 'w2', 'w3', 'w4'] },
+  { id: 'pandas-sklearn', cmd: PY, file: 'tables.py', extra: {}, workloads: ['d1'] },
   // One child runs every serving case (18 servers, each started, checked, warmed and loaded): its own timeout.
   { id: 'serve', cmd: 'node', file: 'serve.js', extra: {}, workloads: ['serve'], timeoutS: { quick: 600, full: 1800 } },
 ];
-const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'serve'];
+const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'd1', 'serve'];
 
 function log(msg) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -131,11 +133,14 @@ async function main() {
   const peers = PEERS.filter((p) => wanted(p.id));
   const skipped = {};
   if (torchWhy && peers.some((p) => p.id === 'pytorch')) skipped.pytorch = torchWhy;
+  const sklearnWhy = D1.sklearnAvailable(PY);
+  if (sklearnWhy && peers.some((p) => p.id === 'pandas-sklearn')) skipped['pandas-sklearn'] = sklearnWhy;
   const timeoutS = opt.timeout ?? (opt.quick ? 120 : 900);
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-bench-'));
   log(`writing seeded data to ${dataDir} (${opt.quick ? 'quick' : 'full'} sizes)`);
   const files = C.writeData(dataDir, cfgs, 20261128);
+  if (wantedW('d1')) files.d1 = D1.writeData(dataDir, cfgs.d1, log);
 
   const out = {
     date: started.toISOString(), mode: opt.quick ? 'quick' : 'full', command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -290,6 +295,7 @@ function report(out, cfgs) {
     { h: 'batch-1 sync p50 / p99 µs', f: (r) => (r.latSync ? `${r.latSync.p50.toFixed(1)} / ${r.latSync.p99.toFixed(1)}` : '-') },
     { h: 'batch-1 async p50 / p99 µs', f: (r) => (r.latAsync ? `${r.latAsync.p50.toFixed(1)} / ${r.latAsync.p99.toFixed(1)}` : '-') },
   ]);
+  lines.push(...D1.reportLines(out, cfgs, { get, note, has, fmtS, fmtN, ratio, stats }));
   lines.push('', '\\* peak RSS of a reduced-N run: not comparable with the full-size rows. Batch-1 "sync" is `predictSync` for blasnet, ' +
     '`predict` + `dataSync` for tfjs, a no-grad forward for PyTorch; "async" is blasnet\'s `predict` (worker hop) and onnxruntime\'s `session.run`. ' +
     'brain.js updates per sample and uses relu on every layer (its own semantics); it has no softmax output, so no W4 row. ' +

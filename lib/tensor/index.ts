@@ -62,12 +62,16 @@ export class Tensor<R extends Rank = Rank> implements Tracked {
   }
 
   /** The values, row-major: the tensor's own buffer, as tfjs's CPU backend returns it (do not mutate). */
-  dataSync<D extends DataType = DataType>(): DataTypeMap[D] {
+  /**
+   * Typed as a Float32Array unless a dtype is given (dataSync<'int32'>()): float32 is what models,
+   * data helpers and most ops give, and what blasnet's own API always returned (tfjs types it as the union).
+   */
+  dataSync<D extends DataType = 'float32'>(): DataTypeMap[D] {
     this.throwIfDisposed();
     return this.dataId.values as DataTypeMap[D];
   }
 
-  async data<D extends DataType = DataType>(): Promise<DataTypeMap[D]> { return this.dataSync<D>(); }
+  async data<D extends DataType = 'float32'>(): Promise<DataTypeMap[D]> { return this.dataSync<D>(); }
 
   /** Nested arrays of numbers (a number for a scalar; [] when any axis is 0, as tfjs). */
   arraySync(): ArrayMap[R] {
