@@ -18,7 +18,7 @@ export type { Regularizer, Constraint } from './model/regularizers';
 export { initializers } from './model/initializers';
 export type { Initializer, InitializerName } from './model/initializers';
 export type { ActivationName, LossName, OptimizerName } from './model/names';
-export type { MatrixLike, LabelsLike, TrainTestSplit, TrainTestSplitOptions, ReadCsvOptions } from './data';
+export type { MatrixLike, LabelsLike, TrainTestSplit, TrainTestSplitOptions, ReadCsvOptions, RecordsInput, RecordRows, RecordAnswer } from './data';
 export { loadLayersModel, loadModel, fromArtifacts } from './model/saving';
 export type { SaveResult, ModelArtifacts, LoadOptions, IOHandler } from './io';
 export { setEngine, engineInfo, setNumThreads, getEngine } from './engine';

@@ -35,7 +35,7 @@ describe.skipIf(!haveIris)(`blasnet train/evaluate/predict on iris (${engine} en
     expect(val).toBeGreaterThanOrEqual(0.9);
     const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
     expect(json.format).toBe('layers-model');
-    expect(fs.statSync(path.join(modelDir, 'weights.bin')).size).toBe(4 * (4 * 16 + 16 + 16 * 3 + 3));
+    expect(fs.statSync(path.join(modelDir, json.weightsManifest[0].paths[0])).size).toBe(4 * (4 * 16 + 16 + 16 * 3 + 3));
     expect(json.userDefinedMetadata.preprocessor.kind).toBe('blasnetPreprocessor');
     expect(json.userDefinedMetadata.preprocessor.featureNames).toEqual(['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm']);
     expect(json.userDefinedMetadata.blasnetCli).toEqual({

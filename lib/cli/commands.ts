@@ -17,7 +17,8 @@ import type { Tensor2D } from '../tensor';
 import { CliError, usageError } from './errors';
 import { openModel, probabilities, f32, type CliMeta, type LoadedModel, type Task } from './model-info';
 import { historySvg } from './plot';
-import { crossValidate, dataReport, holdOut, knownLabelRows, planRows } from './splits';
+import { knownLabelRows } from '../data/plan';
+import { crossValidate, dataReport, holdOut, planRows } from './splits';
 import { labelArg, numericMatrix, readTrainingTable, tableBatches, type DataFlags, type TableFormat } from './table';
 
 export type Print = (line: string) => void;
@@ -179,7 +180,7 @@ export async function train(file: string, o: TrainOptions, print: Print): Promis
     if (err instanceof BlasnetError) throw new CliError(`cannot save the model to ${o.out}: ${err.message}`);
     throw err;
   }
-  print(`Saved the model to ${o.out}/ (model.json + weights.bin, TensorFlow.js layers-model format, with the preprocessor)`);
+  print(`Saved the model to ${o.out}/ (model.json + its weights file, TensorFlow.js layers-model format, with the preprocessor)`);
   if (o.plot) {
     writeText(o.plot, historySvg(h, `blasnet train ${path.basename(file)}: ${task}`));
     print(`Wrote the training chart to ${o.plot}`);

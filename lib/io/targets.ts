@@ -1,8 +1,10 @@
 // Where a model's artifacts go to and come from: a directory ('dir', 'file://dir', '.../model.json'),
 // an http(s) URL (loading only), or a tfjs-style IOHandler such as tf.io.withSaveHandler or tf.io.fromMemory.
+import { checkModelMemory } from './budget';
 import type { ModelDescription } from './description';
 import { loadDescription, saveArtifacts } from './files';
 import { fetchArtifacts, isHttpUrl } from './http';
+import { checkSavedState } from './saved-state';
 import { artifactsToDescription, type LoadOptions, type ModelArtifacts } from './tfjs';
 
 /** What tfjs's model.save() resolves to (io.SaveResult). */
@@ -41,16 +43,34 @@ function saveResult(artifacts: ModelArtifacts, weightBytes: number): SaveResult 
   };
 }
 
-/** Writes artifacts to a directory (model.json + weights.bin, atomically), or hands them to an IOHandler's save(). */
+/**
+ * Writes artifacts into a directory (model.json and a content-named shard; nothing else there is touched,
+ * see save.ts), or hands them to an IOHandler's save().
+ */
 export async function writeArtifacts(artifacts: ModelArtifacts, target: string | IOHandler): Promise<SaveResult> {
   if (isHandler(target, 'save')) return (await (target.save as (a: ModelArtifacts) => Promise<unknown>)(artifacts)) as SaveResult;
-  const { bytes } = saveArtifacts(artifacts, target as string);
+  const { bytes } = await saveArtifacts(artifacts, target as string);
   return saveResult(artifacts, bytes);
+}
+
+/**
+ * Validates untrusted in-memory artifacts (an IOHandler's, a database's) as files are: the memory the
+ * model needs first, then the format, then the saved training config and scaler.
+ */
+export function describeArtifacts(artifacts: ModelArtifacts, options: LoadOptions = {}): ModelDescription {
+  if (artifacts && typeof artifacts === 'object' && Array.isArray(artifacts.weightSpecs)) {
+    checkModelMemory('the model artifacts', artifacts.modelTopology, artifacts.weightSpecs, 0, options.memoryLimit);
+  }
+  const desc = artifactsToDescription(artifacts, options);
+  checkSavedState(desc);
+  return desc;
 }
 
 /** Reads and validates the description of a saved model from a directory, an http(s) URL or an IOHandler's load(). */
 export async function readDescription(source: string | IOHandler, options: LoadOptions = {}): Promise<ModelDescription> {
-  if (isHandler(source, 'load')) return artifactsToDescription((await source.load!()) as ModelArtifacts, options);
-  if (isHttpUrl(source)) return artifactsToDescription(await fetchArtifacts(source), options);
-  return loadDescription(source as string, options);
+  if (isHandler(source, 'load')) return describeArtifacts((await source.load!()) as ModelArtifacts, options);
+  if (isHttpUrl(source)) return describeArtifacts(await fetchArtifacts(source, options), options);
+  const desc = loadDescription(source as string, options);
+  checkSavedState(desc);
+  return desc;
 }

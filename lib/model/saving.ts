@@ -3,8 +3,7 @@
 // from here; these are the functions that take or return a model.
 import { BlasnetError, describe } from '../errors';
 import {
-  artifactsToDescription, artifactsToModelJSON, readDescription, type IOHandler, type LoadOptions, type ModelArtifacts,
-  type SaveResult,
+  describeArtifacts, modelFiles, readDescription, type IOHandler, type LoadOptions, type ModelArtifacts, type SaveResult,
 } from '../io';
 import type { ModelDescription } from '../io/description';
 import { Sequential, type SaveOptions } from './sequential';
@@ -26,12 +25,8 @@ export async function saveModel(model: Sequential, target: string | IOHandler, o
 
 /** model.json text and weights bytes for a model (what save() writes), without touching disk. */
 export function toFiles(model: Sequential, options: SaveOptions = {}): { modelJson: string; weights: Uint8Array } {
-  const a = toArtifacts(model, options);
-  const w = a.weightData;
-  return {
-    modelJson: JSON.stringify(artifactsToModelJSON(a, ['weights.bin'])),
-    weights: Array.isArray(w) ? Buffer.concat(w.map((b) => new Uint8Array(b))) : new Uint8Array(w),
-  };
+  const { weights, json } = modelFiles(toArtifacts(model, options), 'weights.bin');
+  return { modelJson: json.toString('utf8'), weights };
 }
 
 /**
@@ -66,7 +61,7 @@ function checkPreprocessor(model: Sequential): void {
 
 /** Rebuilds a model from in-memory artifacts (validated exactly as files are). */
 export function fromArtifacts(artifacts: ModelArtifacts, options: LoadOptions = {}): Sequential {
-  return modelFromDescription(artifactsToDescription(artifacts, options));
+  return modelFromDescription(describeArtifacts(artifacts, options));
 }
 
 /**

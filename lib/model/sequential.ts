@@ -9,6 +9,7 @@ import { descriptionToArtifacts, writeArtifacts, type IOHandler, type ModelArtif
 import type { Scalar, Tensor, Tensor2D } from '../tensor';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
 import { Preprocessor } from '../data/preprocess/preprocessor';
+import { recordInputs, recordMatrix, SavedPreprocessor, type RecordAnswer, type RecordsInput } from './records';
 import { positiveNumber } from '../validate';
 import { RandomStream, randomUint32 } from '../random';
 import { CallQueue } from './calls';
@@ -72,6 +73,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   private readonly calls = new CallQueue();
   private readonly weights = new WeightStore(this.calls, () => this.slots(), () => this.layerNames());
   private disposedFlag = false;
+  private readonly savedPreprocessor = new SavedPreprocessor();
   /**
    * The model's own shuffling generator, seeded from the global one when the model is made: models
    * trained concurrently shuffle exactly as they would alone. Its state is saved with includeOptimizer.
@@ -274,6 +276,11 @@ export class Sequential implements LayerOwner, TrainableModel {
     return evaluate(this.target(), x, y, args);
   }
 
+  /** x, or (an array of records by column name) the saved preprocessor's rows for them. */
+  private inputsOf(x: unknown): unknown {
+    return recordInputs(x, this.savedPreprocessor.of(this.userDefinedMetadata), this.name);
+  }
+
   /**
    * tfjs's predict: the outputs as a [rows, units] tensor, computed on the calling thread (await works
    * too). Large inputs block the event loop as they do in tfjs-node: servers and jobs use predictAsync().
@@ -281,13 +288,35 @@ export class Sequential implements LayerOwner, TrainableModel {
   predict(x: unknown, args: PredictArgs = {}): Tensor2D {
     this.checkAlive();
     this.calls.checkIdle('predict() (synchronous: use predictAsync() to queue behind the running call)');
-    return predictNow(this.target(), x, args);
+    return predictNow(this.target(), this.inputsOf(x), args);
   }
 
   /** Outputs for x, computed in batches by the engine off the JavaScript thread where it can: the call for servers and jobs. */
   async predictAsync(x: unknown, args: PredictArgs = {}): Promise<Tensor2D> {
     this.checkAlive();
-    return predict(this.target(), x, args);
+    return predict(this.target(), this.inputsOf(x), args);
+  }
+
+  /**
+   * Predictions for raw records (objects by column name, or {column: [values]}), through the
+   * preprocessor saved with the model: per record {class, probabilities by class name} for a
+   * classifier, {value} (or {values}) otherwise. The same numbers as the training pipeline's.
+   */
+  async predictRecords(records: RecordsInput, args: PredictArgs = {}): Promise<RecordAnswer[]> {
+    this.checkAlive();
+    const pre = this.savedPreprocessor.of(this.userDefinedMetadata);
+    const x = recordMatrix(records, pre, this.name);
+    const out = await predict(this.target(), x, args);
+    try {
+      return pre!.answers(out.dataSync(), out.shape[1]);
+    } finally {
+      out.dispose();
+    }
+  }
+
+  /** The class of each output unit, by name, from the saved preprocessor (null: not a classifier, or none saved). */
+  get classes(): (string | number)[] | null {
+    return this.savedPreprocessor.of(this.userDefinedMetadata)?.classes ?? null;
   }
 
   /** predict() under the name it had before predict became synchronous. */
@@ -414,6 +443,13 @@ export class Sequential implements LayerOwner, TrainableModel {
     return j === undefined || j === null ? null : Preprocessor.fromJSON(j);
   }
 
+  /** Keeps a fitted preprocessor with the model (in userDefinedMetadata: every later save() writes it); null removes it. */
+  setPreprocessor(pre: Preprocessor | null): void {
+    if (pre !== null && !(pre instanceof Preprocessor)) throw invalidArg('setPreprocessor(pre)', 'a fitted data.preprocessor() or null', pre);
+    const { preprocessor: _old, ...rest } = this.userDefinedMetadata ?? {};
+    this.userDefinedMetadata = pre ? { ...rest, preprocessor: pre.toJSON() } : Object.keys(rest).length ? rest : null;
+  }
+
   /**
    * The model as in-memory tfjs artifacts (model.json fields + one ArrayBuffer), to keep in a database
    * or send over the network; fromArtifacts() rebuilds it.
@@ -425,8 +461,9 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /**
-   * Writes dir/model.json and dir/weights.bin in the TensorFlow.js layers-model format, atomically
-   * ('dir' or 'file://dir'); {includeOptimizer} adds the training config and optimizer state, {scaler}
+   * Writes dir/model.json and its weights shard in the TensorFlow.js layers-model format into the
+   * directory ('dir' or 'file://dir'), touching nothing else there; the pair is replaced atomically
+   * (lib/io/save.ts); {includeOptimizer} adds the training config and optimizer state, {scaler}
    * a fitted data scaler. A tfjs IOHandler (tf.io.withSaveHandler, or any {save}) receives the artifacts
    * instead. Runs after any call already queued on this model.
    */

@@ -12,13 +12,14 @@ export interface TfjsIOHandler {
   load?: () => Promise<ModelArtifacts>;
 }
 
-/** tfjs-node's tf.io.fileSystem(path): save writes path/model.json + weights.bin; load reads a model.json. */
+/** tfjs-node's tf.io.fileSystem(path): save writes path/model.json + its weights shard; load reads a model.json. */
 function fileSystem(path: string): TfjsIOHandler {
   if (typeof path !== 'string' || path === '') throw invalidArg('tf.io.fileSystem(path)', 'a directory or model.json path', path);
   const p = path.startsWith('file://') ? path.slice(7) : path;
   return {
     save: async (artifacts: ModelArtifacts) => {
-      const { bytes } = saveArtifacts(artifacts, p.endsWith('model.json') ? p.slice(0, -'model.json'.length) || '.' : p);
+      // A path ending in model.json means its folder (resolveModelDir), as for model.save().
+      const { bytes } = await saveArtifacts(artifacts, p);
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes } };
     },
     load: async () => loadArtifacts(p),

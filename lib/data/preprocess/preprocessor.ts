@@ -8,6 +8,7 @@ import type { Column, Table } from '../table/table';
 import { nameList } from '../table/table';
 import { preprocessorFromJSON, type PreprocessorJSON } from './json';
 import { labelOf, fitLabel, type LabelStep } from './label';
+import { recordAnswers, recordsToRows, type RecordAnswer, type RecordRows, type RecordsInput, type RecordsOptions } from './records';
 import { cmp, fitBoolean, fitCategory, fitNumber, stepOutputs, writeStep, type Counts, type Step, type StepOptions } from './steps';
 
 export interface PreprocessorOptions {
@@ -243,6 +244,23 @@ export class Preprocessor {
       out[r] = classes[best]!;
     }
     return out;
+  }
+
+  /**
+   * Raw records (objects by column name, or {column: [values]}) as the model's input rows, through the
+   * same steps as transform(): missing fields imputed, other keys ignored, unseen categories counted.
+   */
+  transformRecords(records: RecordsInput, options: RecordsOptions = {}): RecordRows {
+    this.needFitted('transformRecords');
+    return recordsToRows(this, records, options);
+  }
+
+  /** A model's outputs (rows x outputDim) as {class, probabilities by class name} or {value} / {values} per row. */
+  answers(outputs: Float32Array | Tensor2D, outputDim?: number): RecordAnswer[] {
+    this.needFitted('answers');
+    if (outputs instanceof Tensor) return recordAnswers(this, outputs.dataSync(), outputDim ?? outputs.shape[1]);
+    if (outputDim === undefined) throw invalidArg('outputDim', 'the number of outputs per row (with a Float32Array)', outputDim);
+    return recordAnswers(this, outputs, outputDim);
   }
 
   private needFitted(fn: string): void {
