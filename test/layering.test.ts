@@ -16,7 +16,7 @@ const LAYERS: { name: string; files: RegExp }[] = [
   { name: 'model', files: /^model\// },
   { name: 'data, io', files: /^(data|io)\// },
   { name: 'engine', files: /^engine\// },
-  { name: 'tensor, validate, errors, random, naming, limits', files: /^(tensor|validate|errors|random|naming|limits)\.ts$/ },
+  { name: 'tensor/, validate, errors, random, naming, limits', files: /^(tensor\/|(tensor|validate|errors|random|naming|limits)\.ts$)/ },
 ];
 
 function layerOf(file: string): number {

@@ -9,7 +9,7 @@ import {
   descriptionToArtifacts, descriptionToOnnx, isSingleFileTarget, keepsOptimizerByDefault, writeArtifacts, writeModelFile,
   type IOHandler, type ModelArtifacts, type OnnxExportOptions, type SaveResult,
 } from '../io';
-import { Tensor, Tensor2D } from '../tensor';
+import type { Scalar, Tensor, Tensor2D } from '../tensor';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
 import { Preprocessor } from '../data/preprocess/preprocessor';
 import { recordInputs, recordMatrix, SavedPreprocessor, type RecordAnswer, type RecordsInput } from './records';
@@ -20,7 +20,7 @@ import { WeightStore } from './weight-store';
 import { notCompiled, resolveCompileArgs, type CompileArgs, type Compiled } from './compile';
 import { runFit, type FitArgs, type FitTarget, History } from './fit';
 import { checkFeatures, featureMatrix, labelMatrix } from './inputs';
-import { evaluate, predict, predictNow, trainOnBatch, type EvaluateArgs, type PredictArgs } from './evaluate';
+import { evaluate, evaluateNow, predict, predictNow, trainOnBatch, type EvaluateArgs, type PredictArgs } from './evaluate';
 import type { ModelTarget } from './target';
 import { InputLayer, Layer, type LayerOwner } from './layers';
 import type { Optimizer } from './optimizers';
@@ -263,12 +263,17 @@ export class Sequential implements LayerOwner, TrainableModel {
     return { ...this.target(), compiled, model: this, shuffleRandom: this.rng.next };
   }
 
-  /** Loss and metrics on x, y (as evaluateAsync()). */
-  async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<Record<string, number>> {
-    return this.evaluateAsync(x, y, args);
+  /**
+   * tfjs's evaluate: the loss as a scalar tensor, or [loss, ...metrics] when metrics were compiled,
+   * computed on the calling thread (await works too). Servers and jobs use evaluateAsync().
+   */
+  evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Scalar | Scalar[] {
+    this.checkAlive();
+    this.calls.checkIdle('evaluate() (synchronous: use evaluateAsync() to queue behind the running call)');
+    return evaluateNow(this.target(), x, y, args);
   }
 
-  /** Loss and metrics on x, y, computed by the engine off the JavaScript thread where it can: the call for servers and jobs. */
+  /** Loss and metrics by name ({loss, acc ...}), computed by the engine off the JavaScript thread where it can: the call for servers and jobs. */
   async evaluateAsync(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<Record<string, number>> {
     this.checkAlive();
     return evaluate(this.target(), x, y, args);
@@ -279,9 +284,14 @@ export class Sequential implements LayerOwner, TrainableModel {
     return recordInputs(x, this.savedPreprocessor.of(this.userDefinedMetadata), this.name);
   }
 
-  /** Outputs for x (as predictAsync()). */
-  async predict(x: unknown, args: PredictArgs = {}): Promise<Tensor2D> {
-    return this.predictAsync(x, args);
+  /**
+   * tfjs's predict: the outputs as a [rows, units] tensor, computed on the calling thread (await works
+   * too). Large inputs block the event loop as they do in tfjs-node: servers and jobs use predictAsync().
+   */
+  predict(x: unknown, args: PredictArgs = {}): Tensor2D {
+    this.checkAlive();
+    this.calls.checkIdle('predict() (synchronous: use predictAsync() to queue behind the running call)');
+    return predictNow(this.target(), this.inputsOf(x), args);
   }
 
   /** Outputs for x, computed in batches by the engine off the JavaScript thread where it can: the call for servers and jobs. */
@@ -312,16 +322,14 @@ export class Sequential implements LayerOwner, TrainableModel {
     return this.savedPreprocessor.of(this.userDefinedMetadata)?.classes ?? null;
   }
 
-  /** Synchronous predict for small inputs (low-latency serving). Not allowed while a call is running. */
+  /** predict() under the name it had before predict became synchronous. */
   predictSync(x: unknown): Tensor2D {
-    this.checkAlive();
-    this.calls.checkIdle('predictSync()');
-    return predictNow(this.target(), this.inputsOf(x));
+    return this.predict(x);
   }
 
-  /** predictSync under its tfjs name. */
+  /** predict() under its tfjs name. */
   predictOnBatch(x: unknown): Tensor2D {
-    return this.predictSync(x);
+    return this.predict(x);
   }
 
   /**

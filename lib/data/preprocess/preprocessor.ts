@@ -1,7 +1,7 @@
 // data.preprocessor(): per-column cleaning, encoding and scaling learned from training rows, applied the
 // same way to any later table or record, and saved with the model (toJSON / fromJSON, validated).
 import { BlasnetError, invalidArg } from '../../errors';
-import { Tensor2D } from '../../tensor';
+import { matrixTensor, Tensor, type Tensor2D } from '../../tensor';
 import { booleanValue, cellPlace, MISSING } from '../table/columns';
 import type { ColumnSpec } from '../table/options';
 import type { Column, Table } from '../table/table';
@@ -214,9 +214,9 @@ export class Preprocessor {
       at += stepOutputs(s).length;
     }
     let y: Tensor2D | null = null;
-    if (l && labelCol) y = new Tensor2D(labelOf(l, labelCol, use ?? Int32Array.from({ length: n }, (_, i) => i), place(labelCol)), [n, 1]);
+    if (l && labelCol) y = matrixTensor(labelOf(l, labelCol, use ?? Int32Array.from({ length: n }, (_, i) => i), place(labelCol)), [n, 1]);
     return {
-      x: new Tensor2D(out, [n, width]), y, dropped, rowIndex: use,
+      x: matrixTensor(out, [n, width]), y, dropped, rowIndex: use,
       unknown: Object.fromEntries(unknown),
     };
   }
@@ -230,7 +230,7 @@ export class Preprocessor {
   decode(probabilities: Float32Array | Tensor2D, rows?: number): (string | number)[] {
     const classes = this.classes;
     if (!classes) throw new BlasnetError('ERR_INVALID_ARG', 'decode() needs a preprocessor fitted on a classification label');
-    const p = probabilities instanceof Tensor2D ? probabilities.dataSync() : probabilities;
+    const p = probabilities instanceof Tensor ? probabilities.dataSync() : probabilities;
     if (!(p instanceof Float32Array)) throw invalidArg('probabilities', 'a Float32Array or a Tensor2D', probabilities);
     const k = classes.length;
     const n = rows ?? p.length / k;
@@ -258,7 +258,7 @@ export class Preprocessor {
   /** A model's outputs (rows x outputDim) as {class, probabilities by class name} or {value} / {values} per row. */
   answers(outputs: Float32Array | Tensor2D, outputDim?: number): RecordAnswer[] {
     this.needFitted('answers');
-    if (outputs instanceof Tensor2D) return recordAnswers(this, outputs.dataSync(), outputDim ?? outputs.shape[1]);
+    if (outputs instanceof Tensor) return recordAnswers(this, outputs.dataSync(), outputDim ?? outputs.shape[1]);
     if (outputDim === undefined) throw invalidArg('outputDim', 'the number of outputs per row (with a Float32Array)', outputDim);
     return recordAnswers(this, outputs, outputDim);
   }
