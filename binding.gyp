@@ -24,8 +24,9 @@
         "native/core/row_kernel.cc",
         "native/binding/addon.cc",
         "native/binding/args.cc",
-        "native/binding/blas_threads.cc",
         "native/binding/calls.cc",
+        "native/binding/engine_pool.cc",
+        "native/binding/env_data.cc",
         "native/binding/net_handle.cc",
         "native/binding/spec.cc"
       ],

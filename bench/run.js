@@ -51,8 +51,10 @@ const PEERS = [
   { id: 'brain.js', cmd: 'node', file: 'brain.js', extra: {}, workloads: ['w1', 'w2'] },
   { id: 'onnxruntime-node', cmd: 'node', file: 'onnxruntime.js', extra: {}, workloads: ['w4'] },
   { id: 'pytorch', cmd: PY, file: 'pytorch.py', extra: {}, workloads: ['w1', 'w2', 'w3', 'w4'] },
+  // One child runs every serving case (18 servers, each started, checked, warmed and loaded): its own timeout.
+  { id: 'serve', cmd: 'node', file: 'serve.js', extra: {}, workloads: ['serve'], timeoutS: { quick: 600, full: 1800 } },
 ];
-const WORKLOADS = ['w1', 'w2', 'w3', 'w4'];
+const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'serve'];
 
 function log(msg) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -162,7 +164,7 @@ async function main() {
         const rows = C.rowsFor(cfg, p.id);
         const task = { peer: p.id, workload: w, cfg, w2cfg: cfgs.w2, rows, files, runs: opt.runs ?? C.runsFor(cfg, p.id), ...p.extra };
         log(`${w} ${p.id}${rows !== cfg.rows ? ` (reduced N=${rows})` : ''} ...`);
-        const res = runChild(p, task, timeoutS);
+        const res = runChild(p, task, opt.timeout ?? (p.timeoutS ? p.timeoutS[opt.quick ? 'quick' : 'full'] : timeoutS));
         res.rows = rows;
         res.fullRows = cfg.rows;
         (out.results[p.id] ??= {})[w] = res;
@@ -200,6 +202,7 @@ async function main() {
 function summary(w, r) {
   const check = r.check ? (r.check.ok ? 'check ok' : `CHECK FAILED: ${r.check.detail}`) : '';
   if (w === 'w1') return `${C.median(r.times).toFixed(1)} ms, ${check}`;
+  if (w === 'serve') return `${r.cases.length} cases, ${check}`;
   let s = `${Math.round(C.median(r.rates))} samples/s, ${check}`;
   if (r.latSync) s += `, batch-1 sync p50 ${r.latSync.p50.toFixed(1)} us`;
   if (r.latAsync) s += `, async p50 ${r.latAsync.p50.toFixed(1)} us`;
@@ -291,6 +294,7 @@ function report(out, cfgs) {
     `arithmetic done is ${((6 * w2p - 2 * cfgs.w2.inputs * cfgs.w2.hidden[0]) / w2p).toFixed(2)} x params per sample in W2 and ` +
     `${((6 * C.paramCount(cfgs.w3.width) - 2 * cfgs.w3.width[0] * cfgs.w3.width[1]) / C.paramCount(cfgs.w3.width)).toFixed(2)} x params in W3.`);
   lines.push('', targets(out, cfgs, { peak, w2p, w3p, nat, js, val, get, w2data }));
+  if (R.serve && R.serve.serve) lines.push('', require('./serve/report').serveReport(R.serve.serve, cfgs.serve));
   return lines.join('\n');
 }
 

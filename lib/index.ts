@@ -29,3 +29,5 @@ export { setEngine, engineInfo, setNumThreads, getEngine } from './engine';
 export type { EngineInfo } from './engine/types';
 export { BlasnetError } from './errors';
 export type { ErrorCode } from './errors';
+export { serve } from './serve';
+export type { ServeOptions, InferenceServer, ServedModelStatus, ModelsOption } from './serve';

@@ -18,7 +18,7 @@ describe.skipIf(missing !== null)('Linux prebuild', () => {
     binary = prebuiltBinary();
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-prebuild-binary-'));
     console.log(`prebuild: ${binary} (${fs.statSync(binary).size} bytes)`);
-  });
+  }, 600_000); // a source change rebuilds the static prebuild first (one build, shared by both files)
   afterAll(() => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });

@@ -4,7 +4,7 @@
 // within a small tolerance, since the two engines round differently in the last digits). Every ```sh
 // block is checked too: its blasnet commands run as written (npx blasnet -> the built CLI), with any
 // "# loss: ..." comment matched against the output; npm scripts, files and test files it names exist.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -61,6 +61,24 @@ function shellCommands(code: string): { cmd: string; comment: string }[] {
   return out;
 }
 
+/** A `blasnet serve` started in the background: resolves with its port once it logs that it listens. */
+function startServer(script: string, cwd: string): Promise<{ child: ChildProcess; port: number; exited: Promise<number | null> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', script], { cwd, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let out = '', err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`blasnet serve did not listen within 60 s: ${err}`)); }, 60_000);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /"msg":"listening","url":"http:\/\/[^"]*:(\d+)"/.exec(out);
+      if (m) { clearTimeout(timer); resolve({ child, port: Number(m[1]), exited }); }
+    });
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`blasnet serve exited with ${code}: ${err}`)); });
+  });
+}
+let served: { child: ChildProcess; port: number; exited: Promise<number | null> } | null = null;
+
 const md = fs.readFileSync(README, 'utf8');
 const { runnable, all } = extractBlocks(md);
 
@@ -74,7 +92,10 @@ describe(`README.md code blocks (${getEngine().name} engine)`, () => {
     work = fs.mkdtempSync(path.join(base, 'blasnet-readme-'));
     fs.cpSync(path.join(ROOT, 'data'), path.join(work, 'data'), { recursive: true });
   });
-  afterAll(() => { if (work) fs.rmSync(work, { recursive: true, force: true }); });
+  afterAll(() => {
+    served?.child.kill('SIGKILL');
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
 
   it('has the sections a newcomer needs, shell and output blocks in their own fences, and the bench markers', () => {
     expect(runnable.length).toBeGreaterThanOrEqual(5);
@@ -125,7 +146,7 @@ describe(`README.md code blocks (${getEngine().name} engine)`, () => {
     });
   }, 300_000);
 
-  it('every sh block: blasnet commands run as written, npm scripts and files it names exist', () => {
+  it('every sh block: blasnet commands run as written, npm scripts and files it names exist', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     const cli = path.join(ROOT, 'dist', 'cli', 'main.js');
     const sh = all.filter((b) => b.lang === 'sh');
@@ -135,7 +156,21 @@ describe(`README.md code blocks (${getEngine().name} engine)`, () => {
       for (const { cmd, comment } of shellCommands(b.code)) {
         const where = `README.md:${b.line}: ${cmd}`;
         let m: RegExpMatchArray | null;
-        if (/(^|\|\s*)npx blasnet\b/.test(cmd)) {
+        if ((m = cmd.match(/^npx blasnet serve (.*?)\s*&$/))) {
+          // A server started in the background for the curl lines after it (on a free port, not the README's).
+          served = await startServer(`exec "${process.execPath}" "${cli}" serve ${m[1]!.replace(/--port \d+/, '--port 0')}`, work);
+          ran++;
+        } else if (/^curl /.test(cmd)) {
+          expect(served, `${where}: no server was started before it`).not.toBeNull();
+          const r = spawnSync('bash', ['-o', 'pipefail', '-c', cmd.replace(/localhost:\d+/g, `127.0.0.1:${served!.port}`)], { encoding: 'utf8', timeout: 60_000 });
+          expect(r.status, `${where} exited ${r.status}:\n${r.stderr}`).toBe(0);
+          if (/^[{"]/.test(comment)) expect(r.stdout, where).toContain(comment);
+        } else if (cmd === 'kill %1') {
+          expect(served, `${where}: no server was started before it`).not.toBeNull();
+          served!.child.kill('SIGTERM');
+          expect(await served!.exited, `${where}: the server's exit code`).toBe(0);
+          served = null;
+        } else if (/(^|\|\s*)npx blasnet\b/.test(cmd)) {
           const script = cmd.replace(/npx blasnet\b/g, `"${process.execPath}" "${cli}"`);
           const r = spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd: work, encoding: 'utf8', env: process.env, timeout: 120_000 });
           expect(r.status, `${where} exited ${r.status}:\n${r.stderr}`).toBe(0);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `blasnet` command: demo, train, evaluate, predict, summary, info.
+// The `blasnet` command: demo, train, evaluate, predict, summary, serve, info.
 // Errors are one line on stderr (exit 1 for files and data, 2 for usage); --verbose adds the stack.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,6 +8,7 @@ import { BlasnetError } from '../index';
 import { CliError } from './errors';
 import { train, evaluate, predict, summary, info, type Print } from './commands';
 import { demo } from './demo';
+import { registerServe } from './serve';
 import type { Task } from './model-info';
 
 const print: Print = (line) => { process.stdout.write(line + '\n'); };
@@ -127,6 +128,8 @@ export function buildProgram(): Command {
     .description("a model's layers, shapes and parameter counts, and what the CLI saved with it")
     .argument('<model-dir>', 'a directory with model.json')
     .action(async (dir: string) => { await summary(dir, print); });
+
+  registerServe(program);
 
   program.command('info')
     .description('the engine in use, OpenBLAS core and threads, Node and platform')

@@ -1,15 +1,18 @@
 // The native engine: loads the Node-API binary (native/, built by cmake-js or node-gyp, or a prebuild)
 // and wraps each of its NetHandles into NativeNet, the Net interface of types.ts.
 //
-// Thread policy. OpenBLAS's thread count is process-wide; we set it once at load to
-// min(2, availableParallelism()) (OPENBLAS_NUM_THREADS, if set, wins) and change it only through
-// setNumThreads(). Small GEMMs (M*N*K <= 64^3, most mini-batch GEMMs of small dense nets) run
-// single-threaded inside OpenBLAS anyway; we measured no gain from a second thread below about 128^3
-// and a loss on a shared machine (native/README.md has the numbers).
+// Threads. Calls that run off the JavaScript thread run on the engine's own threads, one per core at
+// most (native/binding/engine_pool.h), never on libuv's pool. OpenBLAS's thread count is process-wide:
+// it is set at load to min(2, availableParallelism()) (OPENBLAS_NUM_THREADS, if set, wins) for a call
+// that runs alone, and the engine lowers it while several calls run so that engine threads x BLAS
+// threads never exceed the cores; setNumThreads() changes the count for a lone call (native/README.md
+// has the numbers).
 import * as os from 'os';
 import * as path from 'path';
 import { markAsUntransferable } from 'worker_threads';
 import { BlasnetError, ERROR_CODES, type ErrorCode } from '../errors';
+import { defaultMemoryLimit } from '../limits';
+import { checkTrainBatch, forwardBytesPerRow, inferWork, inferenceBatch, trainWork } from './budget';
 import { checkBinary, isPrebuilt } from './prebuild-check';
 import type {
   Engine, EngineInfo, EvaluateResult, Matrix, Net, NetSpec, ParamSlot, TrainArgs, TrainResult,
@@ -50,6 +53,10 @@ export interface NativeBinding {
     lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void;
   /** The parameter layout the core computes for a spec (tests compare it with layout.ts). */
   layout(spec: NetSpec): { params: ParamSlot[]; paramCount: number; stateLength: number };
+  /** The cores the engine's own threads plan for (native/binding/engine_pool.h). */
+  setEngineCores(n: number): void;
+  /** The engine threads now: how many exist, run a call, wait in the queue; the OpenBLAS thread count. */
+  engineThreads(): { cores: number; threads: number; running: number; queued: number; active: number; blasThreads: number };
   /** The ERR_* name of every code of native/core/status.h (tests check each is in ERROR_CODES). */
   errorCodes: readonly string[];
   napiVersion: number;
@@ -92,6 +99,7 @@ function load(): NativeBinding {
     // function here covers raw-binding users too. The mark cannot be undone: it stays on the buffer
     // after the call, which only turns later transfers of it into copies.
     b.setUntransferableMarker(markAsUntransferable);
+    b.setEngineCores(os.availableParallelism());
     if (process.env.OPENBLAS_NUM_THREADS === undefined || process.env.OPENBLAS_NUM_THREADS === '') {
       b.setNumThreads(Math.max(1, Math.min(2, os.availableParallelism())));
     }
@@ -115,27 +123,14 @@ function toBlasnetError(err: unknown): BlasnetError {
   return new BlasnetError(known, message, { cause: err });
 }
 
-// Small calls run on the JavaScript thread. An async call on a worker thread costs a thread hop each
-// way (~25-70 us: more than a whole epoch of a 100-row, 121-parameter net, or a one-row predict); below
-// these estimates of the work the call is done synchronously instead, and its promise still settles
-// in a later macrotask (setImmediate), as a worker's would: a loop of awaited small calls gives timers
-// and I/O a turn after every call and never holds the event loop for more than one small call. The
-// estimates are in multiply-adds plus a fixed cost per batch (about 1 us of bookkeeping, counted as 2000);
-// the limits keep one synchronous call to roughly 0.1-0.5 ms on a 2020s x86 core.
+// Small calls run on the JavaScript thread. An async call costs a thread hop each way (~25-70 us: more
+// than a whole epoch of a 100-row, 121-parameter net, or a one-row predict); below these estimates of
+// the work (budget.ts) the call is done synchronously instead, and its promise still settles in a later
+// macrotask (setImmediate), as an off-thread call's would: a loop of awaited small calls gives timers and
+// I/O a turn after every call and never holds the event loop for more than one small call. The limits
+// keep one synchronous call to roughly 0.1-0.5 ms on a 2020s x86 core.
 const SYNC_TRAIN_WORK = 1_000_000;
 const SYNC_INFER_WORK = 2_000_000;
-const BATCH_COST = 2000;
-
-/** Estimated work of training `rows` rows in batches of batchSize (forward + backward ~ 3 x the MACs, plus the update). */
-export function trainWork(rows: number, batchSize: number, params: number): number {
-  const batches = Math.ceil(rows / Math.max(1, batchSize));
-  return 3 * rows * params + batches * (BATCH_COST + 4 * params);
-}
-
-/** Estimated work of a forward pass (predict, evaluate) over `rows` rows. */
-export function inferWork(rows: number, batchSize: number, params: number): number {
-  return rows * params + Math.ceil(rows / Math.max(1, batchSize)) * BATCH_COST;
-}
 
 /** Resolves in a later macrotask (the check phase of the next event-loop turn). */
 function nextTurn(): Promise<void> {
@@ -157,6 +152,9 @@ class NativeNet implements Net {
    * net is busy, as it is while a worker runs, so the busy / dispose rules of types.ts hold on both paths.
    */
   private pending = false;
+  /** Workspace bytes of one predicted row, with its output, and the default memory limit, for predictSync's fast path. */
+  private readonly rowBytes: number;
+  private readonly defaultLimit = defaultMemoryLimit();
 
   constructor(b: NativeBinding, spec: NetSpec, params: Float32Array) {
     try {
@@ -167,6 +165,7 @@ class NativeNet implements Net {
     this.spec = spec;
     this.outputDim = this.handle.outputDim;
     this.paramCount = this.handle.paramCount;
+    this.rowBytes = forwardBytesPerRow(spec) + 4 * this.outputDim;
   }
 
   get disposed(): boolean {
@@ -217,6 +216,11 @@ class NativeNet implements Net {
 
   trainBatches(args: TrainArgs): Promise<TrainResult> {
     const { x, y, order, batchSize, sampleWeight, predictionsOut, onProgress } = args;
+    try {
+      checkTrainBatch(this.spec, Math.min(batchSize, order?.length ?? 0));
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const small = trainWork(order.length, batchSize, this.paramCount) <= SYNC_TRAIN_WORK;
     // On this thread the one progress report comes when the promise settles, as a worker's last one does.
     return this.offThread('trainBatches', small,
@@ -225,24 +229,48 @@ class NativeNet implements Net {
   }
 
   evaluate(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
-    predictionsOut: Float32Array | null): Promise<EvaluateResult> {
-    const small = inferWork(x.rows, batchSize, this.paramCount) <= SYNC_INFER_WORK;
-    return this.offThread('evaluate', small, [x.data, x.rows, x.cols, y.data, y.cols, batchSize, sampleWeight, predictionsOut]);
+    predictionsOut: Float32Array | null, memoryLimit?: number): Promise<EvaluateResult> {
+    let batch: number;
+    try {
+      batch = this.batchUnder(x, batchSize, memoryLimit, 0);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const small = inferWork(x.rows, batch, this.paramCount) <= SYNC_INFER_WORK;
+    return this.offThread('evaluate', small, [x.data, x.rows, x.cols, y.data, y.cols, batch, sampleWeight, predictionsOut]);
   }
 
-  predict(x: Matrix, batchSize: number): Promise<Float32Array> {
-    const small = inferWork(x.rows, batchSize, this.paramCount) <= SYNC_INFER_WORK;
-    return this.offThread('predict', small, [x.data, x.rows, x.cols, batchSize]);
+  predict(x: Matrix, batchSize: number, memoryLimit?: number): Promise<Float32Array> {
+    let batch: number;
+    try {
+      batch = this.batchUnder(x, batchSize, memoryLimit, this.outputDim);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const small = inferWork(x.rows, batch, this.paramCount) <= SYNC_INFER_WORK;
+    return this.offThread('predict', small, [x.data, x.rows, x.cols, batch]);
+  }
+
+  /** batchSize, or fewer rows when one batch's workspace would go over the memory limit (budget.ts). */
+  private batchUnder(x: Matrix, batchSize: number, memoryLimit: number | undefined, outputDim: number): number {
+    const rows = x?.rows;
+    if (!Number.isInteger(rows) || !Number.isInteger(batchSize) || batchSize < 1) return batchSize; // the binding says why
+    return inferenceBatch(this.spec, rows, outputDim, batchSize, memoryLimit ?? this.defaultLimit);
   }
 
   computeGradients(x: Matrix, y: Matrix, sampleWeight: Float32Array | null): { loss: number; grads: Float32Array } {
     return this.now('computeGradients', x.data, x.rows, x.cols, y.data, y.cols, sampleWeight);
   }
 
-  predictSync(x: Matrix): Float32Array {
-    // Inline rather than through now(): no argument array per call on the latency path.
+  predictSync(x: Matrix, memoryLimit?: number): Float32Array {
+    // Inline rather than through now(): no argument array per call on the latency path, and all rows in
+    // one batch unless that would go over the memory limit.
     try {
       this.idle('predictSync');
+      const limit = memoryLimit ?? this.defaultLimit;
+      if (!(x?.rows * this.rowBytes <= limit)) {
+        return this.handle.predictSync(x.data, x.rows, x.cols, this.batchUnder(x, Math.max(1, x.rows), limit, this.outputDim));
+      }
       return this.handle.predictSync(x.data, x.rows, x.cols);
     } catch (err) {
       throw toBlasnetError(err);

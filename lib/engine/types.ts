@@ -183,17 +183,23 @@ export interface Net {
   readonly spec: NetSpec;
   readonly outputDim: number;
   readonly paramCount: number;
+  /** Throws ERR_LIMIT when one batch's training workspace would go over defaultMemoryLimit() (lib/limits.ts). */
   trainBatches(args: TrainArgs): Promise<TrainResult>;
+  /**
+   * evaluate, predict and predictSync keep their workspace under `memoryLimit` bytes (default:
+   * defaultMemoryLimit()): a batch whose workspace would go over it is computed in fewer rows at a
+   * time (ERR_LIMIT when not even one row, or predict's output, fits).
+   */
   evaluate(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
-    predictionsOut: Float32Array | null): Promise<EvaluateResult>;
-  predict(x: Matrix, batchSize: number): Promise<Float32Array>;
+    predictionsOut: Float32Array | null, memoryLimit?: number): Promise<EvaluateResult>;
+  predict(x: Matrix, batchSize: number, memoryLimit?: number): Promise<Float32Array>;
   /**
    * Loss and gradient (flat, param layout) of one batch made of all rows of x, in training mode
    * (dropout at step = iterations), including the regularization terms, without clipping or update.
    * For gradient checks and debugging; synchronous.
    */
   computeGradients(x: Matrix, y: Matrix, sampleWeight: Float32Array | null): { loss: number; grads: Float32Array };
-  predictSync(x: Matrix): Float32Array;
+  predictSync(x: Matrix, memoryLimit?: number): Float32Array;
   /** Copy of the flat parameter buffer (layout in SPEC.md). */
   getParams(): Float32Array;
   setParams(params: Float32Array): void;

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "binding/args.h"
-#include "binding/blas_threads.h"
+#include "binding/engine_pool.h"
 #include "binding/net_handle.h"
 #include "binding/spec.h"
 #include "core/gemm.h"
@@ -29,6 +29,26 @@ Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   bool now = request_blas_threads((int)get_int(info[0], "n", 1, 1024));
   return Napi::Boolean::New(info.Env(), now);
+}
+
+// setEngineCores(n): the cores the engine threads plan for (the loader passes os.availableParallelism()).
+Napi::Value SetEngineCores(const Napi::CallbackInfo& info) {
+  pool_set_cores((int)get_int(info[0], "n", 1, 1024));
+  return info.Env().Undefined();
+}
+
+// engineThreads(): the engine threads now, for tests and engineInfo().
+Napi::Value EngineThreads(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const PoolInfo p = pool_info();
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("cores", Napi::Number::New(env, p.cores));
+  r.Set("threads", Napi::Number::New(env, p.threads));
+  r.Set("running", Napi::Number::New(env, p.running));
+  r.Set("queued", Napi::Number::New(env, p.queued));
+  r.Set("active", Napi::Number::New(env, p.active));
+  r.Set("blasThreads", Napi::Number::New(env, p.blas_threads));
+  return r;
 }
 
 Napi::Value SetUntransferableMarker(const Napi::CallbackInfo& info) {
@@ -127,6 +147,8 @@ static Napi::Object InitBlasnet(Napi::Env env, Napi::Object exports) {
               Napi::Function::New<ExceptionMapped<SetUntransferableMarker>>(env, "setUntransferableMarker"));
   exports.Set("sgemm", Napi::Function::New<ExceptionMapped<Sgemm>>(env, "sgemm"));
   exports.Set("layout", Napi::Function::New<ExceptionMapped<Layout>>(env, "layout"));
+  exports.Set("setEngineCores", Napi::Function::New<ExceptionMapped<SetEngineCores>>(env, "setEngineCores"));
+  exports.Set("engineThreads", Napi::Function::New<ExceptionMapped<EngineThreads>>(env, "engineThreads"));
   exports.Set("errorCodes", ErrorCodes(env));
   exports.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   return exports;

@@ -1,5 +1,7 @@
 #include "binding/args.h"
 
+#include "binding/env_data.h"
+
 #include <cmath>
 #include <sstream>
 
@@ -79,22 +81,6 @@ bool get_bool(const Napi::Value& v, const std::string& arg) {
   return v.As<Napi::Boolean>().Value();
 }
 
-// ArrayBuffer.prototype's own `resizable` getter, looked up once per environment (empty on Node
-// versions without resizable buffers).
-struct BindingData {
-  Napi::FunctionReference resizable_getter;
-  bool looked_up = false;
-  Napi::FunctionReference mark_untransferable;  // worker_threads.markAsUntransferable, set by the loader
-};
-
-static BindingData* binding_data(Napi::Env env) {
-  BindingData* data = env.GetInstanceData<BindingData>();
-  if (!data) {
-    data = new BindingData();
-    env.SetInstanceData<BindingData>(data);
-  }
-  return data;
-}
 
 void set_untransferable_marker(const Napi::Value& fn) {
   if (!fn.IsFunction()) invalid(fn.Env(), "marker", "a function", fn);

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "binding/args.h"
-#include "binding/blas_threads.h"
+#include "binding/engine_pool.h"
 #include "binding/calls.h"
 #include "binding/spec.h"
 #include "binding/worker.h"
@@ -92,14 +92,12 @@ Napi::Value NetHandle::Start(const Napi::CallbackInfo& info) {
   check_ready(env, Call::kAsyncName);
   Call call = Call::read(info, *net_, false);
   for (const Napi::Value& v : call.inputs) pin_buffer(v);
-  auto* worker = new NetWorker<Call>(env, this, info.This().As<Napi::Object>(), std::move(call));
-  Napi::Promise promise = worker->promise();
+  Napi::Promise promise = NetJob<Call>::start(env, this, info.This().As<Napi::Object>(), std::move(call));
   busy_ = true;
-  worker->Queue();
   return promise;
 }
 
-// The same call on the calling (JavaScript) thread, for work too small to be worth a worker hop
+// The same call on the calling (JavaScript) thread, for work too small to be worth a thread hop
 // (lib/engine/native.ts decides): the same checks and core call; the progress function, if any, is
 // called once at the end with the final report, and an exception it throws propagates.
 template <class Call>

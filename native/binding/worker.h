@@ -1,18 +1,21 @@
-// The one worker of the binding: runs a call (calls.h) on a libuv pool thread and settles its promise
-// on the JavaScript thread. It holds the net (its JS object and a share of the core net) and every JS
-// value the call uses until it ends. Progress reaches JavaScript at most every 100 ms, and once at the
-// end with the report that covers every batch.
+// The one job of the binding: runs a call (calls.h) on an engine thread (engine_pool.h) and settles its
+// promise on the JavaScript thread through a thread-safe function, which also carries the progress
+// reports (at most every 100 ms, and once at the end with the report that covers every batch). It
+// holds the net (its JS object and a share of the core net) and every JS value the call uses until it
+// has settled. No JavaScript value is touched off the JavaScript thread.
 #pragma once
 #include <napi.h>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "binding/blas_threads.h"
 #include "binding/calls.h"
+#include "binding/engine_pool.h"
+#include "binding/env_data.h"
 #include "binding/net_handle.h"
 
 namespace blasnet_binding {
@@ -24,101 +27,180 @@ inline void call_progress(Napi::Env env, const Napi::Function& fn, const Progres
 }
 
 template <class Call>
-class NetWorker : public Napi::AsyncProgressQueueWorker<ProgressReport> {
+class NetJob : public PoolTask {
  public:
-  // The call's inputs must be pinned before: pin_buffer calls into JS and may throw, and a constructor
-  // that throws after AsyncProgressQueueWorker made its thread-safe function leaves that function's
-  // finalizer pointing at a freed worker.
-  NetWorker(Napi::Env env, NetHandle* owner, Napi::Object self, Call call)
-      : Napi::AsyncProgressQueueWorker<ProgressReport>(env, (std::string("blasnet.") + Call::kAsyncName).c_str()),
-        owner_(owner),
-        net_(owner->core()),
-        self_(Napi::Persistent(self)),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        call_(std::move(call)) {
-    for (const Napi::Value& v : call_.inputs)
-      if (v.IsObject()) inputs_.push_back(Napi::Persistent(v.As<Napi::Object>()));
-    const NetCall& values = call_;
-    if (!values.output.IsEmpty()) output_ = Napi::Persistent(values.output.As<Napi::Object>());
-    if (!values.progress.IsEmpty()) progress_ = Napi::Persistent(values.progress.As<Napi::Function>());
-    wants_progress_ = !progress_.IsEmpty();
-    blas_use_begin();
-  }
-  ~NetWorker() override { blas_use_end(); }  // after OnOK / OnError: a deferred setNumThreads may apply now
-
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute(const ExecutionProgress& p) override {
-    using clock = std::chrono::steady_clock;
-    auto last = clock::now();
-    blasnet::ProgressFn progress = [&](long b, double l, long s) {
-      if (wants_progress_) {
-        auto now = clock::now();
-        if (now - last >= std::chrono::milliseconds(100)) {
-          last = now;
-          ProgressReport r{b, l, s};
-          p.Send(&r, 1);
-        }
-      }
-      return !cancel_.load();
-    };
+  // Starts the call: the caller has pinned its inputs (pin_buffer calls into JS and may throw).
+  static Napi::Promise start(Napi::Env env, NetHandle* owner, Napi::Object self, Call call) {
+    auto job = std::make_shared<NetJob>(env, owner, self, std::move(call));
+    Napi::Promise promise = job->js_->deferred.Promise();
+    auto* holder = new std::shared_ptr<NetJob>(job);  // the thread-safe function's share, freed by finalize
+    napi_value name = Napi::String::New(env, std::string("blasnet.") + Call::kAsyncName);
+    napi_status st = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, holder, finalize, job.get(),
+                                                     call_js, &job->tsfn_);
+    if (st != napi_ok) {
+      delete holder;
+      throw_coded(env, Code::Native, "Cannot create the thread-safe function of a native call");
+    }
     try {
-      status_ = call_.run(*net_, progress);
-    } catch (...) {
-      status_ = blasnet::Status::Error(Code::Native, std::string("unexpected native failure in ") + Call::kAsyncName);
+      job->seq_ = pool_submit(job);
+    } catch (const std::exception& e) {
+      job->settled_ = true;  // nothing ran: nothing to settle in the pool
+      napi_release_threadsafe_function(job->tsfn_, napi_tsfn_abort);
+      throw_coded(env, Code::Native, std::string("Cannot start an engine thread: ") + e.what());
     }
+    return promise;
   }
 
-  void OnProgress(const ProgressReport* reports, size_t count) override {
-    if (count == 0 || !wants_progress_ || cancel_.load()) return;
-    deliver(reports[count - 1]);
+  NetJob(Napi::Env env, NetHandle* owner, Napi::Object self, Call call)
+      : net_(owner->core()), jobs_(binding_data(env)->jobs), call_(std::move(call)), js_(new JsSide(env)) {
+    js_->owner = owner;
+    js_->self = Napi::Persistent(self);
+    const NetCall& values = call_;
+    for (const Napi::Value& v : values.inputs)
+      if (v.IsObject()) js_->inputs.push_back(Napi::Persistent(v.As<Napi::Object>()));
+    if (!values.output.IsEmpty()) js_->output = Napi::Persistent(values.output.As<Napi::Object>());
+    if (!values.progress.IsEmpty()) js_->progress = Napi::Persistent(values.progress.As<Napi::Function>());
+    wants_progress_ = !js_->progress.IsEmpty();
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    owner_->end_work();
-    const ProgressReport last = call_.final_report();
-    if (status_.ok() && wants_progress_ && !cancel_.load() && last.batches != last_sent_) deliver(last);
-    if (!callback_error_.IsEmpty()) {
-      deferred_.Reject(callback_error_.Value());
-    } else if (!status_.ok()) {
-      deferred_.Reject(coded_error(env, status_.code, status_.message).Value());
-    } else {
-      deferred_.Resolve(call_.settle(env, output_.IsEmpty() ? env.Undefined() : output_.Value()));
+  // On an engine thread.
+  void execute() override {
+    {
+      std::lock_guard<std::mutex> lock(jobs_->mutex);
+      if (jobs_->torn_down) {
+        status_ = blasnet::Status::Error(Code::Cancelled, "the environment that made this call was torn down");
+      } else {
+        ++jobs_->executing;
+        jobs_->cancel_flags.insert(&cancel_);
+      }
     }
-  }
-
-  void OnError(const Napi::Error& e) override {
-    owner_->end_work();
-    deferred_.Reject(e.Value());
+    if (status_.ok()) {
+      using clock = std::chrono::steady_clock;
+      auto last = clock::now();
+      blasnet::ProgressFn progress = [&](long b, double l, long s) {
+        if (wants_progress_) {
+          auto now = clock::now();
+          if (now - last >= std::chrono::milliseconds(100)) {
+            last = now;
+            send(new Message{false, {b, l, s}});
+          }
+        }
+        return !cancel_.load();
+      };
+      try {
+        status_ = call_.run(*net_, progress);
+      } catch (...) {
+        status_ = blasnet::Status::Error(Code::Native, std::string("unexpected native failure in ") + Call::kAsyncName);
+      }
+      std::lock_guard<std::mutex> lock(jobs_->mutex);
+      jobs_->cancel_flags.erase(&cancel_);
+      --jobs_->executing;
+      jobs_->idle.notify_all();
+    }
+    send(new Message{true, {}});
+    std::lock_guard<std::mutex> lock(tsfn_mutex_);
+    if (tsfn_alive_) napi_release_threadsafe_function(tsfn_, napi_tsfn_release);
   }
 
  private:
-  // An exception the progress function throws stops the call and rejects the promise with it.
-  void deliver(const ProgressReport& r) {
-    last_sent_ = r.batches;
+  struct Message {
+    bool done;
+    ProgressReport report;
+  };
+  // Everything of JavaScript the job holds: made, used and destroyed on the JavaScript thread only.
+  struct JsSide {
+    explicit JsSide(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+    NetHandle* owner = nullptr;
+    Napi::ObjectReference self;
+    Napi::Promise::Deferred deferred;
+    std::vector<Napi::ObjectReference> inputs;
+    Napi::ObjectReference output;
+    Napi::FunctionReference progress;
+    Napi::ObjectReference callback_error;
+    long last_sent = -1;
+  };
+
+  void send(Message* m) {
+    std::lock_guard<std::mutex> lock(tsfn_mutex_);
+    if (!tsfn_alive_ || napi_call_threadsafe_function(tsfn_, m, napi_tsfn_nonblocking) != napi_ok) delete m;
+  }
+
+  void settle_in_pool() {
+    if (settled_) return;
+    settled_ = true;
+    pool_task_settled(seq_);
+  }
+
+  // On the JavaScript thread; env is null while the thread-safe function is torn down.
+  static void call_js(napi_env env, napi_value, void* context, void* data) {
+    auto* job = static_cast<NetJob*>(context);
+    std::unique_ptr<Message> m(static_cast<Message*>(data));
+    // A terminating Worker cannot run JavaScript: every Node-API call then fails (a Napi::Error here),
+    // and nothing may escape into Node.
     try {
-      call_progress(Env(), progress_.Value(), r);
+      if (env != nullptr && job->js_) {
+        Napi::Env e(env);
+        Napi::HandleScope scope(e);
+        if (m->done) job->settle(e);
+        else if (job->wants_progress_ && !job->cancel_.load()) job->deliver(e, m->report);
+      }
+    } catch (...) {
+    }
+    if (m->done) job->settle_in_pool();
+  }
+
+  static void finalize(napi_env, void* data, void*) {
+    auto* holder = static_cast<std::shared_ptr<NetJob>*>(data);
+    NetJob* job = holder->get();
+    {
+      std::lock_guard<std::mutex> lock(job->tsfn_mutex_);
+      job->tsfn_alive_ = false;
+    }
+    job->settle_in_pool();
+    job->js_.reset();
+    delete holder;  // an engine thread may still hold the last share: it no longer touches JavaScript
+  }
+
+  void settle(Napi::Env env) {
+    JsSide& js = *js_;
+    js.owner->end_work();
+    const ProgressReport last = call_.final_report();
+    if (status_.ok() && wants_progress_ && !cancel_.load() && last.batches != js.last_sent) deliver(env, last);
+    // The pool may change the BLAS thread count before anything waiting on this promise runs.
+    settle_in_pool();
+    if (!js.callback_error.IsEmpty()) {
+      js.deferred.Reject(js.callback_error.Value());
+    } else if (!status_.ok()) {
+      js.deferred.Reject(coded_error(env, status_.code, status_.message).Value());
+    } else {
+      js.deferred.Resolve(call_.settle(env, js.output.IsEmpty() ? env.Undefined() : js.output.Value()));
+    }
+  }
+
+  // An exception the progress function throws stops the call and rejects the promise with it.
+  void deliver(Napi::Env env, const ProgressReport& r) {
+    JsSide& js = *js_;
+    js.last_sent = r.batches;
+    try {
+      call_progress(env, js.progress.Value(), r);
     } catch (const Napi::Error& e) {
-      if (callback_error_.IsEmpty()) callback_error_ = Napi::Persistent(e.Value());
+      if (js.callback_error.IsEmpty()) js.callback_error = Napi::Persistent(e.Value());
       cancel_.store(true);
     }
   }
 
-  NetHandle* owner_;
-  std::shared_ptr<blasnet::Net> net_;  // what Execute uses (never owner_ off the main thread)
-  Napi::ObjectReference self_;
-  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<blasnet::Net> net_;  // what execute() uses (never the NetHandle off the JavaScript thread)
+  std::shared_ptr<EnvJobs> jobs_;
   Call call_;
-  std::vector<Napi::ObjectReference> inputs_;
-  Napi::ObjectReference output_;
-  Napi::FunctionReference progress_;
+  std::unique_ptr<JsSide> js_;
   bool wants_progress_ = false;
-  Napi::ObjectReference callback_error_;
   std::atomic<bool> cancel_{false};
-  long last_sent_ = -1;
   blasnet::Status status_;
+  uint64_t seq_ = 0;
+  bool settled_ = false;  // JavaScript thread only
+  std::mutex tsfn_mutex_;
+  bool tsfn_alive_ = true;
+  napi_threadsafe_function tsfn_ = nullptr;
 };
 
 }  // namespace blasnet_binding

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsEngine } from '../../lib/engine/js';
-import { predictPool } from '../../lib/engine/js/pool';
+import { enginePool } from '../../lib/engine/js/pool';
 import { RUN_ENGINE, skippedOnThisRun } from '../helpers/engines';
 import { batchNorm, dense, dropout, initialParams, layerNorm, loss, netSpec, optimizer, randomArray } from '../helpers/spec';
 
@@ -28,7 +28,7 @@ describe.runIf(RUN_ENGINE === 'js')('TypeScript engine: predict on the worker po
   it.skipIf(!multiCore)('gives the bits of a one-thread predict, for any batch size, in chunks on the pool', async () => {
     const net = jsEngine.createNet(spec, params);
     const reference = net.predictSync(x);
-    const pool = predictPool();
+    const pool = enginePool();
     expect(pool, 'the pool runs here (a build in dist/ and two cores)').not.toBeNull();
     for (const batchSize of [700, 64, 7]) {
       const before = pool!.chunks;
@@ -46,13 +46,13 @@ describe.runIf(RUN_ENGINE === 'js')('TypeScript engine: predict on the worker po
   });
 
   it.skipIf(!multiCore)('a chunk that fails in a worker rejects with its message and leaves the pool usable', async () => {
-    const pool = predictPool();
+    const pool = enginePool();
     expect(pool).not.toBeNull();
     // Parameters of the wrong length: the worker's JsNet refuses them (a coded error there, a plain
     // Error with its text here); the net's predict then recomputes in its own thread.
-    const bad = { spec, params: new Float32Array(3), x: x.data.slice(0, 784 * 2), rows: 2, cols: 784, batchSize: 2 };
+    const bad = { spec, params: new Float32Array(3), state: new Float32Array(1), x: x.data.slice(0, 784 * 2), rows: 2, cols: 784, batchSize: 2 };
     await expect(pool!.run(bad)).rejects.toThrow(/param/i);
-    expect(predictPool()).toBe(pool);
+    expect(enginePool()).toBe(pool);
     const net = jsEngine.createNet(spec, params);
     const out = await net.predict(x, 100);
     expect(Buffer.from(out.buffer).equals(Buffer.from(net.predictSync(x).buffer))).toBe(true);
@@ -66,7 +66,7 @@ describe.runIf(RUN_ENGINE === 'js')('TypeScript engine: predict on the worker po
     const scriptFile = path.join(dir, 'child.js');
     const script = `
       const { jsEngine } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/engine/js/index.js'))});
-      const { predictPool } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/engine/js/pool.js'))});
+      const { enginePool } = require(${JSON.stringify(path.resolve(__dirname, '../../dist/engine/js/pool.js'))});
       const spec = ${JSON.stringify(spec)};
       const bytes = require('fs').readFileSync(${JSON.stringify(paramsFile)});
       const params = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
@@ -74,7 +74,7 @@ describe.runIf(RUN_ENGINE === 'js')('TypeScript engine: predict on the worker po
       const net = jsEngine.createNet(spec, params);
       net.predict({ data: x, rows: ${rows}, cols: 784 }, 50).then((out) => {
         let h = 0; for (const v of out) h = (h * 31 + Math.round(v * 1e6)) % 1e9;
-        console.log(JSON.stringify({ pooled: predictPool() ? predictPool().chunks : 0, hash: h }));
+        console.log(JSON.stringify({ pooled: enginePool() ? enginePool().chunks : 0, hash: h }));
       });`;
     fs.writeFileSync(scriptFile, script);
     const run = (env: Record<string, string>): { pooled: number; hash: number } => {

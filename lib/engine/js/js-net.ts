@@ -1,18 +1,24 @@
 // JsNet: the Net of the TypeScript engine (types.ts) over a core Net (net.ts), as NativeNet is over the
-// addon's NetHandle: the argument checks (the rules, codes and messages of native/binding/calls.cc),
-// one call at a time (ERR_BUSY, a dispose() during a call deferred to its end), long calls paused every
-// ~10 ms to give the event loop a turn, and large predicts on the worker pool (pool.ts).
+// addon's NetHandle. Its parameters and optimizer state live in SharedArrayBuffers: the twin here
+// answers the synchronous calls and the small ones, its twin on an engine worker (pool.ts) trains,
+// evaluates and predicts the large ones off the JavaScript thread, on the same memory. One call at a
+// time (ERR_BUSY; a dispose() during a call is deferred to its end). Without workers
+// (BLASNET_JS_WORKERS=0) the large calls run here, pausing every ~10 ms to give the event loop a turn.
 import { markAsUntransferable } from 'worker_threads';
-import { BlasnetError, invalidArg } from '../../errors';
-import { optimizerStateLength, paramCount } from '../layout';
+import { BlasnetError, invalidArg, type ErrorCode } from '../../errors';
+import { defaultMemoryLimit } from '../../limits';
+import { checkTrainBatch, inferWork, inferenceBatch, trainWork } from '../budget';
+import { initialOptimizerState, optimizerStateLength, paramCount } from '../layout';
 import type { EvaluateResult, Matrix, Net as EngineNet, NetSpec, TrainArgs, TrainResult } from '../types';
+import { checkBatchSize, checkLength, checkMatrices, checkPredictionsOut } from './args';
 import { Net } from './net';
-import { predictPool } from './pool';
+import { enginePool, WorkerError, type NetSettings, type RemoteNet } from './pool';
+import { SharedCopies, sharedFloat32 } from './shared';
 import { checkNetSpec } from './spec-check';
 
 /**
- * As the native binding does: the buffers an async call reads or writes between its pauses cannot be
- * detached (transferred to a Worker) while it runs; a transfer copies instead.
+ * As the native binding does: the buffers a call reads or writes between its turns cannot be detached
+ * (transferred to a Worker) while it runs; a transfer copies instead.
  */
 function pin(...arrays: (ArrayBufferView | null | undefined)[]): void {
   for (const a of arrays) {
@@ -22,17 +28,21 @@ function pin(...arrays: (ArrayBufferView | null | undefined)[]): void {
 
 const YIELD_MS = 10;
 const PROGRESS_MS = 100;
-// Predicts of at least this many rows x parameters (~50 ms in one thread) go to the worker pool, in
-// chunks of about this many input values (4 MB).
+// Below these estimates of the work (budget.ts; the TypeScript engine does ~1/10 of the native engine's
+// multiply-adds per second) a call runs on this thread: a worker hop, with its copies, costs more.
+const SYNC_TRAIN_WORK = 150_000;
+const SYNC_INFER_WORK = 300_000;
+// Predicts of at least this many rows x parameters (~50 ms in one thread) go to the workers, in chunks of
+// about this many input values (4 MB); smaller ones run here in time slices.
 const POOL_MIN_WORK = 2 ** 27;
-const POOL_CHUNK_VALUES = 2 ** 20;
+const CHUNK_VALUES = 2 ** 20;
 // predictSync computes in batches of this many rows (its workspace stays that size).
 const SYNC_BATCH = 1024;
 
 /**
- * Every async call starts its work in a later macrotask, as a native call (run on a worker) resolves
- * in a later turn: otherwise a loop of awaited small predicts runs on microtasks only and starves
- * timers, I/O and other models' fits.
+ * Every async call starts its work in a later macrotask, as an off-thread call resolves in a later
+ * turn: otherwise a loop of awaited small calls runs on microtasks only and starves timers, I/O and
+ * other models' fits.
  */
 function nextTurn(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
@@ -44,22 +54,47 @@ function timeSlice(): () => boolean {
   return () => performance.now() - start < YIELD_MS;
 }
 
+/** A worker's failure as the BlasnetError it threw there (ERR_NATIVE when the worker itself failed). */
+function fromWorker(err: unknown): unknown {
+  if (err instanceof WorkerError) {
+    return new BlasnetError(err.code ? err.code as ErrorCode : 'ERR_NATIVE', err.code ? err.message : `the engine worker failed: ${err.message}`);
+  }
+  if (err instanceof Error && !(err instanceof BlasnetError) && /worker/.test(err.message)) {
+    return new BlasnetError('ERR_NATIVE', `the engine worker failed: ${err.message}`, { cause: err });
+  }
+  return err; // what the caller's progress function threw
+}
+
+// The twins on the workers of nets dropped without dispose().
+const orphans = new FinalizationRegistry<RemoteNet>((remote) => enginePool()?.close(remote));
+
 export class JsNet implements EngineNet {
   readonly spec: NetSpec;
   readonly outputDim: number;
   readonly paramCount: number;
   private core: Net | null;
+  private readonly remote: RemoteNet | null;
+  private readonly copies = new SharedCopies();
+  // [0] orders the shared buffers' writes between this thread and the worker (Atomics on both sides);
+  // [1] is set to stop a training call whose progress function threw.
+  private readonly sync = new Int32Array(new SharedArrayBuffer(8));
   private busy = false;
   private isDisposed = false;
 
   constructor(spec: NetSpec, params: Float32Array) {
     checkNetSpec(spec);
     const count = paramCount(spec);
-    this.checkLength(params, count, 'params', `the spec's ${count} parameters`);
-    this.core = new Net(spec, params);
+    checkLength(params, count, 'params', `the spec's ${count} parameters`);
+    const shared = sharedFloat32(count);
+    shared.set(params);
+    const state = sharedFloat32(optimizerStateLength(spec));
+    state.set(initialOptimizerState(spec));
+    this.core = new Net(spec, shared, { state });
     this.spec = this.core.spec;
     this.paramCount = count;
     this.outputDim = this.core.outputDim;
+    this.remote = enginePool()?.remoteNet() ?? null;
+    if (this.remote) orphans.register(this, this.remote, this);
   }
 
   get disposed(): boolean { return this.isDisposed; }
@@ -77,109 +112,127 @@ export class JsNet implements EngineNet {
   /** Ends an asynchronous call; runs a dispose() that arrived while it ran. */
   private endWork(): void {
     this.busy = false;
-    if (this.isDisposed) this.core = null;
+    if (this.isDisposed) this.release();
   }
 
-  private checkMatrices(x: Matrix, y: Matrix | null, sampleWeight: Float32Array | null = null): void {
-    if (!(x?.data instanceof Float32Array)) throw invalidArg('x.data', 'a Float32Array', x?.data);
-    if (!Number.isInteger(x.rows) || x.rows < 0) throw invalidArg('x.rows', 'a non-negative integer', x.rows);
-    if (x.cols !== this.spec.inputDim) {
-      throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected x with ${this.spec.inputDim} cols but received ${x.cols}`);
-    }
-    if (x.data.length < x.rows * x.cols) {
-      throw new BlasnetError('ERR_SHAPE_MISMATCH',
-        `Expected at least ${x.rows * x.cols} elements for x (${x.rows} x ${x.cols}) but received ${x.data.length}`);
-    }
-    if (y) {
-      if (!(y.data instanceof Float32Array)) throw invalidArg('y.data', 'a Float32Array', y.data);
-      const want = this.spec.loss.id === 'sparseCategoricalCrossentropy' ? 1 : this.outputDim;
-      if (y.cols !== want) throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected y with ${want} cols (ycols) but received ${y.cols}`);
-      if (y.rows !== x.rows) throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected y with ${x.rows} rows but received ${y.rows}`);
-      if (y.data.length < y.rows * y.cols) {
-        throw new BlasnetError('ERR_SHAPE_MISMATCH',
-          `Expected at least ${y.rows * y.cols} elements for y but received ${y.data.length}`);
-      }
-    }
-    if (sampleWeight !== null) {
-      if (!(sampleWeight instanceof Float32Array)) throw invalidArg('sampleWeight', 'a Float32Array or null', sampleWeight);
-      if (sampleWeight.length < x.rows) {
-        throw new BlasnetError('ERR_SHAPE_MISMATCH',
-          `Expected at least ${x.rows} elements (one per row of x) for sampleWeight but received ${sampleWeight.length}`);
-      }
+  private release(): void {
+    this.core = null;
+    this.copies.clear();
+    if (this.remote) {
+      orphans.unregister(this);
+      enginePool()?.close(this.remote);
     }
   }
 
-  private checkPredictionsOut(out: Float32Array | null, rows: number): void {
-    if (out === null) return;
-    if (!(out instanceof Float32Array)) throw invalidArg('predictionsOut', 'a Float32Array or null', out);
-    if (out.length < rows * this.outputDim) {
-      throw new BlasnetError('ERR_SHAPE_MISMATCH',
-        `Expected at least ${rows * this.outputDim} elements for predictionsOut but received ${out.length}`);
-    }
+  private settings(core: Net): NetSettings {
+    return {
+      learningRate: core.spec.optimizer.learningRate,
+      trainable: core.spec.layers.map((l) => !('trainable' in l) || l.trainable),
+    };
   }
 
-  private checkBatchSize(batchSize: number): void {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidArg('batchSize', 'a positive integer', batchSize);
-  }
-
-  /** A Float32Array of exactly `want` elements (codes as the native binding: wrong type vs wrong length). */
-  private checkLength(a: unknown, want: number, what: string, wantName: string): asserts a is Float32Array {
-    if (!(a instanceof Float32Array)) throw invalidArg(what, 'a Float32Array', a);
-    if (a.length !== want) {
-      throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected ${want} elements (${wantName}) for ${what} but received ${a.length}`);
-    }
+  /** The pool when the call should go to a worker (it is not small, and a worker can run it). */
+  private workers(work: number, small: number): ReturnType<typeof enginePool> {
+    return work > small && this.remote ? enginePool() : null;
   }
 
   async trainBatches(args: TrainArgs): Promise<TrainResult> {
     const core = this.ready('trainBatches');
     const { x, y, order, batchSize, sampleWeight, predictionsOut, onProgress } = args;
-    this.checkMatrices(x, y, sampleWeight);
+    checkMatrices(this.spec, this.outputDim, x, y, sampleWeight);
     if (!(order instanceof Uint32Array)) throw invalidArg('order', 'a Uint32Array', order);
-    this.checkBatchSize(batchSize);
+    checkBatchSize(batchSize);
     if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidArg('onProgress', 'a function', onProgress);
-    this.checkPredictionsOut(predictionsOut, order.length);
+    checkPredictionsOut(predictionsOut, order.length, this.outputDim);
+    checkTrainBatch(this.spec, Math.min(batchSize, order.length));
     pin(x.data, y.data, order, sampleWeight, predictionsOut);
     this.busy = true;
     try {
       await nextTurn();
-      const result: TrainResult = { lossSum: 0, samples: 0, batches: 0, nonFiniteBatch: -1 };
-      let lastProgress = performance.now();
-      for (;;) {
-        const goOn = timeSlice();
-        core.trainBatches(x.data, x.rows, x.cols, y.data, y.cols, order, batchSize, sampleWeight, predictionsOut,
-          (batches, lossSum, samples) => {
-            const now = performance.now();
-            if (onProgress && now - lastProgress >= PROGRESS_MS) {
-              lastProgress = now;
-              onProgress(batches, lossSum, samples);
-            }
-            return goOn();
-          }, result);
-        if (result.nonFiniteBatch >= 0) return result;
-        if (result.batches * batchSize >= order.length) break;
-        // A dispose() arriving here is deferred to endWork(), as in the native binding.
-        await nextTurn();
+      const pool = this.workers(trainWork(order.length, batchSize, this.paramCount), SYNC_TRAIN_WORK);
+      if (pool) {
+        const xs = await this.copies.share('x', x.data, x.rows * x.cols);
+        const ys = await this.copies.share('y', y.data, y.rows * y.cols);
+        const os = await this.copies.share('order', order);
+        const ws = sampleWeight ? await this.copies.share('w', sampleWeight, x.rows) : null;
+        const ps = predictionsOut ? this.copies.buffer('preds', order.length * this.outputDim, sharedFloat32) : null;
+        Atomics.store(this.sync, 1, 0);
+        Atomics.add(this.sync, 0, 1);
+        // The worker reports every ~50 ms; the caller hears at most every PROGRESS_MS, measured here.
+        let lastProgress = performance.now();
+        const progress = onProgress && ((batches: number, lossSum: number, samples: number): void => {
+          const now = performance.now();
+          if (now - lastProgress < PROGRESS_MS) return;
+          lastProgress = now;
+          onProgress(batches, lossSum, samples);
+        });
+        const result = await pool.call(this.remote!, this.spec, core.params, core.state, this.settings(core), this.sync,
+          'trainBatches', [xs, x.rows, x.cols, ys, y.cols, os, batchSize, ws, ps], progress).catch((err) => {
+          throw fromWorker(err);
+        }) as TrainResult;
+        Atomics.load(this.sync, 0);
+        if (predictionsOut && ps) predictionsOut.set(ps);
+        if (onProgress && result.nonFiniteBatch < 0) onProgress(result.batches, result.lossSum, result.samples);
+        return result;
       }
-      if (onProgress) onProgress(result.batches, result.lossSum, result.samples);
-      return result;
+      return await this.trainHere(core, args);
     } finally {
       this.endWork();
     }
   }
 
+  /** trainBatches on this thread, a time slice per event-loop turn. */
+  private async trainHere(core: Net, args: TrainArgs): Promise<TrainResult> {
+    const { x, y, order, batchSize, sampleWeight, predictionsOut, onProgress } = args;
+    const result: TrainResult = { lossSum: 0, samples: 0, batches: 0, nonFiniteBatch: -1 };
+    let lastProgress = performance.now();
+    for (;;) {
+      const goOn = timeSlice();
+      core.trainBatches(x.data, x.rows, x.cols, y.data, y.cols, order, batchSize, sampleWeight, predictionsOut,
+        (batches, lossSum, samples) => {
+          const now = performance.now();
+          if (onProgress && now - lastProgress >= PROGRESS_MS) {
+            lastProgress = now;
+            onProgress(batches, lossSum, samples);
+          }
+          return goOn();
+        }, result);
+      if (result.nonFiniteBatch >= 0) return result;
+      if (result.batches * batchSize >= order.length) break;
+      // A dispose() arriving here is deferred to endWork(), as in the native binding.
+      await nextTurn();
+    }
+    if (onProgress) onProgress(result.batches, result.lossSum, result.samples);
+    return result;
+  }
+
   async evaluate(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
-    predictionsOut: Float32Array | null): Promise<EvaluateResult> {
+    predictionsOut: Float32Array | null, memoryLimit?: number): Promise<EvaluateResult> {
     const core = this.ready('evaluate');
-    this.checkMatrices(x, y, sampleWeight);
-    this.checkBatchSize(batchSize);
-    this.checkPredictionsOut(predictionsOut, x.rows);
+    checkMatrices(this.spec, this.outputDim, x, y, sampleWeight);
+    checkBatchSize(batchSize);
+    checkPredictionsOut(predictionsOut, x.rows, this.outputDim);
+    const batch = inferenceBatch(this.spec, x.rows, 0, batchSize, memoryLimit ?? defaultMemoryLimit());
     pin(x.data, y.data, sampleWeight, predictionsOut);
     this.busy = true;
     try {
       await nextTurn();
+      const pool = this.workers(inferWork(x.rows, batch, this.paramCount), SYNC_INFER_WORK);
+      if (pool) {
+        const xs = await this.copies.share('x', x.data, x.rows * x.cols);
+        const ys = await this.copies.share('y', y.data, y.rows * y.cols);
+        const ws = sampleWeight ? await this.copies.share('w', sampleWeight, x.rows) : null;
+        const ps = predictionsOut ? this.copies.buffer('preds', x.rows * this.outputDim, sharedFloat32) : null;
+        Atomics.add(this.sync, 0, 1);
+        const result = await pool.call(this.remote!, this.spec, core.params, core.state, this.settings(core), this.sync,
+          'evaluate', [xs, x.rows, x.cols, ys, y.cols, batch, ws, ps]).catch((err) => { throw fromWorker(err); }) as EvaluateResult;
+        Atomics.load(this.sync, 0);
+        if (predictionsOut && ps) predictionsOut.set(ps);
+        return { lossSum: result.lossSum, samples: x.rows };
+      }
       const result: EvaluateResult = { lossSum: 0, samples: 0 };
       for (;;) {
-        core.evaluate(x.data, x.rows, x.cols, y.data, y.cols, batchSize, sampleWeight, predictionsOut, result, timeSlice());
+        core.evaluate(x.data, x.rows, x.cols, y.data, y.cols, batch, sampleWeight, predictionsOut, result, timeSlice());
         if (result.samples >= x.rows) break;
         await nextTurn();
       }
@@ -189,22 +242,27 @@ export class JsNet implements EngineNet {
     }
   }
 
-  async predict(x: Matrix, batchSize: number): Promise<Float32Array> {
+  async predict(x: Matrix, batchSize: number, memoryLimit?: number): Promise<Float32Array> {
     const core = this.ready('predict');
-    this.checkMatrices(x, null);
-    this.checkBatchSize(batchSize);
+    checkMatrices(this.spec, this.outputDim, x, null);
+    checkBatchSize(batchSize);
+    const limit = memoryLimit ?? defaultMemoryLimit();
+    const batch = inferenceBatch(this.spec, x.rows, this.outputDim, batchSize, limit);
     pin(x.data);
     this.busy = true;
     try {
       await nextTurn();
-      const pool = x.rows * this.paramCount >= POOL_MIN_WORK ? predictPool() : null;
+      const pool = x.rows * this.paramCount >= POOL_MIN_WORK ? enginePool() : null;
       if (pool) {
-        const out = await this.predictOnPool(core, pool, x, batchSize);
+        // The workers compute side by side: they share the budget.
+        const output = x.rows * this.outputDim * 4;
+        const shared = inferenceBatch(this.spec, x.rows, this.outputDim, batch, output + (limit - output) / pool.size);
+        const out = await this.predictOnWorkers(core, pool, x, shared);
         if (out) return out;
       }
       const out = new Float32Array(x.rows * this.outputDim);
       for (let done = 0; done < x.rows;) {
-        done = core.predict(x.data, x.rows, x.cols, batchSize, out, done, timeSlice());
+        done = core.predict(x.data, x.rows, x.cols, batch, out, done, timeSlice());
         if (done < x.rows) await nextTurn();
       }
       return out;
@@ -214,15 +272,14 @@ export class JsNet implements EngineNet {
   }
 
   /**
-   * Predict on the worker pool in chunks of whole batches (a few MB each, so only a few chunks' copies
-   * of x exist at once); null if the pool failed, and the caller computes in this thread.
+   * Predict on the workers in chunks of whole batches (a few MB each, so only a few chunks' copies of x
+   * exist at once); null if the pool failed, and the caller computes in this thread.
    */
-  private async predictOnPool(core: Net, pool: NonNullable<ReturnType<typeof predictPool>>, x: Matrix,
+  private async predictOnWorkers(core: Net, pool: NonNullable<ReturnType<typeof enginePool>>, x: Matrix,
     batchSize: number): Promise<Float32Array | null> {
     const d = this.outputDim;
     const out = new Float32Array(x.rows * d);
-    const chunkRows = Math.max(1, Math.ceil(POOL_CHUNK_VALUES / Math.max(1, x.cols) / batchSize)) * batchSize;
-    const params = core.params.slice();
+    const chunkRows = Math.max(1, Math.ceil(CHUNK_VALUES / Math.max(1, x.cols) / batchSize)) * batchSize;
     let next = 0;
     // One chunk in flight per worker: each is cut from x only when a worker is free for it.
     const feed = async (): Promise<void> => {
@@ -231,30 +288,32 @@ export class JsNet implements EngineNet {
         const rows = Math.min(chunkRows, x.rows - start);
         next += rows;
         const chunk = {
-          spec: this.spec, params, x: x.data.slice(start * x.cols, (start + rows) * x.cols), rows, cols: x.cols, batchSize,
+          spec: this.spec, params: core.params, state: core.state, x: x.data.slice(start * x.cols, (start + rows) * x.cols),
+          rows, cols: x.cols, batchSize,
         };
         out.set(await pool.run(chunk), start * d);
       }
     };
     try {
-      await Promise.all(Array.from({ length: pool.size }, feed));
+      await Promise.all(Array.from({ length: Math.min(pool.size, Math.ceil(x.rows / chunkRows)) }, feed));
       return out;
     } catch {
       return null;
     }
   }
 
-  predictSync(x: Matrix): Float32Array {
+  predictSync(x: Matrix, memoryLimit?: number): Float32Array {
     const core = this.ready('predictSync');
-    this.checkMatrices(x, null);
+    checkMatrices(this.spec, this.outputDim, x, null);
+    const batch = inferenceBatch(this.spec, x.rows, this.outputDim, SYNC_BATCH, memoryLimit ?? defaultMemoryLimit());
     const out = new Float32Array(x.rows * this.outputDim);
-    core.predict(x.data, x.rows, x.cols, SYNC_BATCH, out);
+    core.predict(x.data, x.rows, x.cols, batch, out);
     return out;
   }
 
   computeGradients(x: Matrix, y: Matrix, sampleWeight: Float32Array | null): { loss: number; grads: Float32Array } {
     const core = this.ready('computeGradients');
-    this.checkMatrices(x, y, sampleWeight);
+    checkMatrices(this.spec, this.outputDim, x, y, sampleWeight);
     if (x.rows < 1) throw invalidArg('x', 'at least one row', x.rows);
     return core.computeGradients(x.data, x.rows, x.cols, y.data, y.cols, sampleWeight);
   }
@@ -265,7 +324,7 @@ export class JsNet implements EngineNet {
 
   setParams(params: Float32Array): void {
     const core = this.ready('setParams');
-    this.checkLength(params, this.paramCount, 'params', 'paramCount');
+    checkLength(params, this.paramCount, 'params', 'paramCount');
     core.setParams(params);
   }
 
@@ -275,7 +334,7 @@ export class JsNet implements EngineNet {
 
   setOptimizerState(state: Float32Array): void {
     const core = this.ready('setOptimizerState');
-    this.checkLength(state, optimizerStateLength(this.spec), 'optimizer state', 'the optimizer state length');
+    checkLength(state, optimizerStateLength(this.spec), 'optimizer state', 'the optimizer state length');
     const it = state[0]!;
     if (!Number.isInteger(it) || it < 0) throw invalidArg('optimizer state[0] (iterations)', 'a non-negative integer', it);
     core.setOptimizerState(state);
@@ -302,6 +361,6 @@ export class JsNet implements EngineNet {
     if (this.isDisposed) return;
     this.isDisposed = true;
     // While an asynchronous call runs, it finishes with its buffers and endWork() releases them.
-    if (!this.busy) this.core = null;
+    if (!this.busy) this.release();
   }
 }

@@ -11,39 +11,9 @@ import type { EvaluateResult, NetSpec, TrainResult } from '../types';
 import { regularizationBackward, regularizationForward } from './regularizers';
 import { clipGradients } from './optimizers';
 import { applyUpdate, backward, dataLoss, forward, loss } from './passes';
+import type { LayerBuffers, LayerParams, NetState, ProgressFn } from './net-state';
 
-/** Called after every batch with (batches done, loss sum, samples done); return false to stop the call. */
-export type ProgressFn = (batches: number, lossSum: number, samples: number) => boolean;
-
-/** Views of one layer's tensors in the flat parameter (or gradient) buffer; null when absent. */
-export interface LayerParams {
-  kernel: Float32Array | null;
-  bias: Float32Array | null;
-  gamma: Float32Array | null;
-  beta: Float32Array | null;
-  movingMean: Float32Array | null;
-  movingVariance: Float32Array | null;
-}
-
-/** One layer's workspaces, sized for `capacity` rows, and where its last forward read and wrote. */
-export interface LayerBuffers {
-  preact: Float32Array;
-  output: Float32Array;
-  gradOutput: Float32Array;
-  dropoutMask: Float32Array;
-  xhat: Float32Array;
-  mean: Float32Array;
-  variance: Float32Array;
-  rstd: Float32Array;
-  /** Input of the last forward. */
-  input: Float32Array;
-  /** Pre-activation: dense Z, or an activation layer's input. */
-  preactIn: Float32Array;
-  /** Output of the last forward (an identity dropout passes its input). */
-  out: Float32Array;
-  /** batchNormalization ran with batch statistics. */
-  batchStats: boolean;
-}
+export type { LayerBuffers, LayerParams, ProgressFn } from './net-state';
 
 const EMPTY = new Float32Array(0);
 
@@ -58,7 +28,7 @@ function views(tensors: ParamTensor[], layer: number, buf: Float32Array): LayerP
   };
 }
 
-export class Net {
+export class Net implements NetState {
   readonly spec: NetSpec;
   readonly inputDim: number;
   readonly outputDim: number;
@@ -82,8 +52,12 @@ export class Net {
   batchW = EMPTY;
   batchRows = new Uint32Array(0);
 
-  /** The spec must have passed checkNetSpec; params are copied in. */
-  constructor(spec: NetSpec, params: Float32Array) {
+  /**
+   * The spec must have passed checkNetSpec; params are copied in. With `shared`, the net works on those
+   * very buffers instead (a twin of a net on another thread over SharedArrayBuffers: JsNet lets only one
+   * of the two run at a time).
+   */
+  constructor(spec: NetSpec, params: Float32Array, shared?: { state: Float32Array }) {
     this.spec = structuredClone(spec);
     this.inputDim = spec.inputDim;
     this.layout = paramTensors(this.spec);
@@ -91,10 +65,14 @@ export class Net {
     if (params.length !== count) {
       throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected ${count} parameters for this net but received ${params.length}`);
     }
-    this.params = Float32Array.from(params);
+    const stateLength = optimizerStateLength(this.spec);
+    if (shared && shared.state.length !== stateLength) {
+      throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected an optimizer state of length ${stateLength} but received ${shared.state.length}`);
+    }
+    this.params = shared ? params : Float32Array.from(params);
     this.grads = new Float32Array(count);
-    this.state = new Float32Array(optimizerStateLength(this.spec));
-    if (this.spec.optimizer.id === 'adagrad') this.state.fill(this.spec.optimizer.initialAccumulatorValue, 1);
+    this.state = shared ? shared.state : new Float32Array(stateLength);
+    if (!shared && this.spec.optimizer.id === 'adagrad') this.state.fill(this.spec.optimizer.initialAccumulatorValue, 1);
     this.slots = this.state.subarray(1);
     this.layerParams = this.spec.layers.map((_, l) => views(this.layout, l, this.params));
     this.layerGrads = this.spec.layers.map((_, l) => views(this.layout, l, this.grads));

@@ -6,12 +6,12 @@ import {
   denseBackward, denseForward, denseMaxNorm, dropoutBackward, dropoutForward, layerNormBackward, layerNormForward,
 } from './layers';
 import { lossEval } from './losses';
-import type { Net } from './net';
+import type { NetState } from './net-state';
 import { optimizerUpdate, scheduleLr } from './optimizers';
 import { regularizationForward } from './regularizers';
 
 /** X[n, inputDim] -> the last layer's out[n, outputDim] (returned); every layer keeps what its backward needs. */
-export function forward(net: Net, X: Float32Array, n: number, training: boolean, step: number): Float32Array {
+export function forward(net: NetState, X: Float32Array, n: number, training: boolean, step: number): Float32Array {
   let input = X;
   const layers = net.spec.layers;
   for (let l = 0; l < layers.length; l++) {
@@ -63,7 +63,7 @@ export function forward(net: Net, X: Float32Array, n: number, training: boolean,
  * sum_i w_i l_i of the last forward for labels Y[n, labelDim] and w[n] (or null); its gradient (times
  * 1/n) into the last layer's gradOutput when wantGrad. The fused losses take the pre-activation as logits.
  */
-export function dataLoss(net: Net, Y: Float32Array, w: Float32Array | null, n: number, wantGrad: boolean,
+export function dataLoss(net: NetState, Y: Float32Array, w: Float32Array | null, n: number, wantGrad: boolean,
   rowIds: ArrayLike<number>): number {
   const last = net.buffers[net.buffers.length - 1]!;
   const fused = net.lossFused();
@@ -73,7 +73,7 @@ export function dataLoss(net: Net, Y: Float32Array, w: Float32Array | null, n: n
 }
 
 /** The batch loss of the last forward: data loss / n + penalty. */
-export function loss(net: Net, Y: Float32Array, w: Float32Array | null, n: number, wantGrad: boolean,
+export function loss(net: NetState, Y: Float32Array, w: Float32Array | null, n: number, wantGrad: boolean,
   rowIds: ArrayLike<number>): number {
   return dataLoss(net, Y, w, n, wantGrad, rowIds) / n + regularizationForward(net.trained, net.params);
 }
@@ -83,7 +83,7 @@ export function loss(net: Net, Y: Float32Array, w: Float32Array | null, n: numbe
  * into net.grads (zeros for frozen layers), each layer's input gradient into the gradOutput of the layer
  * before it.
  */
-export function backward(net: Net, n: number): void {
+export function backward(net: NetState, n: number): void {
   const fused = net.lossFused();
   const layers = net.spec.layers;
   for (let l = layers.length - 1; l >= 0; l--) {
@@ -144,7 +144,7 @@ export function backward(net: Net, n: number): void {
  * Steps 8 and 9: iterations += 1, the optimizer update of every trained tensor, the moving statistics
  * of batch-statistics batchNormalization layers, then the MaxNorm constraints.
  */
-export function applyUpdate(net: Net): void {
+export function applyUpdate(net: NetState): void {
   const opt = net.spec.optimizer;
   const iterations = Math.fround(net.state[0]! + 1);
   net.state[0] = iterations;
