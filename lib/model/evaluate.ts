@@ -35,7 +35,7 @@ export async function evaluate(t: ModelTarget, x: unknown, y: unknown, args: Eva
   const w = args.sampleWeight === undefined ? null : rowWeights(args.sampleWeight, 'sampleWeight', X.rows);
   const d = t.outputDim();
   const preds = c.metrics.length > 0 ? allocate(X.rows * d) : null;
-  const r = await t.exclusive(() => t.engineCall((net) => net.evaluate(X, Y, Math.min(batchSize, X.rows), w, preds)));
+  const r = await t.exclusive('evaluate()', () => t.engineCall((net) => net.evaluate(X, Y, Math.min(batchSize, X.rows), w, preds)));
   const out: Record<string, number> = { loss: r.lossSum / r.samples };
   if (preds) Object.assign(out, epochMetrics(c, { pred: preds, d, y: Y, order: null, rows: X.rows }));
   return out;
@@ -46,7 +46,7 @@ export async function predict(t: ModelTarget, x: unknown, args: PredictArgs): Pr
   const batchSize = orDefault(args.batchSize, 32, (v) => positiveInt(v, 'batchSize'));
   const X = t.features(x, 'x');
   const d = t.outputDim();
-  const out = await t.exclusive(() => t.engineCall((net) => net.predict(X, Math.min(batchSize, X.rows))));
+  const out = await t.exclusive('predict()', () => t.engineCall((net) => net.predict(X, Math.min(batchSize, X.rows))));
   checkOutputs(out, d);
   return new Tensor2D(out, [X.rows, d]);
 }
@@ -69,7 +69,7 @@ export async function trainOnBatch(t: ModelTarget, x: unknown, y: unknown): Prom
   const d = t.outputDim();
   const preds = c.metrics.length > 0 ? allocate(X.rows * d) : null;
   const order = rowOrder(X.rows, false);
-  const r = await t.exclusive(() => t.engineCall((net) => net.trainBatches({
+  const r = await t.exclusive('trainOnBatch()', () => t.engineCall((net) => net.trainBatches({
     x: X, y: Y, order, batchSize: X.rows, sampleWeight: null, predictionsOut: preds,
   })));
   if (r.nonFiniteBatch >= 0) throw new BlasnetError('ERR_NAN_LOSS', 'Loss became NaN in trainOnBatch (the step was not applied)');

@@ -66,7 +66,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   private compiled: Compiled | null = null;
   private learningRate = 0;
   private fitting = false;
-  private readonly calls = new CallQueue();
+  private readonly calls = new CallQueue(() => this.name);
   private readonly weights = new WeightStore(this.calls, () => this.slots(), () => this.layerNames());
   private disposedFlag = false;
   /**
@@ -177,8 +177,8 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /** Runs `f` after the calls already queued on this model (at once inside this model's fit). */
-  private exclusive<T>(f: () => Promise<T>): Promise<T> {
-    return this.calls.exclusive(f, () => this.checkAlive());
+  private exclusive<T>(what: string, f: () => Promise<T>): Promise<T> {
+    return this.calls.exclusive(what, f, () => this.checkAlive());
   }
 
   /** One asynchronous engine call; synchronous net access is refused while it runs. */
@@ -232,7 +232,7 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (!this.compiled) throw notCompiled('fit');
     this.fitting = true;
     try {
-      return await this.exclusive(() => runFit(this.fitTarget(this.compiled!), x, y, args));
+      return await this.exclusive('fit()', () => runFit(this.fitTarget(this.compiled!), x, y, args));
     } finally {
       this.fitting = false;
     }
@@ -247,7 +247,7 @@ export class Sequential implements LayerOwner, TrainableModel {
       outputDim: () => this.outputDimOf(this.layers.length - 1)!,
       net: () => this.ensureNet(),
       engineCall: (f) => this.engineCall(f),
-      exclusive: (f) => this.exclusive(f),
+      exclusive: (what, f) => this.exclusive(what, f),
     };
   }
 
@@ -414,7 +414,7 @@ export class Sequential implements LayerOwner, TrainableModel {
    * instead. Runs after any call already queued on this model.
    */
   async save(target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
-    return this.exclusive(async () => writeArtifacts(this.toArtifacts(options), target));
+    return this.exclusive('save()', async () => writeArtifacts(this.toArtifacts(options), target));
   }
 
   /** Frees the engine's memory; the model cannot be used afterwards. */
