@@ -2,7 +2,7 @@
 // a predict's workspace, a decompressed file. A request over it is ERR_LIMIT with the figure, never an
 // allocation that takes the process down.
 import * as os from 'os';
-import { BlasnetError } from './errors';
+import { BlasnetError, invalidArg } from './errors';
 
 const ENV_VAR = 'BLASNET_MEMORY_LIMIT';
 
@@ -29,6 +29,18 @@ export function defaultMemoryLimit(): number {
     return bytes;
   }
   return Math.floor(os.totalmem() / 4);
+}
+
+/**
+ * The limit a caller asked for (the memoryLimit option: bytes, or a size such as "2G"), or the default
+ * when it gave none.
+ */
+export function resolveMemoryLimit(option: unknown, argument = 'options.memoryLimit'): number {
+  if (option === undefined || option === null) return defaultMemoryLimit();
+  const bytes = typeof option === 'string' ? parseByteSize(option)
+    : typeof option === 'number' && Number.isSafeInteger(option) && option > 0 ? option : null;
+  if (bytes === null) throw invalidArg(argument, 'a positive byte count or a size such as "4G" or "512M"', option);
+  return bytes;
 }
 
 /** Throws ERR_LIMIT when `bytes` (what `what` would take) is over `limit`. */

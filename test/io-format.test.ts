@@ -87,11 +87,15 @@ describe('writing', () => {
     tfModel.dispose();
   });
 
-  it('saves model.json and weights.bin as tfjs-node does: manifest, little-endian float32, trainable weights first', async () => {
+  it('saves model.json and one weights shard as tfjs-node does: manifest, little-endian float32, trainable weights first', async () => {
     const m = await trainedModel();
     const dir = path.join(tmp, 'plain');
     await m.save(`file://${dir}`);
-    expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
+    const files = fs.readdirSync(dir).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toBe('model.json');
+    // The shard is named after its content, so a save never overwrites the file a loader may be reading.
+    expect(files[1]).toMatch(/^weights-[0-9a-f]{16}\.bin$/);
     expect(fs.readdirSync(tmp).filter((n) => n.includes('blasnet-'))).toEqual([]);
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
     expect(Object.keys(json).sort()).toEqual(['convertedBy', 'format', 'generatedBy', 'modelTopology', 'weightsManifest']);
@@ -102,10 +106,10 @@ describe('writing', () => {
     expect(first.config.batch_input_shape).toEqual([null, 4]);
     expect(first.config.kernel_regularizer).toEqual({ class_name: 'L1L2', config: { l1: 0, l2: 0.01 } });
     expect(json.weightsManifest).toHaveLength(1);
-    expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
+    expect(json.weightsManifest[0].paths).toEqual([files[1]]);
     const names = json.weightsManifest[0].weights.map((w: WeightSpec) => w.name.split('/')[1]);
     expect(names).toEqual(['kernel', 'bias', 'gamma', 'beta', 'kernel', 'bias', 'gamma', 'beta', 'kernel', 'bias', 'moving_mean', 'moving_variance']);
-    const bin = fs.readFileSync(path.join(dir, 'weights.bin'));
+    const bin = fs.readFileSync(path.join(dir, files[1]!));
     const w = m.getWeights();
     expect(bin.byteLength).toBe(w.reduce((n, t) => n + t.dataSync().length * 4, 0));
     // First tensor is the first kernel, little-endian float32.
@@ -129,7 +133,7 @@ describe('writing', () => {
     expect(back.userDefinedMetadata).toEqual(desc.userDefinedMetadata);
     back.layers.forEach((l, i) => expect(l.className).toBe(desc.layers[i]!.className));
     // Through files too, and the rebuilt model predicts the same.
-    saveDescription(desc, path.join(tmp, 'desc'), { includeOptimizer: true });
+    await saveDescription(desc, path.join(tmp, 'desc'), { includeOptimizer: true });
     const loaded = Sequential.fromDescription(loadDescription(path.join(tmp, 'desc', 'model.json')));
     expect(maxAbsDiff(await predict(loaded), await predict(m))).toBe(0);
     loaded.dispose();

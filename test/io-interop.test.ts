@@ -1,6 +1,8 @@
 // Interop with real TensorFlow.js files: fixtures made by others load and reproduce tfjs's predictions,
 // blasnet models load in @tensorflow/tfjs, and models trained and saved by tfjs load in blasnet.
 import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +129,36 @@ describe('blasnet <-> @tensorflow/tfjs', () => {
     expect(Number.isFinite(h.history.loss![0] as number)).toBe(true);
     tfModel.dispose();
     model.dispose();
+  });
+
+  it('re-saved into a folder with other files, a model still loads in tf.loadLayersModel over http (tfjs reads the shard name from the manifest)', async () => {
+    const dir = path.join(tmp, 'resaved');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine\n');
+    const x = [[0.5, -1, 2], [1, 1, 1]];
+    let last: Float32Array | null = null;
+    for (const seed of [1, 2, 3]) {
+      setSeed(seed);
+      const m = sequential({ layers: [layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), layers.dense({ units: 2, activation: 'softmax' })] });
+      await m.save(dir);
+      last = (await m.predict(x)).dataSync();
+      m.dispose();
+    }
+    const server = http.createServer((req, res) => {
+      const file = path.join(dir, path.basename(decodeURIComponent(new URL(req.url!, 'http://x').pathname)));
+      if (!fs.existsSync(file)) { res.writeHead(404).end(); return; }
+      res.end(fs.readFileSync(file));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`;
+      const tfModel = await tf.loadLayersModel(url);
+      expect(maxAbsDiff((tfModel.predict(tf.tensor2d(x)) as tf.Tensor).dataSync(), last!)).toBeLessThanOrEqual(1e-6);
+      tfModel.dispose();
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+    expect(fs.readdirSync(dir).filter((n) => n !== 'notes.txt' && n !== 'model.json')).toHaveLength(1);
   });
 
   it('tfjs loads every includeOptimizer file: compiled when its optimizer and loss exist in tfjs, else uncompiled', async () => {

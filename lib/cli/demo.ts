@@ -76,7 +76,7 @@ export async function demo(o: DemoOptions, print: Print): Promise<{ accuracy: nu
   const show = 6;
   const xShow = { data: split.xTest.dataSync().slice(0, show * table.cols), shape: [show, table.cols] as [number, number] };
   const probs = (await loaded.predictAsync(restored.transform(xShow))).dataSync();
-  print(`\nSaved the model to ${dir} (model.json + weights.bin), reloaded it; its predictions on ${show} test digits:\n`);
+  print(`\nSaved the model to ${dir} (model.json + its weights file), reloaded it; its predictions on ${show} test digits:\n`);
   const cells: string[][] = [];
   const caps: string[] = [];
   for (let i = 0; i < show; i++) {

@@ -1,139 +1,84 @@
-// Model files on disk: dir/model.json + dir/weights.bin, written atomically, read defensively.
-//
-// Atomic save: the new model is written and fsynced in a temporary directory beside the target, then
-// swapped in with renames: target -> backup, temp -> target, then the backup is removed. A process killed
-// between the two renames leaves no target but a complete backup, which loadDescription reads (and the
-// next save keeps as the backup); at every other moment the target is a complete model, old or new.
+// Model files on disk, read defensively: model.json and its shards are opened once and checked on the
+// opened descriptor (a regular file, inside the model directory, of the size the manifest promises), so
+// nothing can be swapped between a check and the read. Shards are opened without following symlinks.
+// Memory is checked against the limit from model.json alone, before any shard is read.
+// Writing is in save.ts.
 import * as fs from 'fs';
 import * as path from 'path';
 import { BlasnetError, describe } from '../errors';
+import { checkModelMemory } from './budget';
 import type { ModelDescription } from './description';
-import {
-  artifactsToDescription, artifactsToModelJSON, checkModelJSON, descriptionToArtifacts, modelJSONToArtifacts,
-  type LoadOptions, type ModelArtifacts,
-} from './tfjs';
+import { artifactsToDescription, checkModelJSON, modelJSONToArtifacts, type LoadOptions, type ModelArtifacts } from './tfjs';
+import { MAX_MODEL_JSON_BYTES, parseModelJson } from './json-guard';
+import { legacyBackupDir, resolveModelDir } from './paths';
 
-const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
-const MAX_WEIGHT_BYTES = 4 * 1024 * 1024 * 1024;
+export { saveArtifacts, saveDescription, type SaveFilesOptions, type SavedFiles } from './save';
+export { resolveModelDir } from './paths';
+
+/** A FIFO or device opened for reading must not block the open; fstat then refuses it. */
+const NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
+/** How often a load starts over when a shard vanished because a save replaced the model meanwhile. */
+const MAX_RELOADS = 5;
+/** Loads that started over for that reason in this process (tests show the race they exercise). */
+export const loadStats = { reloads: 0 };
 
 function ioError(message: string, cause?: unknown): BlasnetError {
   const detail = cause instanceof Error ? `: ${cause.message}` : '';
   return new BlasnetError('ERR_IO', message + detail, cause === undefined ? undefined : { cause });
 }
 
-/** 'file://dir', 'dir', 'file://dir/model.json' or 'dir/model.json' -> absolute directory path. */
-export function resolveModelDir(target: unknown, argument: string): string {
-  if (typeof target !== 'string' || target.length === 0) {
-    throw new BlasnetError('ERR_INVALID_ARG', `Expected a directory path or file:// URL for ${argument} but received ${describe(target)}`);
-  }
-  let p = target;
-  if (p.startsWith('file://')) p = p.slice('file://'.length);
-  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
-    throw new BlasnetError('ERR_INVALID_ARG', `Expected a directory path or file:// URL for ${argument} but received ${describe(target)} (only local files are supported)`);
-  }
-  if (p.includes('\0')) throw new BlasnetError('ERR_INVALID_ARG', `Expected a path without NUL characters for ${argument}`);
-  if (path.basename(p).toLowerCase().endsWith('.json')) p = path.dirname(p);
-  return path.resolve(p);
-}
-
-function siblings(dir: string): { parent: string; base: string; backup: string } {
-  const parent = path.dirname(dir);
-  const base = path.basename(dir);
-  return { parent, base, backup: path.join(parent, `.${base}.blasnet-old`) };
-}
-
-function writeFileSynced(file: string, data: Uint8Array | string): void {
-  const fd = fs.openSync(file, 'w', 0o644);
-  try {
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < buf.byteLength) off += fs.writeSync(fd, buf, off, buf.byteLength - off);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Some platforms (Windows) cannot open or fsync a directory; the renames are still atomic there.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
 function exists(p: string): boolean {
   try { fs.lstatSync(p); return true; } catch { return false; }
 }
 
-function pidAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+/** The directory to read: the target, or the backup a killed save of an older blasnet left when the target is missing. */
+function readableDir(dir: string): string {
+  if (exists(path.join(dir, 'model.json'))) return dir;
+  const backup = legacyBackupDir(dir);
+  if (!exists(dir) && exists(path.join(backup, 'model.json'))) return backup;
+  return dir;
 }
 
-/** Temp directories left by saves that were killed (their process is gone). */
-function removeStaleTemps(parent: string, base: string): void {
-  let names: string[];
-  try { names = fs.readdirSync(parent); } catch { return; }
-  const prefix = `.${base}.blasnet-tmp-`;
-  for (const n of names) {
-    if (!n.startsWith(prefix)) continue;
-    const pid = Number(n.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !pidAlive(pid)) {
-      try { fs.rmSync(path.join(parent, n), { recursive: true, force: true }); } catch { /* best effort */ }
-    }
-  }
-}
-
-/** Writes artifacts as dir/model.json + dir/weights.bin, atomically replacing any model already there. */
-export function saveArtifacts(artifacts: ModelArtifacts, target: string): { modelJson: string; weights: string; bytes: number } {
-  const dir = resolveModelDir(target, 'save path');
-  const { parent, base, backup } = siblings(dir);
-  const json = JSON.stringify(artifactsToModelJSON(artifacts, ['weights.bin']));
-  const data = artifacts.weightData;
-  const weights = Array.isArray(data) ? Buffer.concat(data.map((b) => new Uint8Array(b))) : new Uint8Array(data);
-  let tmp: string | null = null;
+/**
+ * Writes one file atomically (.onnx, .keras): a synced temporary file beside it, renamed over the target,
+ * so a reader sees the old file or the new one. A symlinked target stays a link (its target is replaced)
+ * and an existing file keeps its mode.
+ */
+export function writeFileAtomic(target: string, data: Uint8Array): void {
+  let file = path.resolve(target.startsWith('file://') ? target.slice('file://'.length) : target);
+  let mode = 0o666 & ~process.umask();
   try {
-    fs.mkdirSync(parent, { recursive: true });
-    if (exists(dir) && !fs.statSync(dir).isDirectory()) {
-      throw new BlasnetError('ERR_IO', `Cannot save to ${dir}: it exists and is not a directory`);
-    }
-    removeStaleTemps(parent, base);
-    tmp = fs.mkdtempSync(path.join(parent, `.${base}.blasnet-tmp-${process.pid}-`));
-    writeFileSynced(path.join(tmp, 'weights.bin'), weights);
-    writeFileSynced(path.join(tmp, 'model.json'), json);
-    fsyncDir(tmp);
-    const hasTarget = exists(dir);
-    if (hasTarget) {
-      // A backup beside an existing target is left from a save killed after its swap: stale.
-      if (exists(backup)) fs.rmSync(backup, { recursive: true, force: true });
-      fs.renameSync(dir, backup);
-      fsyncDir(parent);
-    }
-    // Without a target, an existing backup is the last complete model (a save was killed between its
-    // renames): it stays until the new model is in place.
-    fs.renameSync(tmp, dir);
-    tmp = null;
-    fsyncDir(parent);
-    if (exists(backup)) fs.rmSync(backup, { recursive: true, force: true });
+    if (fs.lstatSync(file).isSymbolicLink()) file = fs.realpathSync(file);
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new BlasnetError('ERR_IO', `Cannot save to ${file}: it exists and is not a file`);
+    mode = st.mode & 0o7777;
   } catch (err) {
-    if (tmp) { try { fs.rmSync(tmp, { recursive: true, force: true }); } catch { /* best effort */ } }
     if (err instanceof BlasnetError) throw err;
-    throw ioError(`Cannot save the model to ${dir}`, err);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`Cannot save the model to ${file}`, err);
   }
-  return { modelJson: path.join(dir, 'model.json'), weights: path.join(dir, 'weights.bin'), bytes: weights.byteLength };
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.blasnet-tmp-${process.pid}-${Date.now()}`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const fd = fs.openSync(tmp, 'wx', mode);
+    try {
+      fs.writeSync(fd, data);
+      fs.fchmodSync(fd, mode);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    const dfd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+  } catch (err) {
+    try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
+    throw ioError(`Cannot save the model to ${file}`, err);
+  }
 }
 
-/** ModelDescription -> files (see saveArtifacts). */
-export function saveDescription(desc: ModelDescription, target: string, options: { includeOptimizer?: boolean } = {}): { modelJson: string; weights: string; bytes: number } {
-  return saveArtifacts(descriptionToArtifacts(desc, options), target);
-}
-
-/** A shard path from the manifest, resolved inside the model directory (no escapes, no absolute paths). */
-function shardPath(dir: string, realDir: string, p: string): string {
+/** A manifest path resolved inside the model directory by its text alone (no escapes, no absolute paths). */
+function shardPath(dir: string, p: string): string {
   const bad = () => new BlasnetError('ERR_FORMAT',
     `Weight file path ${describe(p)} in model.json must be a relative path inside the model directory`);
   if (p.length === 0 || p.length > 4096 || p.includes('\0') || p.includes('\\') || path.isAbsolute(p) || /^[a-z]+:/i.test(p)) throw bad();
@@ -142,94 +87,143 @@ function shardPath(dir: string, realDir: string, p: string): string {
   if (rel.split('/').some((seg) => seg === '..')) throw bad();
   const full = path.resolve(dir, rel);
   if (!full.startsWith(dir + path.sep)) throw bad();
-  // A symlink inside the directory must not lead outside it either.
+  return full;
+}
+
+/** A file was replaced (renamed over) between its open and its check: read it again. */
+class Replaced extends Error {}
+
+/**
+ * Checks the file behind an open descriptor: a regular file, and (whatever links led to it) the same
+ * inode as a path inside realDir. Returns its size. A path inside whose inode is another one now was
+ * replaced by a save meanwhile (Replaced); a path that leads outside is refused.
+ */
+function checkOpened(fd: number, file: string, realDir: string, what: string): number {
+  const st = fs.fstatSync(fd);
+  if (!st.isFile()) throw new BlasnetError('ERR_IO', `${what} ${file} is not a regular file`);
   let real: string;
-  try { real = fs.realpathSync(full); } catch (err) { throw ioError(`Cannot read weight file ${full}`, err); }
-  if (!real.startsWith(realDir + path.sep)) throw bad();
-  return real;
+  let at: fs.Stats;
+  try {
+    real = fs.realpathSync(file);
+    at = fs.statSync(real);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Replaced(file);
+    throw ioError(`Cannot read ${what} ${file}`, err);
+  }
+  if (!real.startsWith(realDir + path.sep)) {
+    throw new BlasnetError('ERR_FORMAT', `${what} ${file} must be a file inside the model directory (it is a link to ${describe(real)})`);
+  }
+  if (at.ino !== st.ino || at.dev !== st.dev) throw new Replaced(file);
+  return st.size;
 }
 
-/** The directory to read: the target, or the backup a killed save left when the target is missing. */
-function readableDir(dir: string): string {
-  if (exists(path.join(dir, 'model.json'))) return dir;
-  const { backup } = siblings(dir);
-  if (!exists(dir) && exists(path.join(backup, 'model.json'))) return backup;
-  return dir;
+function readFully(fd: number, into: Uint8Array, offset: number, size: number, file: string): void {
+  let got = 0;
+  while (got < size) {
+    const n = fs.readSync(fd, into, offset + got, size - got, got);
+    if (n === 0) throw new BlasnetError('ERR_IO', `${file} changed size while it was read`);
+    got += n;
+  }
 }
 
-/** Reads model.json and its shards (validated, sizes checked before reading) into ModelArtifacts. */
-export function loadArtifacts(pathOrUrl: string): ModelArtifacts {
+function openOrThrow(file: string, flags: number, what: string, missing?: () => Error): number {
+  try {
+    return fs.openSync(file, flags);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && missing) throw missing();
+    if (code === 'ELOOP' || code === 'EMLINK') {
+      throw new BlasnetError('ERR_FORMAT', `${what} ${file} is a symbolic link; weight files must be regular files inside the model directory`);
+    }
+    throw ioError(`Cannot read ${what} ${file}`, err);
+  }
+}
+
+function readModelJson(jsonFile: string, realDir: string): unknown {
+  const fd = openOrThrow(jsonFile, fs.constants.O_RDONLY | NONBLOCK, 'model file');
+  try {
+    const size = checkOpened(fd, jsonFile, realDir, 'model file');
+    if (size > MAX_MODEL_JSON_BYTES) throw new BlasnetError('ERR_LIMIT', `${jsonFile} is ${size} bytes (the limit is ${MAX_MODEL_JSON_BYTES})`);
+    const bytes = Buffer.allocUnsafe(size);
+    readFully(fd, bytes, 0, size, jsonFile);
+    return parseModelJson(bytes, jsonFile);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+class ShardVanished extends Error {}
+
+/** Reads the shards model.json lists, in order, into one buffer of the size the manifest declares. */
+function readShards(dir: string, realDir: string, groups: { paths: string[]; bytes: number }[]): ArrayBuffer {
+  const files = groups.map((g) => g.paths.map((p) => shardPath(dir, p)));
+  const seen = new Set<string>();
+  for (const f of files.flat()) {
+    if (seen.has(f)) throw new BlasnetError('ERR_FORMAT', `Weight file ${f} is listed more than once in model.json`);
+    seen.add(f);
+  }
+  const total = groups.reduce((n, g) => n + g.bytes, 0);
+  const out = new Uint8Array(total);
+  let off = 0;
+  groups.forEach((g, gi) => {
+    const start = off;
+    for (const f of files[gi]!) {
+      const fd = openOrThrow(f, fs.constants.O_RDONLY | NONBLOCK | (fs.constants.O_NOFOLLOW ?? 0), 'weight file', () => new ShardVanished(f));
+      try {
+        const size = checkOpened(fd, f, realDir, 'weight file');
+        if (off - start + size > g.bytes) {
+          throw new BlasnetError('ERR_FORMAT', `weightsManifest[${gi}] describes ${g.bytes} bytes of weights but its files (${g.paths.join(', ')}) hold more`);
+        }
+        readFully(fd, out, off, size, f);
+        off += size;
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    if (off - start !== g.bytes) {
+      throw new BlasnetError('ERR_FORMAT', `weightsManifest[${gi}] describes ${g.bytes} bytes of weights but its files (${g.paths.join(', ')}) hold ${off - start} bytes`);
+    }
+  });
+  return out.buffer;
+}
+
+/**
+ * Reads model.json and its shards into ModelArtifacts: limits first (JSON structure, then the memory the
+ * model needs), then the shards. A shard that vanished because a save replaced model.json meanwhile
+ * makes the load start over from the new model.json.
+ */
+export function loadArtifacts(pathOrUrl: string, options: Pick<LoadOptions, 'memoryLimit'> = {}): ModelArtifacts {
   const dir = readableDir(resolveModelDir(pathOrUrl, 'model path'));
   const jsonFile = path.join(dir, 'model.json');
-  let text: string;
-  try {
-    const st = fs.statSync(jsonFile);
-    if (!st.isFile()) throw new BlasnetError('ERR_IO', `${jsonFile} is not a file`);
-    if (st.size > MAX_MODEL_JSON_BYTES) throw new BlasnetError('ERR_FORMAT', `${jsonFile} is ${st.size} bytes (more than ${MAX_MODEL_JSON_BYTES})`);
-    text = fs.readFileSync(jsonFile, 'utf8');
-  } catch (err) {
-    if (err instanceof BlasnetError) throw err;
-    throw ioError(`Cannot read ${jsonFile}`, err);
-  }
-  let json: unknown;
-  try { json = JSON.parse(text); } catch (err) {
-    throw new BlasnetError('ERR_FORMAT', `${jsonFile} is not valid JSON: ${(err as Error).message}`);
-  }
-  const { groups } = checkModelJSON(json);
   let realDir: string;
-  try { realDir = fs.realpathSync(dir); } catch (err) { throw ioError(`Cannot read ${dir}`, err); }
-  // Sizes first: a manifest that promises more bytes than the files hold is rejected before any read.
-  const plan = groups.map((g, gi) => {
-    const files = g.paths.map((p) => shardPath(dir, realDir, p));
-    const sizes = files.map((f) => {
-      try {
-        const st = fs.statSync(f);
-        if (!st.isFile()) throw new BlasnetError('ERR_IO', `${f} is not a file`);
-        return st.size;
-      } catch (err) {
-        if (err instanceof BlasnetError) throw err;
-        throw ioError(`Cannot read weight file ${f}`, err);
-      }
-    });
-    const total = sizes.reduce((a, b) => a + b, 0);
-    if (total !== g.bytes) {
-      throw new BlasnetError('ERR_FORMAT',
-        `weightsManifest[${gi}] describes ${g.bytes} bytes of weights but its files (${g.paths.join(', ')}) hold ${total} bytes`);
+  try { realDir = fs.realpathSync(dir); } catch (err) { throw ioError(`Cannot read ${jsonFile}`, err); }
+  for (let attempt = 0; ; attempt++) {
+    let json: unknown;
+    try {
+      json = readModelJson(jsonFile, realDir);
+    } catch (err) {
+      if (!(err instanceof Replaced) || attempt >= MAX_RELOADS) throw err instanceof Replaced ? new BlasnetError('ERR_IO', `${jsonFile} keeps being replaced`) : err;
+      loadStats.reloads++;
+      continue;
     }
-    return { files, total };
-  });
-  const grand = plan.reduce((n, g) => n + g.total, 0);
-  if (grand > MAX_WEIGHT_BYTES) throw new BlasnetError('ERR_FORMAT', `The weights take ${grand} bytes (more than ${MAX_WEIGHT_BYTES})`);
-  const out = new Uint8Array(grand);
-  let off = 0;
-  for (const g of plan) {
-    for (const f of g.files) {
-      let fd: number | undefined;
-      try {
-        fd = fs.openSync(f, 'r');
-        const size = fs.fstatSync(fd).size;
-        if (off + size > grand) throw new BlasnetError('ERR_IO', `${f} changed size while it was read`);
-        let got = 0;
-        while (got < size) {
-          const n = fs.readSync(fd, out, off + got, size - got, got);
-          if (n === 0) break;
-          got += n;
-        }
-        if (got !== size) throw new BlasnetError('ERR_IO', `${f} changed size while it was read`);
-        off += size;
-      } catch (err) {
-        if (err instanceof BlasnetError) throw err;
-        throw ioError(`Cannot read weight file ${f}`, err);
-      } finally {
-        if (fd !== undefined) fs.closeSync(fd);
+    const { weightSpecs, groups } = checkModelJSON(json);
+    const stored = groups.reduce((n, g) => n + g.bytes, 0);
+    checkModelMemory(jsonFile, (json as { modelTopology: unknown }).modelTopology, weightSpecs, stored, options.memoryLimit);
+    try {
+      return modelJSONToArtifacts(json, readShards(dir, realDir, groups));
+    } catch (err) {
+      if (!(err instanceof ShardVanished || err instanceof Replaced)) throw err;
+      // Retried whether or not model.json looks replaced: a save can free the old model.json's inode and
+      // the next save's model.json can get the same number, so its identity proves nothing.
+      if (attempt >= MAX_RELOADS) {
+        throw new BlasnetError('ERR_IO', `Cannot read weight file ${err.message}: it ${err instanceof ShardVanished ? 'does not exist' : 'keeps being replaced'}`);
       }
+      loadStats.reloads++;
     }
   }
-  if (off !== grand) throw new BlasnetError('ERR_IO', 'The weight files changed size while they were read');
-  return modelJSONToArtifacts(json, out.buffer);
 }
 
 /** Reads and validates a saved model: 'file://dir/model.json', 'dir/model.json' or 'dir'. */
 export function loadDescription(pathOrUrl: string, options: LoadOptions = {}): ModelDescription {
-  return artifactsToDescription(loadArtifacts(pathOrUrl), options);
+  return artifactsToDescription(loadArtifacts(pathOrUrl, options), options);
 }

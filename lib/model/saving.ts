@@ -3,8 +3,8 @@
 // from here; these are the functions that take or return a model.
 import { BlasnetError, describe } from '../errors';
 import {
-  artifactsToDescription, artifactsToModelJSON, readDescription, type IOHandler, type LoadOptions, type ModelArtifacts,
-  type SaveResult,
+  artifactsToDescription, artifactsToModelJSON, describeArtifacts, modelFiles, readDescription, type ForeignLoadOptions,
+  type IOHandler, type LoadOptions, type ModelArtifacts, type ModelSource, type SaveResult,
 } from '../io';
 import type { ModelDescription } from '../io/description';
 import { Sequential, type SaveOptions } from './sequential';
@@ -26,12 +26,8 @@ export async function saveModel(model: Sequential, target: string | IOHandler, o
 
 /** model.json text and weights bytes for a model (what save() writes), without touching disk. */
 export function toFiles(model: Sequential, options: SaveOptions = {}): { modelJson: string; weights: Uint8Array } {
-  const a = toArtifacts(model, options);
-  const w = a.weightData;
-  return {
-    modelJson: JSON.stringify(artifactsToModelJSON(a, ['weights.bin'])),
-    weights: Array.isArray(w) ? Buffer.concat(w.map((b) => new Uint8Array(b))) : new Uint8Array(w),
-  };
+  const { weights, json } = modelFiles(toArtifacts(model, options), 'weights.bin');
+  return { modelJson: json.toString('utf8'), weights };
 }
 
 /**
@@ -40,7 +36,10 @@ export function toFiles(model: Sequential, options: SaveOptions = {}): { modelJs
  */
 export function modelFromDescription(desc: ModelDescription): Sequential {
   try {
-    return Sequential.fromDescription(desc);
+    const model = Sequential.fromDescription(desc);
+    // A saved preprocessor is checked now (ERR_FORMAT), not at the first predict.
+    if (model.userDefinedMetadata?.preprocessor !== undefined) checkPreprocessor(model);
+    return model;
   } catch (err) {
     if (err instanceof BlasnetError && ['ERR_INVALID_ARG', 'ERR_UNKNOWN_NAME', 'ERR_SHAPE_MISMATCH'].includes(err.code)) {
       throw new BlasnetError('ERR_FORMAT', `Invalid model file: ${err.message}`, { cause: err });
@@ -49,20 +48,32 @@ export function modelFromDescription(desc: ModelDescription): Sequential {
   }
 }
 
+function checkPreprocessor(model: Sequential): void {
+  const p = model.getPreprocessor()!;
+  const inputs = model.inputShape?.[1], outputs = model.outputShape?.[1];
+  if (inputs !== undefined && inputs !== p.outputWidth) {
+    throw new BlasnetError('ERR_FORMAT', `Invalid model file: its preprocessor gives ${p.outputWidth} features but the model takes ${inputs}`);
+  }
+  const k = p.classes?.length;
+  if (k !== undefined && outputs !== undefined && outputs !== k && !(outputs === 1 && k === 2)) {
+    throw new BlasnetError('ERR_FORMAT', `Invalid model file: its preprocessor has ${k} classes but the model has ${outputs} outputs`);
+  }
+}
+
 /** Rebuilds a model from in-memory artifacts (validated exactly as files are). */
 export function fromArtifacts(artifacts: ModelArtifacts, options: LoadOptions = {}): Sequential {
-  return modelFromDescription(artifactsToDescription(artifacts, options));
+  return modelFromDescription(describeArtifacts(artifacts, options));
 }
 
 /**
  * tfjs's tf.loadLayersModel: local files ('file://dir/model.json', 'dir/model.json' or 'dir'), an
  * http(s) URL of a model.json, or an IOHandler with load() (e.g. tf.io.fromMemory); all validated alike.
  */
-export async function loadLayersModel(pathOrUrl: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
+export async function loadLayersModel(pathOrUrl: string | IOHandler | ModelSource, options: LoadOptions & ForeignLoadOptions = {}): Promise<Sequential> {
   return modelFromDescription(await readDescription(pathOrUrl, options));
 }
 
-/** Loads the model saved in a directory (same as loadLayersModel). */
-export async function loadModel(dir: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
+/** Loads a saved model: a tfjs directory (as loadLayersModel), or a .keras, .h5 or .onnx file, URL or bytes. */
+export async function loadModel(dir: string | IOHandler | ModelSource, options: LoadOptions & ForeignLoadOptions = {}): Promise<Sequential> {
   return loadLayersModel(dir, options);
 }

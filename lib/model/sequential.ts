@@ -5,9 +5,14 @@ import { BlasnetError, invalidArg } from '../errors';
 import { paramLayout } from '../engine/layout';
 import type { Net, NetSpec, ParamSlot } from '../engine/types';
 import type { ModelDescription } from '../io/description';
-import { descriptionToArtifacts, writeArtifacts, type IOHandler, type ModelArtifacts, type SaveResult } from '../io';
+import {
+  descriptionToArtifacts, descriptionToOnnx, isSingleFileTarget, keepsOptimizerByDefault, writeArtifacts, writeModelFile,
+  type IOHandler, type ModelArtifacts, type OnnxExportOptions, type SaveResult,
+} from '../io';
 import { Tensor, Tensor2D } from '../tensor';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
+import { Preprocessor } from '../data/preprocess/preprocessor';
+import { recordInputs, recordMatrix, SavedPreprocessor, type RecordAnswer, type RecordsInput } from './records';
 import { positiveNumber } from '../validate';
 import { RandomStream, randomUint32 } from '../random';
 import { CallQueue } from './calls';
@@ -37,11 +42,13 @@ export interface SequentialArgs {
   name?: string;
 }
 
-export interface SaveOptions {
+export interface SaveOptions extends OnnxExportOptions {
   /** Also save the compile config and the optimizer's state, so training resumes exactly (default false). */
   includeOptimizer?: boolean;
   /** A fitted data scaler (data.standardScaler() / minMaxScaler()) saved in userDefinedMetadata.scaler. */
   scaler?: { toJSON(): unknown };
+  /** A fitted data.preprocessor() saved in userDefinedMetadata.preprocessor (model.getPreprocessor() after loading). */
+  preprocessor?: { toJSON(): unknown };
 }
 
 let modelCounter = 0;
@@ -69,6 +76,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   private readonly calls = new CallQueue(() => this.name);
   private readonly weights = new WeightStore(this.calls, () => this.slots(), () => this.layerNames());
   private disposedFlag = false;
+  private readonly savedPreprocessor = new SavedPreprocessor();
   /**
    * The model's own shuffling generator, seeded from the global one when the model is made: models
    * trained concurrently shuffle exactly as they would alone. Its state is saved with includeOptimizer.
@@ -266,6 +274,11 @@ export class Sequential implements LayerOwner, TrainableModel {
     return evaluate(this.target(), x, y, args);
   }
 
+  /** x, or (an array of records by column name) the saved preprocessor's rows for them. */
+  private inputsOf(x: unknown): unknown {
+    return recordInputs(x, this.savedPreprocessor.of(this.userDefinedMetadata), this.name);
+  }
+
   /** Outputs for x (as predictAsync()). */
   async predict(x: unknown, args: PredictArgs = {}): Promise<Tensor2D> {
     return this.predictAsync(x, args);
@@ -274,14 +287,36 @@ export class Sequential implements LayerOwner, TrainableModel {
   /** Outputs for x, computed in batches by the engine off the JavaScript thread where it can: the call for servers and jobs. */
   async predictAsync(x: unknown, args: PredictArgs = {}): Promise<Tensor2D> {
     this.checkAlive();
-    return predict(this.target(), x, args);
+    return predict(this.target(), this.inputsOf(x), args);
+  }
+
+  /**
+   * Predictions for raw records (objects by column name, or {column: [values]}), through the
+   * preprocessor saved with the model: per record {class, probabilities by class name} for a
+   * classifier, {value} (or {values}) otherwise. The same numbers as the training pipeline's.
+   */
+  async predictRecords(records: RecordsInput, args: PredictArgs = {}): Promise<RecordAnswer[]> {
+    this.checkAlive();
+    const pre = this.savedPreprocessor.of(this.userDefinedMetadata);
+    const x = recordMatrix(records, pre, this.name);
+    const out = await predict(this.target(), x, args);
+    try {
+      return pre!.answers(out.dataSync(), out.shape[1]);
+    } finally {
+      out.dispose();
+    }
+  }
+
+  /** The class of each output unit, by name, from the saved preprocessor (null: not a classifier, or none saved). */
+  get classes(): (string | number)[] | null {
+    return this.savedPreprocessor.of(this.userDefinedMetadata)?.classes ?? null;
   }
 
   /** Synchronous predict for small inputs (low-latency serving). Not allowed while a call is running. */
   predictSync(x: unknown): Tensor2D {
     this.checkAlive();
     this.calls.checkIdle('predictSync()');
-    return predictNow(this.target(), x);
+    return predictNow(this.target(), this.inputsOf(x));
   }
 
   /** predictSync under its tfjs name. */
@@ -397,6 +432,19 @@ export class Sequential implements LayerOwner, TrainableModel {
     return j === undefined || j === null ? null : scalerFromJSON(j);
   }
 
+  /** The data preprocessor saved with the model (save(path, {preprocessor})), or null. */
+  getPreprocessor(): Preprocessor | null {
+    const j = this.userDefinedMetadata?.preprocessor;
+    return j === undefined || j === null ? null : Preprocessor.fromJSON(j);
+  }
+
+  /** Keeps a fitted preprocessor with the model (in userDefinedMetadata: every later save() writes it); null removes it. */
+  setPreprocessor(pre: Preprocessor | null): void {
+    if (pre !== null && !(pre instanceof Preprocessor)) throw invalidArg('setPreprocessor(pre)', 'a fitted data.preprocessor() or null', pre);
+    const { preprocessor: _old, ...rest } = this.userDefinedMetadata ?? {};
+    this.userDefinedMetadata = pre ? { ...rest, preprocessor: pre.toJSON() } : Object.keys(rest).length ? rest : null;
+  }
+
   /**
    * The model as in-memory tfjs artifacts (model.json fields + one ArrayBuffer), to keep in a database
    * or send over the network; fromArtifacts() rebuilds it.
@@ -408,13 +456,29 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /**
-   * Writes dir/model.json and dir/weights.bin in the TensorFlow.js layers-model format, atomically
-   * ('dir' or 'file://dir'); {includeOptimizer} adds the training config and optimizer state, {scaler}
+   * Writes dir/model.json and its weights shard in the TensorFlow.js layers-model format into the
+   * directory ('dir' or 'file://dir'), touching nothing else there; the pair is replaced atomically
+   * (lib/io/save.ts); {includeOptimizer} adds the training config and optimizer state, {scaler}
    * a fitted data scaler. A tfjs IOHandler (tf.io.withSaveHandler, or any {save}) receives the artifacts
-   * instead. Runs after any call already queued on this model.
+   * instead. A path ending in .onnx or .keras writes that format (.onnx: see toOnnx; .keras: Keras 3,
+   * with the optimizer state by default). Runs after any call already queued on this model.
    */
   async save(target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
+    if (isSingleFileTarget(target)) {
+      // A .keras file keeps the optimizer state unless told otherwise, as Keras's own save does.
+      const o = { ...options, includeOptimizer: options.includeOptimizer ?? keepsOptimizerByDefault(target) };
+      return this.exclusive('save()', async () => writeModelFile(this.toDescription(saveDescribeOptions(o, this.userDefinedMetadata)), target, o));
+    }
     return this.exclusive('save()', async () => writeArtifacts(this.toArtifacts(options), target));
+  }
+
+  /**
+   * The model as the bytes of an ONNX file (opset 17): {inputName, outputName}; {foldScaler: true} puts
+   * the saved scaler (or options.scaler) into the graph as Sub/Div.
+   */
+  toOnnx(options: SaveOptions = {}): Uint8Array {
+    this.checkAlive();
+    return descriptionToOnnx(this.toDescription(saveDescribeOptions(options, this.userDefinedMetadata)), options);
   }
 
   /** Frees the engine's memory; the model cannot be used afterwards. */

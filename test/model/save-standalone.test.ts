@@ -12,7 +12,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-save-standalone-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('model.save() with lib/model/sequential imported on its own', () => {
-  it('writes model.json and weights.bin that load back with the same weights', async () => {
+  it('writes model.json and its content-named shard that load back with the same weights', async () => {
     const script = `
       const { sequential } = require(${JSON.stringify(path.join(root, 'dist', 'model', 'sequential.js'))});
       const { Dense } = require(${JSON.stringify(path.join(root, 'dist', 'model', 'layers', 'index.js'))});
@@ -25,7 +25,10 @@ describe('model.save() with lib/model/sequential imported on its own', () => {
     const r = spawnSync(process.execPath, ['-e', script, dir], { encoding: 'utf8', env: { ...process.env, BLASNET_QUIET: '1' } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
+    const files = fs.readdirSync(dir).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toBe('model.json');
+    expect(files[1]).toMatch(/^weights-[0-9a-f]{16}\.bin$/);
     const loaded = await loadModel(dir);
     expect(Array.from(loaded.getWeights()[0]!.dataSync())).toEqual(JSON.parse(r.stdout));
     loaded.dispose();

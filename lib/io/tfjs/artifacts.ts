@@ -44,6 +44,10 @@ export type ModelJSON = Omit<ModelArtifacts, 'weightSpecs' | 'weightData'> & {
 export interface LoadOptions {
   /** Accept NaN / Infinity in weights (default false: ERR_NON_FINITE). */
   allowNonFinite?: boolean;
+  /** Refuse (ERR_LIMIT) a model that needs more memory than this: bytes or "2G" (default: BLASNET_MEMORY_LIMIT or a quarter of RAM). */
+  memoryLimit?: number | string;
+  /** http(s) loads: the deadline for model.json and all its shards together, in ms (default 60,000): ERR_TIMEOUT. */
+  timeoutMs?: number;
 }
 
 /** The tfjs-layers version whose format we write (keras_version), as tfjs-node 4.22.0 writes it. */
