@@ -15,23 +15,23 @@ export function scaleByBeta(M: number, N: number, beta: number, C: Float32Array,
 
 /**
  * Packs op(A)[i0:i0+mc, p0:p0+kc] into dst from dstOff: row panels of mr rows (zero padded), k-major
- * inside a panel.
+ * inside a panel. Row by row of a panel, so the reads of an untransposed A run along its rows.
  */
 export function packBlockA(transA: boolean, A: Float32Array, lda: number, i0: number, mc: number, p0: number, kc: number,
   mr: number, dst: Float64Array, dstOff: number): void {
-  let d = dstOff;
+  const step = transA ? lda : 1;
   for (let ir = 0; ir < mc; ir += mr) {
     const rows = Math.min(mr, mc - ir);
-    for (let p = 0; p < kc; p++) {
-      const k = p0 + p;
-      for (let r = 0; r < mr; r++) {
-        if (r < rows) {
-          const i = i0 + ir + r;
-          dst[d++] = transA ? A[k * lda + i]! : A[i * lda + k]!;
-        } else {
-          dst[d++] = 0;
-        }
+    const panel = dstOff + ir * kc;
+    for (let r = 0; r < mr; r++) {
+      let d = panel + r;
+      if (r >= rows) {
+        for (let p = 0; p < kc; p++, d += mr) dst[d] = 0;
+        continue;
       }
+      const i = i0 + ir + r;
+      let s = transA ? p0 * lda + i : i * lda + p0;
+      for (let p = 0; p < kc; p++, d += mr, s += step) dst[d] = A[s]!;
     }
   }
 }
@@ -42,19 +42,19 @@ export function packBlockA(transA: boolean, A: Float32Array, lda: number, i0: nu
  */
 export function packBlockB(transB: boolean, B: Float32Array, ldb: number, p0: number, kc: number, j0: number, nc: number,
   nr: number, dst: Float64Array, dstOff: number): void {
-  let d = dstOff;
+  const step = transB ? 1 : ldb;
   for (let jr = 0; jr < nc; jr += nr) {
     const cols = Math.min(nr, nc - jr);
-    for (let p = 0; p < kc; p++) {
-      const k = p0 + p;
-      for (let c = 0; c < nr; c++) {
-        if (c < cols) {
-          const j = j0 + jr + c;
-          dst[d++] = transB ? B[j * ldb + k]! : B[k * ldb + j]!;
-        } else {
-          dst[d++] = 0;
-        }
+    const panel = dstOff + jr * kc;
+    for (let c = 0; c < nr; c++) {
+      let d = panel + c;
+      if (c >= cols) {
+        for (let p = 0; p < kc; p++, d += nr) dst[d] = 0;
+        continue;
       }
+      const j = j0 + jr + c;
+      let s = transB ? j * ldb + p0 : p0 * ldb + j;
+      for (let p = 0; p < kc; p++, d += nr, s += step) dst[d] = B[s]!;
     }
   }
 }
