@@ -15,6 +15,7 @@ const FULL = {
   w4: { rows: 100000, batchSize: 4096, latencyCalls: 2000, latencyWarmup: 2000, runs: 5,
     reduced: { 'blasnet-js': 32768, 'tfjs-cpu': 8192, 'tfjs-wasm': 32768 } },
   gemm: { n: 2048, runs: 7 },
+  d1: { mb: 1024, sampleRows: 20000, hidden: 32, epochs: 3, batchSize: 16384, runs: 1 },
   serve: { seconds: 10, warmupS: 2, connections1: 64, connections256: 16 },
 };
 
@@ -26,6 +27,7 @@ const QUICK = {
   w3: { rows: 512, width: [256, 1024, 1024, 256], batchSize: 128, lr: 0.01, runs: 1, checkRows: 32, reduced: {} },
   w4: { rows: 4096, batchSize: 1024, latencyCalls: 50, latencyWarmup: 10, runs: 1, reduced: {} },
   gemm: { n: 512, runs: 1 },
+  d1: { mb: 8, sampleRows: 5000, hidden: 32, epochs: 1, batchSize: 4096, runs: 1 },
   serve: { seconds: 1, warmupS: 0.3, connections1: 64, connections256: 16 },
 };
 

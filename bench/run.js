@@ -12,12 +12,14 @@
 // nothing else. blasnet itself is used from dist/ (built with `npm run build` when missing).
 //
 // Options: --quick (tiny sizes: checks the benchmark works, not speed), --peers=a,b,
-// --workloads=w1,w2,w3,w4,gemm, --runs=N, --no-save, --keep-data, --timeout=SECONDS (per child).
+// --workloads=w1,w2,w3,w4,w5,gemm, --runs=N, --no-save, --keep-data, --timeout=SECONDS (per child).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const C = require('./common');
+const D1 = require('./tables-report');
+const W5 = require('./fitdataset');
 
 const BENCH = __dirname;
 const ROOT = path.resolve(BENCH, '..');
@@ -36,7 +38,7 @@ function parseArgs(argv) {
     else if (k === '--timeout') o.timeout = Number(v);
     else if (k === '--help' || k === '-h') {
       console.log('usage: npm run bench -- [--quick] [--peers=blasnet-native,pytorch,...] [--workloads=w1,w2,w3,w4,gemm] ' +
-        '[--runs=N] [--timeout=SECONDS] [--no-save] [--keep-data]');
+        '[--runs=N] [--timeout=SECONDS] [--no-save] [--keep-data]   (workloads: w1-w5, gemm; w5 = fitDataset from a CSV)');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -44,17 +46,18 @@ function parseArgs(argv) {
 }
 
 const PEERS = [
-  { id: 'blasnet-native', cmd: 'node', file: 'blasnet.js', extra: { engine: 'native' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
-  { id: 'blasnet-js', cmd: 'node', file: 'blasnet.js', extra: { engine: 'js' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
+  { id: 'blasnet-native', cmd: 'node', file: 'blasnet.js', extra: { engine: 'native' }, workloads: ['w1', 'w2', 'w3', 'w4', 'd1'] },
+  { id: 'blasnet-js', cmd: 'node', file: 'blasnet.js', extra: { engine: 'js' }, workloads: ['w1', 'w2', 'w3', 'w4', 'd1'] },
   { id: 'tfjs-cpu', cmd: 'node', file: 'tfjs.js', extra: { backend: 'cpu' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
   { id: 'tfjs-wasm', cmd: 'node', file: 'tfjs.js', extra: { backend: 'wasm' }, workloads: ['w1', 'w2', 'w3', 'w4'] },
   { id: 'brain.js', cmd: 'node', file: 'brain.js', extra: {}, workloads: ['w1', 'w2'] },
   { id: 'onnxruntime-node', cmd: 'node', file: 'onnxruntime.js', extra: {}, workloads: ['w4'] },
   { id: 'pytorch', cmd: PY, file: 'pytorch.py', extra: {}, workloads: ['w1', 'w2', 'w3', 'w4'] },
+  { id: 'pandas-sklearn', cmd: PY, file: 'tables.py', extra: {}, workloads: ['d1'] },
   // One child runs every serving case (18 servers, each started, checked, warmed and loaded): its own timeout.
   { id: 'serve', cmd: 'node', file: 'serve.js', extra: {}, workloads: ['serve'], timeoutS: { quick: 600, full: 1800 } },
 ];
-const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'serve'];
+const WORKLOADS = ['w1', 'w2', 'w3', 'w4', 'd1', 'serve'];
 
 function log(msg) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -130,11 +133,14 @@ async function main() {
   const peers = PEERS.filter((p) => wanted(p.id));
   const skipped = {};
   if (torchWhy && peers.some((p) => p.id === 'pytorch')) skipped.pytorch = torchWhy;
+  const sklearnWhy = D1.sklearnAvailable(PY);
+  if (sklearnWhy && peers.some((p) => p.id === 'pandas-sklearn')) skipped['pandas-sklearn'] = sklearnWhy;
   const timeoutS = opt.timeout ?? (opt.quick ? 120 : 900);
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-bench-'));
   log(`writing seeded data to ${dataDir} (${opt.quick ? 'quick' : 'full'} sizes)`);
   const files = C.writeData(dataDir, cfgs, 20261128);
+  if (wantedW('d1')) files.d1 = D1.writeData(dataDir, cfgs.d1, log);
 
   const out = {
     date: started.toISOString(), mode: opt.quick ? 'quick' : 'full', command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -171,6 +177,7 @@ async function main() {
         log(`${w} ${p.id}: ${res.error ? `ERROR ${res.error}` : `${summary(w, res)} (${res.wallS.toFixed(1)} s)`}`);
       }
     }
+    if (wantedW('w5')) out.w5 = W5.run({ quick: opt.quick, wanted, runs: opt.runs, timeoutS, dataDir, runChild, log });
     if (wantedW('gemm') && WORKLOADS.some(wantedW)) gemmOnce('end');
   } finally {
     if (!opt.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -193,6 +200,7 @@ async function main() {
   const failed = Object.entries(out.results).flatMap(([p, ws]) => Object.entries(ws)
     .filter(([, r]) => r.error || (r.check && !r.check.ok)).map(([w, r]) => `${w} ${p}: ${r.error || `check failed (${r.check.detail})`}`));
   if (out.gemm && (out.gemm.error || !out.gemm.check.ok)) failed.push(`gemm: ${out.gemm.error || out.gemm.check.detail}`);
+  failed.push(...W5.failures(out.w5));
   if (failed.length) {
     log(`${failed.length} failure(s):\n  ${failed.join('\n  ')}`);
     process.exitCode = 1;
@@ -287,12 +295,14 @@ function report(out, cfgs) {
     { h: 'batch-1 sync p50 / p99 µs', f: (r) => (r.latSync ? `${r.latSync.p50.toFixed(1)} / ${r.latSync.p99.toFixed(1)}` : '-') },
     { h: 'batch-1 async p50 / p99 µs', f: (r) => (r.latAsync ? `${r.latAsync.p50.toFixed(1)} / ${r.latAsync.p99.toFixed(1)}` : '-') },
   ]);
+  lines.push(...D1.reportLines(out, cfgs, { get, note, has, fmtS, fmtN, ratio, stats }));
   lines.push('', '\\* peak RSS of a reduced-N run: not comparable with the full-size rows. Batch-1 "sync" is `predictSync` for blasnet, ' +
     '`predict` + `dataSync` for tfjs, a no-grad forward for PyTorch; "async" is blasnet\'s `predict` (worker hop) and onnxruntime\'s `session.run`. ' +
     'brain.js updates per sample and uses relu on every layer (its own semantics); it has no softmax output, so no W4 row. ' +
     `Training GFLOP/s follow issue 5's convention, 6 x params per sample; blasnet (and PyTorch) skip the first layer's input gradient, so the ` +
     `arithmetic done is ${((6 * w2p - 2 * cfgs.w2.inputs * cfgs.w2.hidden[0]) / w2p).toFixed(2)} x params per sample in W2 and ` +
     `${((6 * C.paramCount(cfgs.w3.width) - 2 * cfgs.w3.width[0] * cfgs.w3.width[1]) / C.paramCount(cfgs.w3.width)).toFixed(2)} x params in W3.`);
+  lines.push(...W5.report(out.w5));
   lines.push('', targets(out, cfgs, { peak, w2p, w3p, nat, js, val, get, w2data }));
   if (R.serve && R.serve.serve) lines.push('', require('./serve/report').serveReport(R.serve.serve, cfgs.serve));
   return lines.join('\n');

@@ -11,7 +11,7 @@ async function run(blasnet, { file, verbose = 1 } = {}) {
   const { sequential, layers, optimizers, callbacks, setSeed, data } = blasnet;
   setSeed(1);
 
-  const { x, y } = data.readCsv(file, { label: 'label' });
+  const { x, y } = await data.readCsv(file, { label: 'label' });
   const { xTrain, xTest, yTrain, yTest } = data.trainTestSplit(x, y, { testSize: 0.3, stratify: true, seed: 3 });
   const scaler = data.standardScaler().fit(xTrain);
 

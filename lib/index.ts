@@ -6,23 +6,19 @@ export { layers, Layer, Dense, Activation, LeakyReLU, Dropout, BatchNormalizatio
 export type {
   LayerArgs, DenseLayerArgs, ActivationLayerArgs, DropoutLayerArgs, BatchNormalizationLayerArgs, LayerNormalizationLayerArgs,
 } from './model/layers';
-export { tensor2d, Tensor, Tensor2D } from './tensor';
 export { setSeed } from './random';
 export { callbacks, Callback, EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger, ModelCheckpoint } from './model/callbacks';
 export type { CallbackHooks, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs, ModelCheckpointArgs } from './model/callbacks';
 export { optimizers, Optimizer } from './model/optimizers';
 export type { OptimizerArgs, SgdArgs, AdamArgs, AdamWArgs, RmspropArgs, AdagradArgs, LearningRateSchedule } from './model/optimizers';
-export { losses } from './model/losses';
 export type { Loss, LossConfig } from './model/losses';
-export { metrics } from './model/metrics';
 export type { Metric, MetricName, CustomMetricFn } from './model/metrics';
 export { regularizers, constraints } from './model/regularizers';
 export type { Regularizer, Constraint } from './model/regularizers';
 export { initializers } from './model/initializers';
 export type { Initializer, InitializerName } from './model/initializers';
 export type { ActivationName, LossName, OptimizerName } from './model/names';
-export { data } from './data';
-export type { MatrixLike, LabelsLike, TrainTestSplit, TrainTestSplitOptions, CsvData, ReadCsvOptions } from './data';
+export type { MatrixLike, LabelsLike, TrainTestSplit, TrainTestSplitOptions, ReadCsvOptions } from './data';
 export { loadLayersModel, loadModel, fromArtifacts } from './model/saving';
 export type { SaveResult, ModelArtifacts, LoadOptions, IOHandler } from './io';
 export { setEngine, engineInfo, setNumThreads, getEngine } from './engine';
@@ -31,3 +27,8 @@ export { BlasnetError } from './errors';
 export type { ErrorCode } from './errors';
 export { serve } from './serve';
 export type { ServeOptions, InferenceServer, ServedModelStatus, ModelsOption } from './serve';
+// The TensorFlow.js namespace (tensors, ops, tidy, tf.train, tf.losses, tf.metrics, tf.data, tf.util, tf.io).
+export * from './tfjs';
+import { addUnsupportedExports } from './tfjs';
+// JavaScript callers of a tfjs function blasnet lacks get ERR_UNSUPPORTED naming it.
+if (typeof exports === 'object' && exports !== null) addUnsupportedExports(exports as Record<string, unknown>);

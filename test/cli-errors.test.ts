@@ -45,9 +45,14 @@ describe(`blasnet CLI errors (${engine} engine)`, () => {
     const r = cli(['train', f, '--label', 'z']);
     expect(r.status).toBe(1);
     expect(oneLine(r.stderr)).toBe(`blasnet: ${f}: no label column named "z"; the columns are: a, b, y`);
-    const e = cli(['evaluate', model, f, '--label', 'z']);
+    // evaluate takes the label from the model: a file without it says so; another --label is a usage error.
+    const nolabel = csv('nolabel.csv', 'a,b\n1,2\n');
+    const e = cli(['evaluate', model, nolabel]);
     expect(e.status).toBe(1);
-    expect(oneLine(e.stderr)).toMatch(/no label column named "z"/);
+    expect(oneLine(e.stderr)).toBe(`blasnet: ${nolabel}: no label column named "y"; the columns are: a, b`);
+    const other = cli(['evaluate', model, f, '--label', 'z']);
+    expect(other.status).toBe(2);
+    expect(oneLine(other.stderr)).toMatch(/the model was trained on the label "y", not "z"/);
   });
 
   it('a feature column the model needs is missing from the input', () => {
@@ -58,26 +63,36 @@ describe(`blasnet CLI errors (${engine} engine)`, () => {
   });
 
   it('a non-numeric cell names its line and column', () => {
-    const f = csv('bad.csv', 'a,b,y\n1,2,0\n3,x7,1\n');
+    // In training, a word among many distinct numbers is an error (a few distinct numbers would be read as categories).
+    const rows = Array.from({ length: 30 }, (_, i) => `${i},${i * 1.5},${i % 2}`);
+    rows[25] = '25,x7,1';
+    const f = csv('bad.csv', 'a,b,y\n' + rows.join('\n') + '\n');
     const r = cli(['train', f, '--label', 'y']);
     expect(r.status).toBe(1);
-    expect(oneLine(r.stderr)).toBe(`blasnet: ${f}: line 3, column 2 (b): expected a number but found "x7"`);
+    expect(oneLine(r.stderr)).toBe(`blasnet: ${f}: line 27, column 2 (b): found "x7" in a column of numbers (25 rows before it, more than 20 distinct values); ` +
+      'add it to the missing markers (missing option, --missing), or read the column as categories (types option, --categorical)');
     const p = cli(['predict', model, f]);
     expect(p.status).toBe(1);
-    expect(oneLine(p.stderr)).toBe(`blasnet: ${f}: line 3, column 2 (b): expected a number but found "x7"`);
+    expect(p.stdout).toBe('');
+    expect(oneLine(p.stderr)).toBe(`blasnet: ${f}: line 27, column 2 (b): expected a number but found "x7"`);
+    // Missing cells are imputed as the model learned; a hexadecimal number is an error, not 16.
     const empty = csv('empty-cell.csv', 'a,b,y\n1,,0\n');
-    expect(oneLine(cli(['predict', model, empty]).stderr)).toBe(`blasnet: ${empty}: line 2, column 2 (b): expected a number but found ""`);
+    expect(cli(['predict', model, empty]).status).toBe(0);
+    const hex = csv('hex.csv', 'a,b\n1,0x10\n');
+    const h = cli(['predict', model, hex]);
+    expect(h.stdout).toBe('');
+    expect(oneLine(h.stderr)).toBe(`blasnet: ${hex}: line 2, column 2 (b): expected a number but found "0x10" (a hexadecimal number: only decimal numbers are read)`);
     const ragged = csv('ragged.csv', 'a,b,y\n1,2,0\n1,2\n');
     expect(oneLine(cli(['predict', model, ragged]).stderr)).toBe(`blasnet: ${ragged}: line 3: expected 3 columns (as the header) but found 2`);
     const jl = csv('bad.jsonl', '{"a":1,"b":2}\n{"a":1,"b":"two"}\n');
-    expect(oneLine(cli(['predict', model, jl]).stderr)).toBe(`blasnet: ${jl}: line 2, key "b": expected a number but found "\\"two\\""`);
+    expect(oneLine(cli(['predict', model, jl]).stderr)).toBe(`blasnet: ${jl}: line 2, key "b": expected a number but found "two"`);
   });
 
   it('a label value the classifier does not know, in evaluate', () => {
     const f = csv('cls.csv', 'a,b,y\n1,2,0\n3,4,5\n');
-    const r = cli(['evaluate', model, f, '--label', 'y']);
+    const r = cli(['evaluate', model, f]);
     expect(r.status).toBe(1);
-    expect(oneLine(r.stderr)).toBe(`blasnet: ${f}: line 3, column 3 (y): label 5 is not one of the model's classes (0, 1)`);
+    expect(oneLine(r.stderr)).toBe(`blasnet: ${f}: line 3, column 3 (y): class "5" does not occur in the training rows (classes: 0, 1)`);
   });
 
   it('a directory that is not a model, a missing one, a corrupt one', () => {

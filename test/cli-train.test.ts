@@ -26,7 +26,7 @@ describe.skipIf(!haveIris)(`blasnet train/evaluate/predict on iris (${engine} en
   });
   afterAll(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
 
-  it('train reports its progress and final metrics, and writes a tfjs layers-model with the scaler and the column names', () => {
+  it('train reports its progress and final metrics, and writes a tfjs layers-model with the preprocessor and the column names', () => {
     expect(trainOut).toMatch(/Training a classification model on 150 rows x 4 features/);
     expect(trainOut).toMatch(/Epoch 150\/150|early stopping/);
     const acc = Number(/Training rows \(120\): loss: [\d.]+ - accuracy: ([\d.]+)/.exec(trainOut)?.[1]);
@@ -36,7 +36,8 @@ describe.skipIf(!haveIris)(`blasnet train/evaluate/predict on iris (${engine} en
     const json = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
     expect(json.format).toBe('layers-model');
     expect(fs.statSync(path.join(modelDir, 'weights.bin')).size).toBe(4 * (4 * 16 + 16 + 16 * 3 + 3));
-    expect(json.userDefinedMetadata.scaler.kind).toBe('standardScaler');
+    expect(json.userDefinedMetadata.preprocessor.kind).toBe('blasnetPreprocessor');
+    expect(json.userDefinedMetadata.preprocessor.featureNames).toEqual(['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm']);
     expect(json.userDefinedMetadata.blasnetCli).toEqual({
       task: 'classification', label: 'label', classes: [0, 1, 2],
       features: ['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm'],
@@ -79,8 +80,8 @@ describe.skipIf(!haveIris)(`blasnet train/evaluate/predict on iris (${engine} en
     expect(out.rows).toHaveLength(150);
 
     const model = await loadModel(modelDir);
-    const table = data.readCsv(IRIS, { label: 'label' });
-    const ref = (await model.predict(model.getScaler()!.transform(table.x))).arraySync();
+    const table = await data.readCsv(IRIS, { label: 'label' });
+    const ref = (await model.predict(model.getPreprocessor()!.transform(table).x)).arraySync();
     const labels = table.y!.dataSync();
     let correct = 0;
     out.rows.forEach((row, i) => {
@@ -105,8 +106,8 @@ describe.skipIf(!haveIris)(`blasnet train/evaluate/predict on iris (${engine} en
     });
   });
 
-  it('predict reads a JSONL file of arrays and writes CSV on request', () => {
-    const rows = data.readCsv(IRIS, { label: 'label' }).x.arraySync().slice(0, 5);
+  it('predict reads a JSONL file of arrays and writes CSV on request', async () => {
+    const rows = (await data.readCsv(IRIS, { label: 'label' })).x.arraySync().slice(0, 5);
     const f = path.join(dir, 'five.jsonl');
     fs.writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const r = cli(['predict', modelDir, f, '--format', 'csv']);
@@ -121,7 +122,7 @@ describe.skipIf(!haveIris)(`blasnet train/evaluate/predict on iris (${engine} en
     expect(s.stdout).toMatch(/Total params: 131/);
     expect(s.stdout).toMatch(/Task: classification/);
     expect(s.stdout).toMatch(/Classes \(3\): 0, 1, 2/);
-    expect(s.stdout).toMatch(/Scaler: standardScaler/);
+    expect(s.stdout).toMatch(/Preprocessor: 4 input columns -> 4 model inputs \(4 number, 0 category, 0 boolean/);
     const i = cli(['info']);
     expect(i.status).toBe(0);
     expect(i.stdout).toMatch(new RegExp(`engine:\\s+${engine}`));

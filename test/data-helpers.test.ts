@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BlasnetError, data, tensor2d, Tensor2D } from '../lib/index';
 import { checkFinite, toLabels, toMatrix } from '../lib/data/coerce';
 
@@ -146,28 +146,36 @@ describe('trainTestSplit and oneHot', () => {
 describe('readCsv', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-csv-'));
   const write = (name: string, text: string): string => { const p = path.join(dir, name); fs.writeFileSync(p, text); return p; };
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('reads features and a label column by name or index (also gzip)', () => {
+  it('reads features and a label column by name or index (also gzip), async and sync', async () => {
     const p = write('a.csv', 'a,b,label\n1,2,0\n3,4,1\n\n');
-    const r = data.readCsv(p, { label: 'label' });
+    const r = await data.readCsv(p, { label: 'label' });
     expect(r.x.arraySync()).toEqual([[1, 2], [3, 4]]);
     expect(Array.from(r.y!.dataSync())).toEqual([0, 1]);
     expect(r.columns).toEqual(['a', 'b']);
-    const q = data.readCsv(p, { label: 0 });
+    const q = await data.readCsv(p, { label: 0 });
     expect(q.x.arraySync()).toEqual([[2, 0], [4, 1]]);
-    expect(data.readCsv(p).x.shape).toEqual([2, 3]);
+    expect((await data.readCsv(p)).x.shape).toEqual([2, 3]);
+    expect(data.readCsvSync(p, { label: 'label' }).x.arraySync()).toEqual([[1, 2], [3, 4]]);
     const gz = path.join(dir, 'a.csv.gz');
     fs.writeFileSync(gz, zlib.gzipSync('x,"y"\r\n1.5,"2"\r\n'));
-    expect(data.readCsv(gz).x.arraySync()).toEqual([[1.5, 2]]);
+    expect((await data.readCsv(gz)).x.arraySync()).toEqual([[1.5, 2]]);
+    expect(data.readCsvSync(gz).x.arraySync()).toEqual([[1.5, 2]]);
   });
 
-  it('errors name the file, line and column', () => {
-    const p = write('bad.csv', 'a,b,label\n1,2,0\n3,x,1\n');
-    expect(err(() => data.readCsv(p, { label: 'label' })).message).toBe(`${p}: line 3, column 2 (b): expected a number but found "x"`);
+  it('errors name the file, line and column', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `${i},${i / 4},${i % 2}`);
+    rows[24] = '24,x,0';
+    const p = write('bad.csv', 'a,b,label\n' + rows.join('\n') + '\n');
+    const e = await data.readCsv(p, { label: 'label' }).catch((x: BlasnetError) => x);
+    expect((e as BlasnetError).code).toBe('ERR_FORMAT');
+    expect((e as BlasnetError).message).toMatch(new RegExp(`^${p}: line 26, column 2 \\(b\\): found "x" in a column of numbers`));
     const q = write('short.csv', 'a,b\n1,2\n3\n');
-    expect(err(() => data.readCsv(q)).message).toBe(`${q}: line 3: expected 2 columns (as the header) but found 1`);
-    expect(err(() => data.readCsv(p, { label: 'target' })).message).toMatch(/no column named "target"; columns: a, b, label/);
-    expect(err(() => data.readCsv(path.join(dir, 'missing.csv'))).code).toBe('ERR_IO');
-    expect(err(() => data.readCsv(write('empty.csv', 'a,b\n'))).message).toMatch(/no data rows/);
+    expect(err(() => data.readCsvSync(q)).message).toBe(`${q}: line 3: expected 2 columns (as the header) but found 1`);
+    expect(err(() => data.readCsvSync(p, { label: 'target' })).message).toMatch(/no label column named "target"; the columns are: a, b, label/);
+    expect(err(() => data.readCsvSync(path.join(dir, 'missing.csv'))).code).toBe('ERR_IO');
+    expect(err(() => data.readCsvSync(write('empty.csv', 'a,b\n'))).message).toMatch(/no data rows/);
+    await expect(data.readCsv(path.join(dir, 'missing.csv'))).rejects.toMatchObject({ code: 'ERR_IO', message: `${path.join(dir, 'missing.csv')}: no such file` });
   });
 });

@@ -17,7 +17,7 @@ const engine = getEngine().name;
 describe(`accuracy on real data (${engine} engine)`, () => {
   it.skipIf(!have('iris.csv'))('iris: >= 95% test accuracy with a small MLP', async () => {
     setSeed(1);
-    const { x, y } = data.readCsv(file('iris.csv'), { label: 'label' });
+    const { x, y } = await data.readCsv(file('iris.csv'), { label: 'label' });
     const split = data.trainTestSplit(x, y!, { testSize: 0.3, stratify: true, seed: 3 });
     const scaler = data.standardScaler().fit(split.xTrain);
     const model = sequential({ layers: [
@@ -33,7 +33,7 @@ describe(`accuracy on real data (${engine} engine)`, () => {
 
   it.skipIf(!have('digits8x8.csv'))('digits8x8: >= 96% test accuracy with a small MLP', async () => {
     setSeed(2);
-    const { x, y } = data.readCsv(file('digits8x8.csv'), { label: 'label' });
+    const { x, y } = await data.readCsv(file('digits8x8.csv'), { label: 'label' });
     const split = data.trainTestSplit(x, y!, { testSize: 0.2, stratify: true, seed: 5 });
     const scaler = data.standardScaler().fit(split.xTrain);
     const model = sequential({ layers: [
@@ -51,8 +51,8 @@ describe(`accuracy on real data (${engine} engine)`, () => {
   it.skipIf(engine !== 'native' || !have('mnist_train.csv.gz'))('MNIST 784-128-10, 3 epochs: >= 96% test accuracy (native engine)', async () => {
     setSeed(3);
     const t0 = Date.now();
-    const train = data.readCsv(file('mnist_train.csv.gz'), { label: 'label' });
-    const test = data.readCsv(file('mnist_test.csv.gz'), { label: 'label' });
+    const train = await data.readCsv(file('mnist_train.csv.gz'), { label: 'label' });
+    const test = await data.readCsv(file('mnist_test.csv.gz'), { label: 'label' });
     const t1 = Date.now();
     // Pixels 0..255 -> 0..1, in place (the tensors are ours).
     for (const t of [train.x, test.x]) { const d = t.dataSync(); for (let i = 0; i < d.length; i++) d[i]! /= 255; }

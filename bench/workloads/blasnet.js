@@ -11,7 +11,7 @@ C.runChild(async (task) => {
   const bn = require(path.resolve(__dirname, '..', '..', 'dist', 'index.js'));
   bn.setEngine(task.engine);
   const info = bn.engineInfo();
-  const run = { w1, w2, w3, w4 }[task.workload];
+  const run = { w1, w2, w3, w4, d1: require('./tables').d1 }[task.workload];
   if (!run) throw new Error(`unknown workload ${task.workload}`);
   const res = await run(bn, task);
   res.engineInfo = info;

@@ -8,6 +8,7 @@ import { BlasnetError } from '../index';
 import { CliError } from './errors';
 import { train, evaluate, predict, summary, info, type Print } from './commands';
 import { demo } from './demo';
+import { addDataOptions, dataFlagsOf } from './table';
 import { registerServe } from './serve';
 import type { Task } from './model-info';
 
@@ -81,47 +82,53 @@ export function buildProgram(): Command {
       await demo({ epochs: o.epochs, out: o.out, seed: o.seed, fitVerbose: fitVerbose(cmd) }, print);
     });
 
-  program.command('train')
-    .description('train a model on a numeric CSV file (header row; features standardized; the scaler is saved with the model)')
-    .argument('<data.csv>', 'training data with a header row')
-    .requiredOption('--label <column>', 'the column to predict')
-    .addOption(new Option('--task <task>', 'classification or regression (default: classification when the labels are at most 20 distinct integers)').choices(['classification', 'regression']))
+  addDataOptions(program.command('train')
+    .description('train a model on a CSV or JSON Lines table (column types inferred; missing values imputed, categories one-hot encoded, numbers standardized; all saved with the model)')
+    .argument('<data.csv>', 'training data with a header row (gzip too)')
+    .requiredOption('--label <column>', 'the column to predict (with --no-header: its 0-based index)')
+    .addOption(new Option('--task <task>', 'classification or regression (default: classification for text labels and for at most 20 distinct integers)').choices(['classification', 'regression']))
     .option('--hidden <widths>', 'hidden layer widths, comma-separated ("none" for no hidden layer)', hiddenList, [64, 32])
     .option('--activation <name>', 'activation of the hidden layers', 'relu')
-    .option('--epochs <n>', 'training epochs', int(1), 50)
+    .option('--epochs <n>', 'training epochs (default: up to 200, stopping when the validation loss has not improved for 10 epochs)', int(1))
     .option('--batch-size <n>', 'rows per gradient step', int(1), 32)
     .option('--optimizer <name>', 'sgd, adam, adamw, rmsprop or adagrad', 'adam')
     .option('--learning-rate <x>', "the optimizer's learning rate (default: the optimizer's own, 0.001 for adam)", positive)
-    .option('--validation-split <f>', 'fraction of rows held out for validation (after a seeded shuffle)', fraction, 0)
+    .option('--validation-split <f>', 'fraction of the training rows held out for validation, stratified by class (default 0.1 without --epochs, else 0)', fraction)
     .option('--early-stopping <patience>', 'stop after this many epochs without improvement (val_loss, or loss) and keep the best weights', int(1))
-    .option('--seed <n>', 'random seed (weights, shuffling)', int(0), 42)
+    .option('--test-split <f>', 'fraction of the rows held out (stratified by class) and scored at the end', fraction)
+    .option('--cv <k>', 'k-fold cross-validation first: the mean and spread of the scores, then the final model on all rows', int(2))
+    .option('--explain-data', 'print the data report (column types, missing values, categories, classes) and stop')
+    .addOption(new Option('--missing-label <what>', 'rows without a label: drop them (and say how many) or stop with an error').choices(['drop', 'error']).default('drop'))
+    .option('--max-categories <n>', 'one-hot columns per categorical column: the most frequent ones, the rest share an "(other)" column (default 50)', int(1))
+    .option('--seed <n>', 'random seed (weights, shuffling, splits)', int(0), 42)
     .option('--out <dir>', 'model directory to write', 'blasnet-model')
-    .option('--plot <file.svg>', 'write an SVG chart of loss and metrics per epoch')
+    .option('--plot <file.svg>', 'write an SVG chart of loss and metrics per epoch'))
     .action(async (file: string, o: {
-      label: string; task?: Task; hidden: number[]; activation: string; epochs: number; batchSize: number; optimizer: string;
-      learningRate?: number; validationSplit: number; earlyStopping?: number; seed: number; out: string; plot?: string;
+      label: string; task?: Task; hidden: number[]; activation: string; epochs?: number; batchSize: number; optimizer: string;
+      learningRate?: number; validationSplit?: number; earlyStopping?: number; seed: number; out: string; plot?: string;
+      testSplit?: number; cv?: number; explainData?: boolean; missingLabel: 'drop' | 'error'; maxCategories?: number;
     }, cmd: Command) => {
-      await train(file, { ...o, fitVerbose: fitVerbose(cmd) }, print);
+      await train(file, { ...o, fitVerbose: fitVerbose(cmd), data: dataFlagsOf(o) }, print);
     });
 
-  program.command('evaluate')
+  addDataOptions(program.command('evaluate')
     .description('loss and metrics of a saved model on a labelled CSV or JSONL file')
     .argument('<model-dir>', 'a directory with model.json')
-    .argument('<data.csv>', 'labelled data (the feature columns the model was trained on, and the label)')
-    .requiredOption('--label <column>', 'the label column')
-    .option('--batch-size <n>', 'rows read and evaluated at a time', int(1), 4096)
-    .action(async (dir: string, file: string, o: { label: string; batchSize: number }) => {
-      await evaluate(dir, file, o.label, o.batchSize, print);
+    .argument('<data.csv>', 'labelled data (the columns the model was trained on, and the label)')
+    .option('--label <column>', 'the label column (default: the one the model was trained on)')
+    .option('--batch-size <n>', 'rows read and evaluated at a time', int(1), 4096))
+    .action(async (dir: string, file: string, o: { label?: string; batchSize: number }) => {
+      await evaluate(dir, file, { label: o.label, batchSize: o.batchSize, data: dataFlagsOf(o) }, print, (l) => process.stderr.write(l + '\n'));
     });
 
-  program.command('predict')
-    .description('stream predictions for a CSV or JSONL file (or - for stdin) to stdout: class and probabilities, or values')
+  addDataOptions(program.command('predict')
+    .description('stream predictions for a CSV or JSONL file (or - for stdin) to stdout: class and probabilities by class name, or values')
     .argument('<model-dir>', 'a directory with model.json')
     .argument('<input>', 'input.csv, input.jsonl, or - to read stdin')
     .option('--batch-size <n>', 'rows read, predicted and written at a time', int(1), 1024)
-    .addOption(new Option('--format <format>', 'output format (default: that of the input)').choices(['csv', 'jsonl']))
+    .addOption(new Option('--format <format>', 'output format (default: that of the input)').choices(['csv', 'jsonl'])))
     .action(async (dir: string, input: string, o: { batchSize: number; format?: 'csv' | 'jsonl' }) => {
-      await predict(dir, input, o, process.stdout);
+      await predict(dir, input, { batchSize: o.batchSize, format: o.format, data: dataFlagsOf(o) }, process.stdout);
     });
 
   program.command('summary')

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel, BlasnetError, Activation, Dense, type Sequential } from '../index';
+import type { Preprocessor } from '../data/preprocess/preprocessor';
 import { CliError } from './errors';
 
 export type Task = 'classification' | 'regression';
@@ -13,8 +14,8 @@ export interface CliMeta {
   label: string;
   /** Feature columns, in the model's input order. */
   features: string[];
-  /** Classification: the label value of each output unit. */
-  classes?: number[];
+  /** Classification: the label value (a number, or a class name) of each output unit. */
+  classes?: (number | string)[];
 }
 
 export interface LoadedModel {
@@ -23,7 +24,9 @@ export interface LoadedModel {
   meta: CliMeta | null;
   task: Task;
   /** Classification: label value per class index. */
-  classes: number[] | null;
+  classes: (number | string)[] | null;
+  /** The data preprocessor saved with the model (raw columns in, the model's inputs out), or null. */
+  preprocessor: Preprocessor | null;
   /** Output is one sigmoid unit (binary classifier written without the CLI). */
   binarySigmoid: boolean;
   inputDim: number;
@@ -35,8 +38,8 @@ function parseMeta(v: unknown): CliMeta | null {
   const o = v as Record<string, unknown>;
   if (o.task !== 'classification' && o.task !== 'regression') return null;
   if (typeof o.label !== 'string' || !Array.isArray(o.features) || !o.features.every((f) => typeof f === 'string')) return null;
-  if (o.classes !== undefined && (!Array.isArray(o.classes) || !o.classes.every((c) => typeof c === 'number' && Number.isFinite(c)))) return null;
-  return { task: o.task, label: o.label, features: o.features as string[], ...(o.classes ? { classes: o.classes as number[] } : {}) };
+  if (o.classes !== undefined && (!Array.isArray(o.classes) || !o.classes.every((c) => (typeof c === 'number' && Number.isFinite(c)) || typeof c === 'string'))) return null;
+  return { task: o.task, label: o.label, features: o.features as string[], ...(o.classes ? { classes: o.classes as (number | string)[] } : {}) };
 }
 
 /** The activation at the model's output (the last dense or activation layer). */
@@ -70,20 +73,21 @@ export async function openModel(dir: string): Promise<LoadedModel> {
   const outputDim = model.outputShape?.[1] ?? 0;
   const act = outputActivation(model);
   let task: Task = meta?.task ?? (act === 'softmax' || act === 'sigmoid' ? 'classification' : 'regression');
-  let classes: number[] | null = null;
+  const preprocessor = model.getPreprocessor();
+  let classes: (number | string)[] | null = null;
   let binarySigmoid = false;
   if (task === 'classification') {
     if (outputDim === 1 && act === 'sigmoid') { binarySigmoid = true; classes = meta?.classes ?? [0, 1]; }
     else if (act === 'sigmoid' && !meta) task = 'regression'; // multi-label sigmoid outputs: report the values
     else classes = meta?.classes ?? Array.from({ length: outputDim }, (_, i) => i);
   }
-  if (meta && meta.features.length !== inputDim) {
+  if (meta && !preprocessor && meta.features.length !== inputDim) {
     throw new CliError(`${dir}: not a valid model: its metadata names ${meta.features.length} features but the model takes ${inputDim}`);
   }
   if (classes && !binarySigmoid && classes.length !== outputDim) {
     throw new CliError(`${dir}: not a valid model: its metadata names ${classes.length} classes but the model has ${outputDim} outputs`);
   }
-  return { model, dir, meta, task, classes, binarySigmoid, inputDim, outputDim };
+  return { model, dir, meta, task, classes, binarySigmoid, inputDim, outputDim, preprocessor };
 }
 
 /** Class probabilities of one output row (softmax outputs as they are; one sigmoid unit as [1-p, p]). */

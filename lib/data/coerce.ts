@@ -68,9 +68,14 @@ function fromRows(rowsIn: unknown[], arg: string): Matrix {
   return { data: out, rows, cols };
 }
 
+/** A blasnet tensor, or any object with tfjs's dataSync() and shape (tf.tensor2d(...), @tensorflow/tfjs tensors). */
+function isTensorLike(v: unknown): v is Tensor {
+  return v instanceof Tensor || (typeof v === 'object' && v !== null && typeof (v as Tensor).dataSync === 'function' && Array.isArray((v as Tensor).shape));
+}
+
 /** x (or 2-D labels) as a Matrix. */
 export function toMatrix(x: unknown, arg = 'x'): Matrix {
-  if (x instanceof Tensor) {
+  if (isTensorLike(x)) {
     if (x.isDisposed) throw invalidArg(arg, 'a tensor that is not disposed', x);
     return fromFlat(x.dataSync(), x.shape, arg, false);
   }
@@ -92,7 +97,7 @@ export function toMatrix(x: unknown, arg = 'x'): Matrix {
 
 /** Labels as a Matrix: 2-D like x, or a 1-D vector (one column). */
 export function toLabels(y: unknown, arg = 'y'): Matrix {
-  if (y instanceof Tensor) {
+  if (isTensorLike(y)) {
     if (y.isDisposed) throw invalidArg(arg, 'a tensor that is not disposed', y);
     return fromFlat(y.dataSync(), y.shape, arg, true);
   }

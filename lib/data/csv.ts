@@ -1,109 +1,87 @@
-// A numeric CSV reader: a header row, then numbers. Errors name the line and column.
-import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
-import { BlasnetError, invalidArg } from '../errors';
-import { Tensor2D } from '../tensor';
+// The public table readers: readCsv (streams a file, stdin or a stream), readCsvSync, parseCsv (text or
+// bytes in memory) and readCsvBatches (tables of N rows while the input streams). One parser behind all
+// of them and behind the command line.
+import { invalidArg } from '../errors';
+import { parseOptions, type ColumnSpec, type ReadCsvOptions } from './table/options';
+import { readBatches, readTable, readTableSync, type TableSource } from './table/source';
+import type { Table } from './table/table';
+import { TableParser } from './table/parse';
 
-export interface ReadCsvOptions {
-  /** Name (or 0-based index) of the label column; its values go to y. Without it, all columns are x. */
-  label?: string | number;
-  /** Default ','. */
-  delimiter?: string;
+export type { ReadCsvOptions, ColumnSpec } from './table/options';
+export type { TableSource } from './table/source';
+
+function sourceName(input: unknown): string {
+  if (typeof input === 'string') return input === '-' ? 'stdin' : input;
+  return 'stream';
 }
 
-export interface CsvData {
-  x: Tensor2D;
-  /** [rows, 1] when a label column was named, else null. */
-  y: Tensor2D | null;
-  /** Feature column names, in x's column order. */
-  columns: string[];
-  labelColumn: string | null;
+function checkPath(file: unknown, fn: string): asserts file is string {
+  if (typeof file !== 'string' || file === '') throw invalidArg(`${fn}(path)`, 'a file path', file);
 }
 
-/** Splits one line at the delimiter, honouring double quotes. */
-function splitLine(line: string, delim: string): string[] {
-  if (!line.includes('"')) return line.split(delim);
-  const out: string[] = [];
-  let cur = '', q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (q) {
-      if (ch === '"') { if (line[i + 1] === '"') { cur += '"'; i++; } else q = false; } else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === delim) { out.push(cur); cur = ''; } else cur += ch;
+function checkSource(input: unknown, fn: string): void {
+  if (typeof input === 'string') { checkPath(input, fn); return; }
+  if (input === null || typeof input !== 'object' || typeof (input as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function') {
+    throw invalidArg(`${fn}(source)`, 'a file path, "-" for stdin, or a readable stream', input);
   }
-  out.push(cur);
-  return out;
 }
 
-/** Parses CSV text (see readCsv). `source` names the file in errors. */
-export function parseCsv(text: string, options: ReadCsvOptions = {}, source = 'CSV'): CsvData {
-  const delim = options.delimiter ?? ',';
-  if (typeof delim !== 'string' || delim.length !== 1) throw invalidArg('delimiter', 'a single character', delim);
-  const lines = text.split(/\r?\n/);
-  const header = splitLine(lines[0]?.replace(/^\uFEFF/, '') ?? '', delim).map((h) => h.trim());
-  if (header.length === 0 || (header.length === 1 && header[0] === '')) {
-    throw new BlasnetError('ERR_FORMAT', `${source}: line 1: expected a header row with column names`);
-  }
-  let labelIdx = -1;
-  if (options.label !== undefined) {
-    if (typeof options.label === 'number') {
-      if (!Number.isInteger(options.label) || options.label < 0 || options.label >= header.length) {
-        throw invalidArg('label', `a column index in [0, ${header.length - 1}]`, options.label);
-      }
-      labelIdx = options.label;
-    } else {
-      labelIdx = header.indexOf(options.label);
-      if (labelIdx < 0) {
-        throw new BlasnetError('ERR_INVALID_ARG', `${source}: no column named ${JSON.stringify(options.label)}; columns: ${header.join(', ')}`);
-      }
-    }
-  }
-  const cols = header.length;
-  const nx = labelIdx >= 0 ? cols - 1 : cols;
-  // Growable float32 buffers: a large file never goes through an array of JS numbers.
-  let xs = new Float32Array(Math.max(16, nx * 1024));
-  let ys = new Float32Array(1024);
-  let xn = 0;
-  let rows = 0;
-  for (let li = 1; li < lines.length; li++) {
-    const line = lines[li]!;
-    if (line.trim() === '') continue;
-    const cells = splitLine(line, delim);
-    if (cells.length !== cols) {
-      throw new BlasnetError('ERR_FORMAT', `${source}: line ${li + 1}: expected ${cols} columns (as the header) but found ${cells.length}`);
-    }
-    if (xn + nx > xs.length) { const g = new Float32Array(xs.length * 2); g.set(xs); xs = g; }
-    if (rows >= ys.length) { const g = new Float32Array(ys.length * 2); g.set(ys); ys = g; }
-    for (let c = 0; c < cols; c++) {
-      const s = cells[c]!.trim();
-      const v = s === '' ? NaN : Number(s);
-      if (!Number.isFinite(v)) {
-        throw new BlasnetError('ERR_FORMAT',
-          `${source}: line ${li + 1}, column ${c + 1} (${header[c]}): expected a number but found ${JSON.stringify(cells[c]!.slice(0, 40))}`);
-      }
-      if (c === labelIdx) ys[rows] = v; else xs[xn++] = v;
-    }
-    rows++;
-  }
-  if (rows === 0) throw new BlasnetError('ERR_FORMAT', `${source}: no data rows after the header`);
-  return {
-    x: new Tensor2D(xs.slice(0, rows * nx), [rows, nx]),
-    y: labelIdx >= 0 ? new Tensor2D(ys.slice(0, rows), [rows, 1]) : null,
-    columns: header.filter((_, i) => i !== labelIdx),
-    labelColumn: labelIdx >= 0 ? header[labelIdx]! : null,
-  };
+/**
+ * Reads a CSV or JSON Lines table (gzip too, recognised by its content) from a file, '-' (stdin) or a
+ * stream: column types are inferred (numbers, categories, booleans), missing markers read as missing,
+ * the delimiter detected. Memory: the table itself, plus one chunk.
+ */
+export async function readCsv(source: TableSource, options: ReadCsvOptions = {}): Promise<Table> {
+  checkSource(source, 'readCsv');
+  return readTable(source, parseOptions(options, sourceName(source)));
 }
 
-/** Reads a numeric CSV file with a header row (gzip-compressed files ending in .gz too). */
-export function readCsv(file: string, options: ReadCsvOptions = {}): CsvData {
-  if (typeof file !== 'string' || file === '') throw invalidArg('readCsv(path)', 'a file path', file);
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch (err) {
-    throw new BlasnetError('ERR_IO', `Cannot read ${file}: ${(err as Error).message}`, { cause: err });
-  }
-  if (file.endsWith('.gz')) buf = zlib.gunzipSync(buf);
-  return parseCsv(buf.toString('utf8'), options, file);
+/** readCsv for a file path, synchronously (a .gz is inflated whole, within maxBytes). */
+export function readCsvSync(file: string, options: ReadCsvOptions = {}): Table {
+  checkPath(file, 'readCsvSync');
+  return readTableSync(file, parseOptions(options, file), true);
+}
+
+/** Parses table text or bytes in memory (gzip bytes too). `source` names it in errors. */
+export function parseCsv(text: string | Uint8Array, options: ReadCsvOptions = {}, source = 'CSV text'): Table {
+  if (typeof text !== 'string' && !(text instanceof Uint8Array)) throw invalidArg('parseCsv(text)', 'a string or bytes', text);
+  if (typeof source !== 'string') throw invalidArg('parseCsv source', 'a name for error messages', source);
+  return readTableSync(text, parseOptions(options, source), false);
+}
+
+export interface ReadBatchesOptions extends ReadCsvOptions {
+  /** Rows per table (default 4096). */
+  batchSize?: number;
+  /** Read these columns with these types (e.g. preprocessor.inputColumns()); others are skipped. */
+  schema?: ColumnSpec[];
+  /** Reuse the arrays of a batch once the next one is asked for (memory stays flat; do not keep batches). */
+  reuse?: boolean;
+}
+
+/**
+ * Tables of `batchSize` rows while the source streams (memory: one batch and one chunk). With a schema
+ * (a fitted preprocessor's inputColumns()), every batch has the same columns and vocabularies; without,
+ * each batch infers its own types.
+ */
+export async function* readCsvBatches(source: TableSource, options: ReadBatchesOptions = {}): AsyncGenerator<Table> {
+  checkSource(source, 'readCsvBatches');
+  const { batchSize = 4096, schema, reuse = false, ...rest } = (options ?? {}) as ReadBatchesOptions;
+  if (typeof reuse !== 'boolean') throw invalidArg('reuse', 'a boolean', reuse);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw invalidArg('batchSize', 'a positive integer', batchSize);
+  if (schema !== undefined && !Array.isArray(schema)) throw invalidArg('schema', 'an array of column specs', schema);
+  yield* readBatches(source, parseOptions(rest, sourceName(source), { schema: schema ?? null, labelOptional: true }), batchSize, undefined, reuse);
+}
+
+/**
+ * A table from records in code: objects by column name (absent fields and null are missing) or arrays.
+ * With a schema (a fitted preprocessor's inputColumns()), those columns with those types.
+ */
+export function tableFromRecords(records: readonly unknown[], options: ReadCsvOptions & { schema?: ColumnSpec[] } = {}): Table {
+  if (!Array.isArray(records)) throw invalidArg('tableFromRecords(records)', 'an array of objects (or arrays)', records);
+  const { schema, ...rest } = (options ?? {}) as ReadCsvOptions & { schema?: ColumnSpec[] };
+  const o = parseOptions({ ...rest, format: 'jsonl' }, 'records', { schema: schema ?? null, labelOptional: true });
+  const parser = new TableParser(o);
+  for (let i = 0; i < records.length; i++) parser.pushRecord(records[i], i + 1);
+  parser.end();
+  return parser.table();
 }

@@ -1,12 +1,26 @@
-// Data helpers: scaling, splitting, one-hot encoding, CSV reading.
+// Data helpers: table reading, preprocessing, scaling, splitting, one-hot encoding.
 import { minMaxScaler, standardScaler, scalerFromJSON, StandardScaler, MinMaxScaler } from './scalers';
 import { oneHot, trainTestSplit } from './split';
-import { readCsv, parseCsv } from './csv';
+import { readCsv, readCsvSync, parseCsv, readCsvBatches, tableFromRecords } from './csv';
+import { Table } from './table/table';
+import { kFold } from './folds';
+import { preprocessor, Preprocessor } from './preprocess/preprocessor';
+import { describe, formatReport } from './report';
 
-export const data = { standardScaler, minMaxScaler, scalerFromJSON, trainTestSplit, oneHot, readCsv, parseCsv, StandardScaler, MinMaxScaler };
+export const data = {
+  standardScaler, minMaxScaler, scalerFromJSON, trainTestSplit, oneHot, readCsv, readCsvSync, parseCsv, readCsvBatches, tableFromRecords,
+  StandardScaler, MinMaxScaler, Table, kFold, preprocessor, Preprocessor, describe, formatReport,
+};
 
-export { minMaxScaler, standardScaler, scalerFromJSON, StandardScaler, MinMaxScaler, oneHot, trainTestSplit, readCsv, parseCsv };
+export { minMaxScaler, standardScaler, scalerFromJSON, StandardScaler, MinMaxScaler, oneHot, trainTestSplit, readCsv, readCsvSync, parseCsv, readCsvBatches, tableFromRecords, Table, kFold, preprocessor, Preprocessor, describe, formatReport };
+export type { ColumnSummary } from './report';
+export type { Fold, KFoldOptions } from './folds';
+export type { TableSplit } from './split';
+export type { PreprocessorOptions, TransformResult } from './preprocess/preprocessor';
+export type { PreprocessorJSON } from './preprocess/json';
+export type { Step, NumberStep, CategoryStep, BooleanStep, DropStep, StepOptions } from './preprocess/steps';
 export type { StandardScalerJSON, MinMaxScalerJSON } from './scalers';
 export type { TrainTestSplit, TrainTestSplitOptions } from './split';
-export type { CsvData, ReadCsvOptions } from './csv';
+export type { ReadCsvOptions, ReadBatchesOptions, ColumnSpec, TableSource } from './csv';
+export type { Column, NumberColumn, CategoryColumn, ColumnKind } from './table/table';
 export { toMatrix, toLabels, type MatrixLike, type LabelsLike } from './coerce';

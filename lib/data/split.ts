@@ -4,6 +4,8 @@ import type { Matrix } from '../engine/types';
 import { Tensor2D } from '../tensor';
 import { localRandom, random } from '../random';
 import { gatherRows, toLabels, toMatrix } from './coerce';
+import { classCodes, splitIndices } from './folds';
+import { Table } from './table/table';
 
 export interface TrainTestSplitOptions {
   /** Fraction (0, 1) or a row count for the test part (default 0.25). */
@@ -37,8 +39,32 @@ function shuffleArr(a: number[], rnd: () => number): void {
   }
 }
 
-/** Splits x and y into train and test parts (copies: the parts are new tensors). Labels keep their width (1 for 1-D). */
-export function trainTestSplit(x: unknown, y: unknown, options: TrainTestSplitOptions = {}): TrainTestSplit {
+export interface TableSplit {
+  train: Table;
+  test: Table;
+  /** Rows of the original table in each part. */
+  trainIndex: Int32Array;
+  testIndex: Int32Array;
+}
+
+/**
+ * Splits a Table into train and test tables (stratify: by its label column, every class keeping a
+ * training row), or x and y into train and test parts (copies: the parts are new tensors; labels keep
+ * their width, 1 for 1-D).
+ */
+export function trainTestSplit(table: Table, options?: TrainTestSplitOptions): TableSplit;
+export function trainTestSplit(x: unknown, y: unknown, options?: TrainTestSplitOptions): TrainTestSplit;
+export function trainTestSplit(x: unknown, y?: unknown, opts?: TrainTestSplitOptions): TrainTestSplit | TableSplit {
+  if (x instanceof Table) {
+    const o = (y ?? {}) as TrainTestSplitOptions;
+    if (o === null || typeof o !== 'object') throw invalidArg('trainTestSplit options', 'an object', o);
+    const f = splitIndices(x.rows, o.testSize ?? 0.25, { shuffle: o.shuffle, seed: o.seed, classes: o.stratify ? classCodes(x) : null });
+    return { train: x.take(f.train), test: x.take(f.test), trainIndex: f.train, testIndex: f.test };
+  }
+  return splitMatrices(x, y, opts ?? {});
+}
+
+function splitMatrices(x: unknown, y: unknown, options: TrainTestSplitOptions): TrainTestSplit {
   if (options === null || typeof options !== 'object') throw invalidArg('trainTestSplit options', 'an object', options);
   const X = toMatrix(x, 'x');
   const Y = toLabels(y, 'y');

@@ -40,12 +40,27 @@ export function toFiles(model: Sequential, options: SaveOptions = {}): { modelJs
  */
 export function modelFromDescription(desc: ModelDescription): Sequential {
   try {
-    return Sequential.fromDescription(desc);
+    const model = Sequential.fromDescription(desc);
+    // A saved preprocessor is checked now (ERR_FORMAT), not at the first predict.
+    if (model.userDefinedMetadata?.preprocessor !== undefined) checkPreprocessor(model);
+    return model;
   } catch (err) {
     if (err instanceof BlasnetError && ['ERR_INVALID_ARG', 'ERR_UNKNOWN_NAME', 'ERR_SHAPE_MISMATCH'].includes(err.code)) {
       throw new BlasnetError('ERR_FORMAT', `Invalid model file: ${err.message}`, { cause: err });
     }
     throw err;
+  }
+}
+
+function checkPreprocessor(model: Sequential): void {
+  const p = model.getPreprocessor()!;
+  const inputs = model.inputShape?.[1], outputs = model.outputShape?.[1];
+  if (inputs !== undefined && inputs !== p.outputWidth) {
+    throw new BlasnetError('ERR_FORMAT', `Invalid model file: its preprocessor gives ${p.outputWidth} features but the model takes ${inputs}`);
+  }
+  const k = p.classes?.length;
+  if (k !== undefined && outputs !== undefined && outputs !== k && !(outputs === 1 && k === 2)) {
+    throw new BlasnetError('ERR_FORMAT', `Invalid model file: its preprocessor has ${k} classes but the model has ${outputs} outputs`);
   }
 }
 

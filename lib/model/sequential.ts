@@ -8,6 +8,7 @@ import type { ModelDescription } from '../io/description';
 import { descriptionToArtifacts, writeArtifacts, type IOHandler, type ModelArtifacts, type SaveResult } from '../io';
 import { Tensor, Tensor2D } from '../tensor';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
+import { Preprocessor } from '../data/preprocess/preprocessor';
 import { positiveNumber } from '../validate';
 import { RandomStream, randomUint32 } from '../random';
 import { CallQueue } from './calls';
@@ -42,6 +43,8 @@ export interface SaveOptions {
   includeOptimizer?: boolean;
   /** A fitted data scaler (data.standardScaler() / minMaxScaler()) saved in userDefinedMetadata.scaler. */
   scaler?: { toJSON(): unknown };
+  /** A fitted data.preprocessor() saved in userDefinedMetadata.preprocessor (model.getPreprocessor() after loading). */
+  preprocessor?: { toJSON(): unknown };
 }
 
 let modelCounter = 0;
@@ -395,6 +398,12 @@ export class Sequential implements LayerOwner, TrainableModel {
   getScaler(): StandardScaler | MinMaxScaler | null {
     const j = this.userDefinedMetadata?.scaler;
     return j === undefined || j === null ? null : scalerFromJSON(j);
+  }
+
+  /** The data preprocessor saved with the model (save(path, {preprocessor})), or null. */
+  getPreprocessor(): Preprocessor | null {
+    const j = this.userDefinedMetadata?.preprocessor;
+    return j === undefined || j === null ? null : Preprocessor.fromJSON(j);
   }
 
   /**

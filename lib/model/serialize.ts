@@ -60,10 +60,10 @@ export function describeModel(m: DescribedModel, options: DescribeOptions): Mode
   };
 }
 
-/** save()'s options, checked: whether to include the optimizer, and the metadata to save (with the scaler's state). */
+/** save()'s options, checked: whether to include the optimizer, and the metadata to save (with the scaler's and preprocessor's state). */
 export function saveDescribeOptions(options: unknown, metadata: Record<string, unknown> | null): DescribeOptions {
   if (options === null || typeof options !== 'object') throw new BlasnetError('ERR_INVALID_ARG', `Expected an options object but received ${describe(options)}`);
-  const o = options as { includeOptimizer?: unknown; scaler?: { toJSON?: unknown } };
+  const o = options as { includeOptimizer?: unknown; scaler?: { toJSON?: unknown }; preprocessor?: { toJSON?: unknown } };
   if (o.includeOptimizer !== undefined) bool(o.includeOptimizer, 'options.includeOptimizer');
   let udm: Record<string, unknown> | null = metadata ? { ...metadata } : null;
   if (o.scaler !== undefined) {
@@ -71,6 +71,12 @@ export function saveDescribeOptions(options: unknown, metadata: Record<string, u
       throw invalidArg('options.scaler', 'a fitted scaler (with toJSON())', o.scaler);
     }
     udm = { ...(udm ?? {}), scaler: (o.scaler.toJSON as () => unknown).call(o.scaler) };
+  }
+  if (o.preprocessor !== undefined) {
+    if (!o.preprocessor || typeof o.preprocessor.toJSON !== 'function') {
+      throw invalidArg('options.preprocessor', 'a fitted preprocessor (with toJSON())', o.preprocessor);
+    }
+    udm = { ...(udm ?? {}), preprocessor: (o.preprocessor.toJSON as () => unknown).call(o.preprocessor) };
   }
   return { includeOptimizer: o.includeOptimizer === true, userDefinedMetadata: udm };
 }

@@ -1,0 +1,145 @@
+// tf.losses: tfjs's reduced losses on tensors, and blasnet's loss objects, in one namespace. Each entry
+// is called two ways: on tensors (labels, predictions, ...) it returns the loss tensor as tfjs does;
+// without tensors (no argument or an options object) it returns blasnet's Loss for compile. The
+// functions that name one of the engines' losses carry it (BUILTIN), so compile can take them as they are.
+import { BlasnetError } from '../errors';
+import { losses as blasnetLosses, type Loss } from '../model/losses';
+import type { LossId } from '../engine/types';
+import { convertToTensor } from './convert';
+import * as F from './metric-fns';
+import * as E from './ops/elementwise';
+import * as R from './ops/reduce';
+import * as S from './ops/shape';
+import { ones, scalar } from './ops/create';
+import { op } from './ops/op';
+import { Tensor } from './tensor';
+import type { TensorLike } from './types';
+
+type Arg = Tensor | TensorLike;
+
+/** tfjs's Reduction enum. */
+export enum Reduction { NONE = 0, MEAN = 1, SUM = 2, SUM_BY_NONZERO_WEIGHTS = 3 }
+
+/** What a function passed to compile stands for, when it names a loss or metric the engines compute. */
+export const BUILTIN = Symbol.for('blasnet.tfjs.builtin');
+export interface BuiltinLoss { kind: 'loss'; id: LossId; fromLogits: boolean; delta: number; name: string }
+export interface BuiltinMetric { kind: 'metric'; metric: string; name: string }
+export type Builtin = BuiltinLoss | BuiltinMetric;
+
+export function builtinOf(f: unknown): Builtin | undefined {
+  return typeof f === 'function' ? (f as unknown as { [BUILTIN]?: Builtin })[BUILTIN] : undefined;
+}
+
+export const computeWeightedLoss = op('computeWeightedLoss',
+  (losses: Arg, weights?: Arg | null, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): Tensor => {
+    const l = convertToTensor(losses, 'losses', 'computeWeightedLoss');
+    const w = weights === undefined || weights === null ? null : convertToTensor(weights, 'weights', 'computeWeightedLoss');
+    const weighted = w ? E.mul(l, w) : l;
+    switch (reduction) {
+      case Reduction.NONE: return weighted;
+      case Reduction.SUM: return R.sum(weighted);
+      case Reduction.MEAN: {
+        if (!w) return R.mean(weighted);
+        const result = E.div(R.sum(weighted), R.sum(w));
+        const factor = l.size / w.size;
+        return factor > 1 ? E.div(result, scalar(factor)) : result;
+      }
+      case Reduction.SUM_BY_NONZERO_WEIGHTS: {
+        if (!w) return E.div(R.sum(weighted), scalar(l.size));
+        const nonZero = S.cast(R.sum(E.notEqual(E.mul(w, ones(l.shape)), scalar(0))), 'float32');
+        return E.div(R.sum(weighted), nonZero);
+      }
+    }
+    throw new BlasnetError('ERR_INVALID_ARG', `Unknown reduction: ${String(reduction)}`);
+  });
+
+function sameShape(a: Tensor, b: Tensor, fn: string): void {
+  if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new BlasnetError('ERR_SHAPE_MISMATCH', `Error in ${fn}: Shapes ${a.shape} and ${b.shape} must match`);
+  }
+}
+
+function tensorLoss(name: string, f: (l: Tensor, p: Tensor, rest: unknown[]) => Tensor, weightsAt = 2, reductionAt = 3) {
+  return op(name, (labels: Arg, predictions: Arg, ...rest: unknown[]): Tensor => {
+    const l = convertToTensor(labels, 'labels', name), p = convertToTensor(predictions, 'predictions', name);
+    sameShape(l, p, name);
+    const weights = rest[weightsAt - 2] as Arg | undefined;
+    const reduction = (rest[reductionAt - 2] as Reduction | undefined) ?? Reduction.SUM_BY_NONZERO_WEIGHTS;
+    return computeWeightedLoss(f(l, p, rest), weights, reduction);
+  });
+}
+
+export const absoluteDifference = tensorLoss('absoluteDifference', (l, p) => E.abs(E.sub(l, p)));
+export const meanSquaredError = tensorLoss('meanSquaredError', (l, p) => E.squaredDifference(l, p));
+export const hingeLoss = tensorLoss('hingeLoss', (l, p) => E.relu(E.sub(1, E.mul(E.sub(E.mul(2, l), 1), p))));
+export const huberLoss = tensorLoss('huberLoss', (l, p, rest) => {
+  const delta = (rest[1] as number | undefined) ?? 1;
+  const error = E.abs(E.sub(l, p));
+  const quadratic = E.minimum(error, scalar(delta));
+  return E.add(E.mul(0.5, E.square(quadratic)), E.mul(delta, E.sub(error, quadratic)));
+}, 2, 4);
+export const logLoss = tensorLoss('logLoss', (l, p, rest) => {
+  const eps = (rest[1] as number | undefined) ?? 1e-7;
+  return E.sub(E.neg(E.mul(l, E.log(E.add(p, eps)))), E.mul(E.sub(1, l), E.log(E.add(E.sub(1, p), eps))));
+}, 2, 4);
+export const sigmoidCrossEntropy = tensorLoss('sigmoidCrossEntropy', (l, p, rest) => {
+  const smoothing = (rest[1] as number | undefined) ?? 0;
+  const labels = smoothing > 0 ? E.add(E.mul(l, 1 - smoothing), 0.5 * smoothing) : l;
+  return F.sigmoidCrossEntropyWithLogits(labels, p);
+}, 2, 4);
+export const softmaxCrossEntropy = tensorLoss('softmaxCrossEntropy', (l, p, rest) => {
+  const smoothing = (rest[1] as number | undefined) ?? 0;
+  const labels = smoothing > 0 ? E.add(E.mul(l, 1 - smoothing), smoothing / l.shape[1]!) : l;
+  const last = p.rank - 1;
+  return R.sum(E.neg(E.mul(E.sub(S.cast(p, 'float32'), R.logSumExp(p, [last], true)), labels)), [last]);
+}, 2, 4);
+export const cosineDistance = op('cosineDistance', (labels: Arg, predictions: Arg, axis: number, weights?: Arg, reduction?: Reduction): Tensor => {
+  const l = convertToTensor(labels, 'labels', 'cosineDistance'), p = convertToTensor(predictions, 'predictions', 'cosineDistance');
+  sameShape(l, p, 'cosineDistance');
+  return computeWeightedLoss(E.sub(scalar(1), R.sum(E.mul(l, p), axis, true)), weights, reduction ?? Reduction.SUM_BY_NONZERO_WEIGHTS);
+});
+
+/** The batch mean of a per-sample function (blasnet's loss names called on tensors). */
+function meanOf(name: string, f: (t: Arg, p: Arg) => Tensor) {
+  return op(name, (yTrue: Arg, yPred: Arg): Tensor => R.mean(f(yTrue, yPred)));
+}
+
+function isTensorArg(v: unknown): boolean {
+  return v instanceof Tensor || Array.isArray(v) || ArrayBuffer.isView(v) || typeof v === 'number' ||
+    (v !== null && typeof v === 'object' && typeof (v as { dataSync?: unknown }).dataSync === 'function');
+}
+
+/** One entry of the namespace: tensors in, tensor out; no tensors in, blasnet's Loss out. */
+function dual<T extends (...a: never[]) => Tensor, O>(name: string, onTensors: T, factory: ((o?: O) => Loss) | null, builtin: Omit<BuiltinLoss, 'kind' | 'name'> | null) {
+  const f = function (...args: unknown[]): Tensor | Loss {
+    if (args.length > 0 && isTensorArg(args[0])) return (onTensors as unknown as (...a: unknown[]) => Tensor)(...args);
+    if (factory) return factory(args[0] as O);
+    throw new BlasnetError('ERR_INVALID_ARG', `tf.losses.${name}(labels, predictions, ...) takes tensors: call it on tensors, or pass the function itself to compile`);
+  };
+  Object.defineProperty(f, 'name', { value: name });
+  if (builtin) Object.defineProperty(f, BUILTIN, { value: { kind: 'loss', name, ...builtin } satisfies BuiltinLoss });
+  return f as unknown as T & ((options?: O) => Loss);
+}
+
+const mse = { id: 'meanSquaredError', fromLogits: false, delta: 1 } as const;
+const mae = { id: 'meanAbsoluteError', fromLogits: false, delta: 1 } as const;
+
+export const losses = {
+  absoluteDifference: dual('absoluteDifference', absoluteDifference, null, mae),
+  computeWeightedLoss: dual('computeWeightedLoss', computeWeightedLoss, null, null),
+  cosineDistance: dual('cosineDistance', cosineDistance, null, null),
+  hingeLoss: dual('hingeLoss', hingeLoss, null, null),
+  huberLoss: dual('huberLoss', huberLoss, null, { id: 'huber', fromLogits: false, delta: 1 }),
+  logLoss: dual('logLoss', logLoss, null, { id: 'binaryCrossentropy', fromLogits: false, delta: 1 }),
+  meanSquaredError: dual('meanSquaredError', meanSquaredError, blasnetLosses.meanSquaredError, mse),
+  sigmoidCrossEntropy: dual('sigmoidCrossEntropy', sigmoidCrossEntropy, null, { id: 'binaryCrossentropy', fromLogits: true, delta: 1 }),
+  softmaxCrossEntropy: dual('softmaxCrossEntropy', softmaxCrossEntropy, null, { id: 'categoricalCrossentropy', fromLogits: true, delta: 1 }),
+  meanAbsoluteError: dual('meanAbsoluteError', absoluteDifference, blasnetLosses.meanAbsoluteError, mae),
+  huber: dual('huber', huberLoss, blasnetLosses.huber, { id: 'huber', fromLogits: false, delta: 1 }),
+  binaryCrossentropy: dual('binaryCrossentropy', meanOf('binaryCrossentropy', F.binaryCrossentropy), blasnetLosses.binaryCrossentropy,
+    { id: 'binaryCrossentropy', fromLogits: false, delta: 1 }),
+  categoricalCrossentropy: dual('categoricalCrossentropy', meanOf('categoricalCrossentropy', F.categoricalCrossentropy),
+    blasnetLosses.categoricalCrossentropy, { id: 'categoricalCrossentropy', fromLogits: false, delta: 1 }),
+  sparseCategoricalCrossentropy: dual('sparseCategoricalCrossentropy', meanOf('sparseCategoricalCrossentropy', F.sparseCategoricalCrossentropy),
+    blasnetLosses.sparseCategoricalCrossentropy, { id: 'sparseCategoricalCrossentropy', fromLogits: false, delta: 1 }),
+};

@@ -1,0 +1,6 @@
+// Every op, for the namespace (lib/tfjs/index.ts).
+export * from './create';
+export * from './elementwise';
+export * from './reduce';
+export * from './shape';
+export * from './matmul';
