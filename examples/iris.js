@@ -26,7 +26,7 @@ async function run(blasnet, { file, verbose = 1 } = {}) {
     epochs: 200, batchSize: 16, validationSplit: 0.2, verbose,
     callbacks: [callbacks.earlyStopping({ monitor: 'val_loss', patience: 20, restoreBestWeights: true })],
   });
-  const { loss, accuracy } = await model.evaluate(scaler.transform(xTest), yTest);
+  const { loss, accuracy } = await model.evaluateAsync(scaler.transform(xTest), yTest);
   if (verbose) {
     console.log(`stopped after ${history.epoch.length} epochs; test loss ${loss.toFixed(4)}, accuracy ${(accuracy * 100).toFixed(1)}%`);
   }

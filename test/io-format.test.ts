@@ -346,7 +346,7 @@ describe('refusing bad files', () => {
   it('an unknown layer class is an error that names it and lists the supported ones', () => {
     const a = clone();
     layersOf(a)[2]!.class_name = 'Conv2D';
-    expectCode(() => artifactsToDescription(a), 'ERR_FORMAT', /Conv2D.*Dense, Activation, LeakyReLU, Dropout, BatchNormalization, LayerNormalization, InputLayer/);
+    expectCode(() => artifactsToDescription(a), 'ERR_FORMAT', /Conv2D.*Dense, Activation, LeakyReLU, Dropout, BatchNormalization, LayerNormalization, Flatten, InputLayer/);
   });
 
   it('a functional model, a graph model, a non-flat input are refused', () => {

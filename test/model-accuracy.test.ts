@@ -26,7 +26,7 @@ describe(`accuracy on real data (${engine} engine)`, () => {
     ] });
     model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     await model.fit(scaler.transform(split.xTrain), split.yTrain, { epochs: 100, batchSize: 16, verbose: 0 });
-    const { accuracy } = await model.evaluate(scaler.transform(split.xTest), split.yTest);
+    const { accuracy } = await model.evaluateAsync(scaler.transform(split.xTest), split.yTest);
     console.log(`iris test accuracy (${engine}): ${(accuracy! * 100).toFixed(2)}% on ${split.yTest.shape[0]} rows`);
     expect(accuracy).toBeGreaterThanOrEqual(0.95);
   });
@@ -43,7 +43,7 @@ describe(`accuracy on real data (${engine} engine)`, () => {
     model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const yTrain = data.oneHot(split.yTrain, 10);
     await model.fit(scaler.transform(split.xTrain), yTrain, { epochs: 40, batchSize: 32, verbose: 0 });
-    const { accuracy } = await model.evaluate(scaler.transform(split.xTest), data.oneHot(split.yTest, 10));
+    const { accuracy } = await model.evaluateAsync(scaler.transform(split.xTest), data.oneHot(split.yTest, 10));
     console.log(`digits8x8 test accuracy (${engine}): ${(accuracy! * 100).toFixed(2)}% on ${split.yTest.shape[0]} rows`);
     expect(accuracy).toBeGreaterThanOrEqual(0.96);
   });
@@ -63,7 +63,7 @@ describe(`accuracy on real data (${engine} engine)`, () => {
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     await model.fit(train.x, train.y!, { epochs: 3, batchSize: 32, verbose: 0 });
     const t2 = Date.now();
-    const { accuracy } = await model.evaluate(test.x, test.y!, { batchSize: 1000 });
+    const { accuracy } = await model.evaluateAsync(test.x, test.y!, { batchSize: 1000 });
     console.log(`MNIST test accuracy (${engine}): ${(accuracy! * 100).toFixed(2)}% (read ${t1 - t0} ms, 3 epochs ${t2 - t1} ms)`);
     expect(accuracy).toBeGreaterThanOrEqual(0.96);
   });

@@ -107,7 +107,7 @@ describe(`model API (${getEngine().name} engine)`, () => {
     expect(Array.from(c.dataSync())).toEqual(Array.from(a.dataSync()));
     expect(a.arraySync()[0]!.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
     expect(await a.data()).toBe(a.dataSync());
-    const ev = await m.evaluate(x, y);
+    const ev = await m.evaluateAsync(x, y);
     let ce = 0;
     const pv = a.arraySync();
     for (let i = 0; i < 3; i++) ce -= Math.log(pv[i]![i]!);
@@ -178,10 +178,10 @@ describe(`model API (${getEngine().name} engine)`, () => {
       return m;
     };
     const y = [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]];
-    const plain = await base().evaluate(XOR_X, y);
-    const reg = await base(regularizers.l2({ l2: 0.1 })).evaluate(XOR_X, y);
+    const plain = await base().evaluateAsync(XOR_X, y);
+    const reg = await base(regularizers.l2({ l2: 0.1 })).evaluateAsync(XOR_X, y);
     expect(reg.loss - plain.loss).toBeCloseTo(0.1 * 6, 5);   // l2 * sum of six squared ones
-    const l1 = await base(regularizers.l1(0.5)).evaluate(XOR_X, y);
+    const l1 = await base(regularizers.l1(0.5)).evaluateAsync(XOR_X, y);
     expect(l1.loss - plain.loss).toBeCloseTo(0.5 * 6, 5);
     expect(regularizers.l1l2().getConfig()).toEqual({ l1: 0.01, l2: 0.01 });
     const c = sequential({ layers: [layers.dense({ units: 2, inputShape: [2], kernelConstraint: constraints.maxNorm({ maxValue: 0.5 }), kernelInitializer: initializers.constant({ value: 3 }) })] });
@@ -264,7 +264,8 @@ describe(`model API (${getEngine().name} engine)`, () => {
     m.dispose();
     m.dispose();
     expect(code(() => m.predictSync([[1]]))).toBe('ERR_DISPOSED');
-    await expect(m.predict([[1]])).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+    expect(code(() => m.predict([[1]]))).toBe('ERR_DISPOSED');
+    await expect(m.predictAsync([[1]])).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
     await expect(m.fit([[1]], [[1]])).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
     expect(code(() => m.getWeights())).toBe('ERR_DISPOSED');
   });
@@ -387,7 +388,7 @@ describe(`tfjs extras (${getEngine().name} engine)`, () => {
     const twin = sequential({ layers: [layers.dense({ units: 1, inputShape: [2] })] });
     twin.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: 'mse' });
     twin.setWeights(m.getWeights());
-    const ev = await m.evaluate(XOR_X, XOR_Y);
+    const ev = await m.evaluateAsync(XOR_X, XOR_Y);
     const r = await m.trainOnBatch(XOR_X, XOR_Y) as number[];
     expect(r[0]).toBeCloseTo(ev.loss, 6);
     expect(r[1]).toBeCloseTo(ev.mae!, 6);

@@ -74,7 +74,7 @@ describe(`fit options (${getEngine().name} engine)`, () => {
     expect(maxDiff(flat(a), flat(b))).toBe(0);
     expect(h.params.samples).toBe(40);
     // val_loss of the last epoch is the loss on rows 40..49 with the final weights.
-    const ev = await a.evaluate(x.slice(40), y.slice(40));
+    const ev = await a.evaluateAsync(x.slice(40), y.slice(40));
     expect(h.history.val_loss![2]).toBeCloseTo(ev.loss, 5);
   });
 
@@ -85,7 +85,7 @@ describe(`fit options (${getEngine().name} engine)`, () => {
     const h = await m.fit(x.slice(0, 40), cls.slice(0, 40), { epochs: 2, validationData: [x.slice(40), cls.slice(40)], verbose: 0 });
     // 'acc' keeps its spelling (Keras 3 and tfjs); 'accuracy' gives the Keras name.
     expect(Object.keys(h.history).sort()).toEqual(['acc', 'loss', 'val_acc', 'val_loss']);
-    const ev = await m.evaluate(x.slice(40), cls.slice(40));
+    const ev = await m.evaluateAsync(x.slice(40), cls.slice(40));
     expect(h.history.val_loss![1]).toBeCloseTo(ev.loss, 5);
     expect(h.history.val_acc![1]).toBeCloseTo(ev.acc!, 6);
     m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
@@ -235,12 +235,13 @@ describe(`fit options (${getEngine().name} engine)`, () => {
     expect(Number.isNaN(h.history.loss[h.history.loss.length - 1])).toBe(true);
   });
 
-  it('fit while fitting is ERR_BUSY; predict during a fit waits for its turn', async () => {
+  it('fit while fitting is ERR_BUSY; predictAsync during a fit waits for its turn, synchronous predict is ERR_BUSY', async () => {
     const { x, y } = makeData(256, 4, 14);
     const m = regression();
     const first = m.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 });
     await expect(m.fit(x, y, { verbose: 0 })).rejects.toMatchObject({ code: 'ERR_BUSY' });
-    const p = m.predict(x.slice(0, 2));
+    expect(() => m.predict(x.slice(0, 2))).toThrow(expect.objectContaining({ code: 'ERR_BUSY', message: expect.stringMatching(/predictAsync/) }));
+    const p = m.predictAsync(x.slice(0, 2));
     const [h, out] = await Promise.all([first, p]);
     expect(h.epoch).toHaveLength(3);
     expect(out.shape).toEqual([2, 1]);
@@ -292,7 +293,7 @@ describe(`more fit behaviour (${getEngine().name} engine)`, () => {
       return e;
     }
     m.compile({ optimizer: 'sgd', loss: 'mse', metrics: [maxAbsError] });
-    const ev = await m.evaluate(x, y);
+    const ev = await m.evaluateAsync(x, y);
     const p = m.predictSync(x).dataSync();
     expect(ev.maxAbsError).toBeCloseTo(Math.max(...y.map((r, i) => Math.abs(r[0]! - p[i]!))), 5);
     // Training: predictions are made before each batch's update, so with a zero learning-rate-like

@@ -235,7 +235,7 @@ describe(`malformed calls get a coded BlasnetError and change nothing (${ENGINE}
     expect(weightsOf(models.cat)).not.toEqual(before.cat);
     const s = await models.sparse.fit(X, SPARSE, { epochs: 1, verbose: 0 });
     expect(Number.isFinite(s.history.loss![0])).toBe(true);
-    const ev = await models.cat.evaluate(X, ONEHOT);
+    const ev = await models.cat.evaluateAsync(X, ONEHOT);
     expect(Number.isFinite(ev.loss)).toBe(true);
   });
 

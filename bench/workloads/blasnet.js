@@ -135,17 +135,17 @@ async function w4(bn, task) {
   const k = w2c.classes, d = w2c.inputs;
   const data = async (t) => (typeof t.data === 'function' ? t.data() : t.dataSync());
   // Check before timing: the first REF_ROWS rows against the float64 reference.
-  const first = await data(await m.predict(mat(xAll, C.REF_ROWS, d), { batchSize: c.batchSize }));
+  const first = await data(await m.predictAsync(mat(xAll, C.REF_ROWS, d), { batchSize: c.batchSize }));
   const diff = C.maxAbsDiff(first, ref, C.REF_ROWS * k);
   const syncOne = m.predictSync(mat(xAll, 1, d)).dataSync();
   const diff1 = C.maxAbsDiff(syncOne, ref, k);
   const ok = diff < 1e-4 && diff1 < 1e-4;
   const x = mat(xAll, n, d);
-  await m.predict(mat(xAll, Math.min(n, c.batchSize), d), { batchSize: c.batchSize }); // warm-up
+  await m.predictAsync(mat(xAll, Math.min(n, c.batchSize), d), { batchSize: c.batchSize }); // warm-up
   const rates = [];
   for (let r = 0; r < task.runs; r++) {
     const t0 = C.nowMs();
-    const out = await data(await m.predict(x, { batchSize: c.batchSize }));
+    const out = await data(await m.predictAsync(x, { batchSize: c.batchSize }));
     const ms = C.nowMs() - t0;
     if (out.length !== n * k) throw new Error(`W4 output has ${out.length} values, expected ${n * k}`);
     rates.push(n / (ms / 1000));
@@ -153,6 +153,6 @@ async function w4(bn, task) {
   const rows = xAll.length / d;
   const one = Array.from({ length: 256 }, (_, i) => mat(xAll.subarray(i * d), 1, d));
   const latSync = C.latencySync((i) => m.predictSync(one[i % 256]).dataSync(), rows, c.latencyCalls, c.latencyWarmup);
-  const latAsync = await C.latency(async (i) => (await m.predict(one[i % 256])).dataSync(), rows, c.latencyCalls, c.latencyWarmup);
+  const latAsync = await C.latency(async (i) => (await m.predictAsync(one[i % 256])).dataSync(), rows, c.latencyCalls, c.latencyWarmup);
   return { rates, latSync, latAsync, check: { ok, detail: `max |diff| ${diff.toExponential(2)} (64 rows), ${diff1.toExponential(2)} (predictSync)` } };
 }

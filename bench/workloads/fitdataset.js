@@ -56,7 +56,7 @@ C.runChild(async (task) => {
     for (let r = 0; r < task.runs; r++) {
       const m = model();
       const t0 = C.nowMs();
-      const { x, y } = tf.data.readCsv(task.csv, { label: 'y' });
+      const { x, y } = await tf.data.readCsv(task.csv, { label: 'y' });
       const t1 = C.nowMs();
       await m.fit(x, y, { epochs: 1, batchSize: c.batchSize, shuffle: false, verbose: 0 });
       const t2 = C.nowMs();

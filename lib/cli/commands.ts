@@ -17,7 +17,8 @@ import type { Tensor2D } from '../tensor';
 import { CliError, usageError } from './errors';
 import { openModel, probabilities, f32, type CliMeta, type LoadedModel, type Task } from './model-info';
 import { historySvg } from './plot';
-import { crossValidate, dataReport, holdOut, knownLabelRows, planRows } from './splits';
+import { knownLabelRows } from '../data/plan';
+import { crossValidate, dataReport, holdOut, planRows } from './splits';
 import { labelArg, numericMatrix, readTrainingTable, tableBatches, type DataFlags, type TableFormat } from './table';
 
 export type Print = (line: string) => void;

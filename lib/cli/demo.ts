@@ -74,7 +74,7 @@ export async function demo(o: DemoOptions, print: Print): Promise<{ accuracy: nu
   const loaded = await loadModel(dir);
   const restored = loaded.getScaler()!;
   const show = 6;
-  const xShow = { data: split.xTest.dataSync().slice(0, show * table.cols), shape: [show, table.cols] as [number, number] };
+  const xShow = { data: split.xTest.dataSync<'float32'>().slice(0, show * table.cols), shape: [show, table.cols] as [number, number] };
   const probs = (await loaded.predictAsync(restored.transform(xShow))).dataSync();
   print(`\nSaved the model to ${dir} (model.json + its weights file), reloaded it; its predictions on ${show} test digits:\n`);
   const cells: string[][] = [];

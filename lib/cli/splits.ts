@@ -1,89 +1,27 @@
 // How `blasnet train` uses the rows of a table: rows without a label left out (or an error), a
 // stratified test part (--test-split), a validation part for early stopping, k-fold cross-validation
 // (--cv), and the data report printed before training.
-import { BlasnetError } from '../errors';
-import { classCodes, kFold, splitIndices } from '../data/folds';
-import { fitLabel } from '../data/preprocess/label';
-import { preprocessor, type Preprocessor, type PreprocessorOptions } from '../data/preprocess/preprocessor';
+import { classCodes, kFold } from '../data/folds';
+import { holdOut as holdOutRows, pick, planRows as planTableRows, subCodes, type OptionNames, type RowPlan } from '../data/plan';
+import { preprocessor, type PreprocessorOptions } from '../data/preprocess/preprocessor';
 import { formatReport } from '../data/report';
-import { cellPlace, MISSING } from '../data/table/columns';
-import { float32Text } from '../data/table/number';
 import type { Table } from '../data/table/table';
 import { CliError, usageError } from './errors';
 import type { Task } from './model-info';
 
-export interface RowPlan {
-  task: Task;
-  labelName: string;
-  classes: (string | number)[];
-  /** Rows with a label. */
-  labelled: Int32Array;
-  /** Rows left out for want of a label. */
-  dropped: number;
-  /** Rows to train (and validate) on: the labelled ones less the test part. */
-  rest: Int32Array;
-  test: Int32Array | null;
-}
+export type { RowPlan } from '../data/plan';
 
-function pick(rows: Int32Array, idx: Int32Array): Int32Array {
-  return Int32Array.from(idx, (i) => rows[i]!);
-}
-
-function subCodes(codes: Int32Array, rows: Int32Array): Int32Array {
-  return Int32Array.from(rows, (r) => codes[r]!);
-}
+/** The command line's names for the options the row plan takes; a split that cannot work is a usage error. */
+const CLI_NAMES: OptionNames = { testSplit: '--test-split', validationSplit: '--validation-split', missingLabel: '--missing-label drop', badOption: usageError };
 
 export function planRows(table: Table, o: { task?: Task; missingLabel: 'drop' | 'error'; testSplit?: number; seed: number }): RowPlan {
-  const col = table.label;
-  if (!col) throw new CliError(`${table.source}: no label column`);
-  const labelled: number[] = [];
-  for (let r = 0; r < table.rows; r++) {
-    const missing = col.kind === 'number' ? col.values[r] !== col.values[r] : col.codes[r] === MISSING;
-    if (!missing) labelled.push(r);
-    else if (o.missingLabel === 'error') {
-      throw new BlasnetError('ERR_FORMAT', `${table.source}: ${cellPlace({ keys: table.keyed, headerless: table.headerless }, table.line(r), col.position, col.name)}: ` +
-        'the label is missing (--missing-label drop leaves such rows out)');
-    }
-  }
-  if (labelled.length < 2) throw new CliError(`${table.source}: ${labelled.length} row${labelled.length === 1 ? '' : 's'} with a label (${col.name}): too few to train on`);
-  const rows = Int32Array.from(labelled);
-  const step = fitLabel(col, rows, o.task ?? 'auto', table.source);
-  const plan: RowPlan = {
-    task: step.task, labelName: col.name, classes: step.classes, labelled: rows, dropped: table.rows - rows.length, rest: rows, test: null,
-  };
-  if (o.testSplit) {
-    const codes = step.task === 'classification' ? subCodes(classCodes(table), rows) : null;
-    const f = splitFraction(rows.length, o.testSplit, o.seed, codes, '--test-split');
-    plan.rest = pick(rows, f.train);
-    plan.test = pick(rows, f.test);
-  }
-  return plan;
-}
-
-function splitFraction(n: number, fraction: number, seed: number, codes: Int32Array | null, flag: string): { train: Int32Array; test: Int32Array } {
-  if (Math.ceil(n * fraction) >= n) throw usageError(`${flag} ${fraction} leaves no training rows out of ${n}`);
-  return splitIndices(n, fraction, { seed, classes: codes });
+  if (!table.label) throw new CliError(`${table.source}: no label column`);
+  return planTableRows(table, o, CLI_NAMES);
 }
 
 /** A validation part of `rows` (stratified by class when asked), the rest for training. */
 export function holdOut(table: Table, rows: Int32Array, fraction: number, seed: number, stratify: boolean, flag: string): { train: Int32Array; test: Int32Array } {
-  const codes = stratify ? subCodes(classCodes(table), rows) : null;
-  const f = splitFraction(rows.length, fraction, seed + 1, codes, flag);
-  return { train: pick(rows, f.train), test: pick(rows, f.test) };
-}
-
-/** Rows whose class is one the preprocessor learned (a class absent from the training rows cannot be scored). */
-export function knownLabelRows(pre: Preprocessor, table: Table, rows: Int32Array): { rows: Int32Array; skipped: number } {
-  const classes = pre.classes;
-  const col = pre.label ? table.column(pre.label) : null;
-  if (!classes || !col) return { rows, skipped: 0 };
-  const known = new Set(classes.map(String));
-  const keep = Array.from(rows).filter((r) => {
-    if (col.kind === 'number') return known.has(float32Text(col.values[r]!));
-    const k = col.codes[r]!;
-    return k >= 0 && known.has(col.categories[k]!);
-  });
-  return { rows: Int32Array.from(keep), skipped: rows.length - keep.length };
+  return holdOutRows(table, rows, fraction, seed, stratify, flag, CLI_NAMES);
 }
 
 /** k-fold cross-validation of `fitScore` over `rows`; prints each fold and the mean and spread of each metric. */

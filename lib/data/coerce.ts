@@ -77,7 +77,10 @@ function isTensorLike(v: unknown): v is Tensor {
 export function toMatrix(x: unknown, arg = 'x'): Matrix {
   if (isTensorLike(x)) {
     if (x.isDisposed) throw invalidArg(arg, 'a tensor that is not disposed', x);
-    return fromFlat(x.dataSync(), x.shape, arg, false);
+    // Rows of any shape ([n, 8, 8] for a flatten layer) are row-major: [n, 64] over the same values.
+    const s = x.shape;
+    const shape = s.length > 2 ? [s[0], s.slice(1).reduce((a, b) => a * b, 1)] : s;
+    return fromFlat(x.dataSync(), shape, arg, false);
   }
   if (Array.isArray(x)) {
     if (x.length === 0) throw invalidArg(arg, 'at least one row', x);

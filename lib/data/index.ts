@@ -6,18 +6,21 @@ import { Table } from './table/table';
 import { kFold } from './folds';
 import { preprocessor, Preprocessor } from './preprocess/preprocessor';
 import { describe, formatReport } from './report';
+import { prepareTraining } from './plan';
 
 export const data = {
   standardScaler, minMaxScaler, scalerFromJSON, trainTestSplit, oneHot, readCsv, readCsvSync, parseCsv, readCsvBatches, tableFromRecords,
-  StandardScaler, MinMaxScaler, Table, kFold, preprocessor, Preprocessor, describe, formatReport,
+  StandardScaler, MinMaxScaler, Table, kFold, preprocessor, Preprocessor, describe, formatReport, prepareTraining,
 };
 
-export { minMaxScaler, standardScaler, scalerFromJSON, StandardScaler, MinMaxScaler, oneHot, trainTestSplit, readCsv, readCsvSync, parseCsv, readCsvBatches, tableFromRecords, Table, kFold, preprocessor, Preprocessor, describe, formatReport };
+export { minMaxScaler, standardScaler, scalerFromJSON, StandardScaler, MinMaxScaler, oneHot, trainTestSplit, readCsv, readCsvSync, parseCsv, readCsvBatches, tableFromRecords, Table, kFold, preprocessor, Preprocessor, describe, formatReport, prepareTraining };
 export type { ColumnSummary } from './report';
 export type { Fold, KFoldOptions } from './folds';
 export type { TableSplit } from './split';
+export type { PrepareOptions, PreparedTraining, PreparedPart } from './plan';
 export type { PreprocessorOptions, TransformResult } from './preprocess/preprocessor';
 export type { PreprocessorJSON } from './preprocess/json';
+export type { RecordsInput, RecordRows, RecordAnswer, RecordsOptions } from './preprocess/records';
 export type { Step, NumberStep, CategoryStep, BooleanStep, DropStep, StepOptions } from './preprocess/steps';
 export type { StandardScalerJSON, MinMaxScalerJSON } from './scalers';
 export type { TrainTestSplit, TrainTestSplitOptions } from './split';

@@ -1,7 +1,7 @@
 // Per-column scalers (scikit-learn semantics), serializable so a saved model can carry its preprocessing.
 import { BlasnetError, invalidArg } from '../errors';
 import type { Matrix } from '../engine/types';
-import { Tensor2D } from '../tensor';
+import { matrixTensor, type Tensor2D } from '../tensor';
 import { checkFinite, toMatrix, type MatrixLike } from './coerce';
 
 export interface StandardScalerJSON { kind: 'standardScaler'; mean: number[]; scale: number[] }
@@ -46,7 +46,7 @@ abstract class ColumnScaler {
         out[i] = (m.data[i]! - this.offset[c]!) * this.factor[c]! + this.shift;
       }
     }
-    return new Tensor2D(out, [m.rows, m.cols]);
+    return matrixTensor(out, [m.rows, m.cols]);
   }
 
   inverseTransform(x: MatrixLike): Tensor2D {
@@ -59,7 +59,7 @@ abstract class ColumnScaler {
         out[i] = (m.data[i]! - this.shift) / this.factor[c]! + this.offset[c]!;
       }
     }
-    return new Tensor2D(out, [m.rows, m.cols]);
+    return matrixTensor(out, [m.rows, m.cols]);
   }
 
   fitTransform(x: MatrixLike): Tensor2D {

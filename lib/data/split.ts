@@ -1,7 +1,7 @@
 // trainTestSplit and oneHot (scikit-learn / tfjs semantics).
 import { BlasnetError, invalidArg } from '../errors';
 import type { Matrix } from '../engine/types';
-import { Tensor2D } from '../tensor';
+import { matrixTensor, type Tensor2D } from '../tensor';
 import { localRandom, random } from '../random';
 import { gatherRows, toLabels, toMatrix } from './coerce';
 import { classCodes, splitIndices } from './folds';
@@ -110,7 +110,7 @@ function splitMatrices(x: unknown, y: unknown, options: TrainTestSplitOptions): 
     if (shuffle) { testIdx = idx.slice(0, nTest); trainIdx = idx.slice(nTest); }
     else { trainIdx = idx.slice(0, n - nTest); testIdx = idx.slice(n - nTest); }
   }
-  const t = (m: Matrix): Tensor2D => new Tensor2D(m.data, [m.rows, m.cols]);
+  const t = (m: Matrix): Tensor2D => matrixTensor(m.data, [m.rows, m.cols]);
   return {
     xTrain: t(gatherRows(X, trainIdx)), xTest: t(gatherRows(X, testIdx)),
     yTrain: t(gatherRows(Y, trainIdx)), yTest: t(gatherRows(Y, testIdx)),
@@ -135,5 +135,5 @@ export function oneHot(labels: unknown, numClasses: number): Tensor2D {
     }
     out[r * numClasses + c] = 1;
   }
-  return new Tensor2D(out, [y.rows, numClasses]);
+  return matrixTensor(out, [y.rows, numClasses]);
 }

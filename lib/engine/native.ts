@@ -240,6 +240,17 @@ class NativeNet implements Net {
     return this.offThread('evaluate', small, [x.data, x.rows, x.cols, y.data, y.cols, batch, sampleWeight, predictionsOut]);
   }
 
+  evaluateSync(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
+    predictionsOut: Float32Array | null, memoryLimit?: number): EvaluateResult {
+    try {
+      this.idle('evaluateSync');
+      const batch = this.batchUnder(x, batchSize, memoryLimit, 0);
+      return this.handle.evaluateSync(x.data, x.rows, x.cols, y.data, y.cols, batch, sampleWeight, predictionsOut);
+    } catch (err) {
+      throw toBlasnetError(err);
+    }
+  }
+
   predict(x: Matrix, batchSize: number, memoryLimit?: number): Promise<Float32Array> {
     let batch: number;
     try {

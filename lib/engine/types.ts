@@ -193,6 +193,9 @@ export interface Net {
   evaluate(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
     predictionsOut: Float32Array | null, memoryLimit?: number): Promise<EvaluateResult>;
   predict(x: Matrix, batchSize: number, memoryLimit?: number): Promise<Float32Array>;
+  /** evaluate on the calling thread (tfjs's synchronous model.evaluate); same checks and numbers. */
+  evaluateSync(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
+    predictionsOut: Float32Array | null, memoryLimit?: number): EvaluateResult;
   /**
    * Loss and gradient (flat, param layout) of one batch made of all rows of x, in training mode
    * (dropout at step = iterations), including the regularization terms, without clipping or update.

@@ -3,7 +3,7 @@
 // descriptions to and from the TensorFlow.js layers-model format. Neither side knows the other's insides.
 
 /** The layer classes a model can hold, as tfjs and Keras name them (the model builds each; the formats read and write them). */
-export const LAYER_CLASS_NAMES = ['Dense', 'Activation', 'LeakyReLU', 'Dropout', 'BatchNormalization', 'LayerNormalization'] as const;
+export const LAYER_CLASS_NAMES = ['Dense', 'Activation', 'LeakyReLU', 'Dropout', 'BatchNormalization', 'LayerNormalization', 'Flatten'] as const;
 export type LayerClassName = (typeof LAYER_CLASS_NAMES)[number];
 
 export interface LayerDescription {

@@ -25,7 +25,7 @@ export interface TrainableModel {
   stopTraining: boolean;
   getLearningRate(): number;
   setLearningRate(lr: number): void;
-  getWeights(): { dataSync(): Float32Array; shape: number[] }[];
+  getWeights(): { dataSync(): ArrayLike<number>; shape: number[] }[];
   setWeights(weights: ({ dataSync(): Float32Array; shape: number[] } | Float32Array)[]): void;
   save(target: string, options?: { includeOptimizer?: boolean }): Promise<unknown>;
 }

@@ -4,13 +4,17 @@ import { rejectUnknownOptions } from '../validate';
 import { getOptimizer, type Optimizer } from './optimizers';
 import { makeLoss, type Loss, type LossConfig } from './losses';
 import type { LossName, OptimizerName } from './names';
+import type { Tensor } from '../tensor';
 import { getMetric, type CustomMetricFn, type Metric, type MetricName } from './metrics';
 
 export interface CompileArgs {
   /** A name ('adam', 'sgd', ...) or optimizers.adam({learningRate}) ... */
   optimizer: OptimizerName | Optimizer | string;
-  /** A name ('mse', 'categoricalCrossentropy', ...) or a losses.* object / {name, fromLogits, delta}. */
-  loss: LossName | LossConfig | Loss | string;
+  /**
+   * A name ('mse', 'categoricalCrossentropy', ...), a losses.* object / {name, fromLogits, delta}, or a
+   * tf.losses.* function that names a loss the engines compute (any other function is refused: no autograd).
+   */
+  loss: LossName | LossConfig | Loss | string | ((yTrue: Tensor, yPred: Tensor) => Tensor);
   /** Names ('accuracy', 'mae', ...) or metrics.* objects. */
   metrics?: (MetricName | Metric | CustomMetricFn | string)[] | MetricName | string;
 }

@@ -1,11 +1,13 @@
 // evaluate, predict and trainOnBatch: one engine call each, in the model's queue, on checked inputs.
 import { BlasnetError, invalidArg } from '../errors';
-import { Tensor2D } from '../tensor';
+import { matrixTensor, Tensor, type Scalar, type Tensor2D } from '../tensor';
+import type { Rank } from '../tensor/types';
+import type { EvaluateResult } from '../engine/types';
 import { orDefault, positiveInt } from '../validate';
 import { rowOrder } from '../random';
 import { notCompiled, type Compiled } from './compile';
 import { allocate, checkOutputs, rowWeights } from './inputs';
-import { epochMetrics } from './metrics';
+import { aliasAccuracy, epochMetrics } from './metrics';
 import type { ModelTarget } from './target';
 
 export interface EvaluateArgs {
@@ -26,19 +28,38 @@ function compiledOrThrow(t: ModelTarget, fn: string): Compiled {
   return t.compiled;
 }
 
-export async function evaluate(t: ModelTarget, x: unknown, y: unknown, args: EvaluateArgs): Promise<Record<string, number>> {
-  const c = compiledOrThrow(t, 'evaluate');
-  if (args === null || typeof args !== 'object') throw invalidArg('evaluate options', 'an object', args);
+function evaluateInputs(t: ModelTarget, x: unknown, y: unknown, args: EvaluateArgs, fn: string) {
+  const c = compiledOrThrow(t, fn);
+  if (args === null || typeof args !== 'object') throw invalidArg(`${fn} options`, 'an object', args);
   const batchSize = orDefault(args.batchSize, 32, (v) => positiveInt(v, 'batchSize'));
   const X = t.features(x, 'x');
   const Y = t.labels(y, 'y', X.rows);
   const w = args.sampleWeight === undefined ? null : rowWeights(args.sampleWeight, 'sampleWeight', X.rows);
   const d = t.outputDim();
   const preds = c.metrics.length > 0 ? allocate(X.rows * d) : null;
-  const r = await t.exclusive(() => t.engineCall((net) => net.evaluate(X, Y, Math.min(batchSize, X.rows), w, preds)));
+  return { c, X, Y, w, d, preds, batch: Math.min(batchSize, X.rows) };
+}
+
+function scores(inp: ReturnType<typeof evaluateInputs>, r: EvaluateResult): Record<string, number> {
   const out: Record<string, number> = { loss: r.lossSum / r.samples };
+  const { c, preds, d, Y, X } = inp;
   if (preds) Object.assign(out, epochMetrics(c, { pred: preds, d, y: Y, order: null, rows: X.rows }));
-  return out;
+  return aliasAccuracy(out);
+}
+
+/** Loss and metrics by name, computed off the JavaScript thread where the engine can. */
+export async function evaluate(t: ModelTarget, x: unknown, y: unknown, args: EvaluateArgs): Promise<Record<string, number>> {
+  const inp = evaluateInputs(t, x, y, args, 'evaluateAsync');
+  const r = await t.exclusive('evaluate()', () => t.engineCall((net) => net.evaluate(inp.X, inp.Y, inp.batch, inp.w, inp.preds)));
+  return scores(inp, r);
+}
+
+/** tfjs's evaluate: on the calling thread, the loss as a scalar, or [loss, ...metrics] when metrics were compiled. */
+export function evaluateNow(t: ModelTarget, x: unknown, y: unknown, args: EvaluateArgs): Scalar | Scalar[] {
+  const inp = evaluateInputs(t, x, y, args, 'evaluate');
+  const r = t.net().evaluateSync(inp.X, inp.Y, inp.batch, inp.w, inp.preds);
+  const values = Object.values(scores(inp, r)).map((v) => new Tensor<Rank.R0>(Float32Array.of(v), []));
+  return inp.preds ? values : values[0]!;
 }
 
 export async function predict(t: ModelTarget, x: unknown, args: PredictArgs): Promise<Tensor2D> {
@@ -46,19 +67,21 @@ export async function predict(t: ModelTarget, x: unknown, args: PredictArgs): Pr
   const batchSize = orDefault(args.batchSize, 32, (v) => positiveInt(v, 'batchSize'));
   const X = t.features(x, 'x');
   const d = t.outputDim();
-  const out = await t.exclusive(() => t.engineCall((net) => net.predict(X, Math.min(batchSize, X.rows))));
+  const out = await t.exclusive('predict()', () => t.engineCall((net) => net.predict(X, Math.min(batchSize, X.rows))));
   checkOutputs(out, d);
-  return new Tensor2D(out, [X.rows, d]);
+  return matrixTensor(out, [X.rows, d]);
 }
 
-/** predict on the calling thread, for small inputs (the caller checks that no call is running). */
-export function predictNow(t: ModelTarget, x: unknown): Tensor2D {
+/** predict on the calling thread (the caller checks that no call is running); batchSize does not change the results. */
+export function predictNow(t: ModelTarget, x: unknown, args: PredictArgs = {}): Tensor2D {
+  if (args === null || typeof args !== 'object') throw invalidArg('predict options', 'an object', args);
+  if (args.batchSize !== undefined) positiveInt(args.batchSize, 'batchSize');
   const X = t.features(x, 'x');
   const net = t.net();
   const d = net.outputDim;
   const out = net.predictSync(X);
   checkOutputs(out, d);
-  return new Tensor2D(out, [X.rows, d]);
+  return matrixTensor(out, [X.rows, d]);
 }
 
 /** One optimizer step on all rows of x as a single batch; the loss before the step, and the metrics. */
@@ -69,7 +92,7 @@ export async function trainOnBatch(t: ModelTarget, x: unknown, y: unknown): Prom
   const d = t.outputDim();
   const preds = c.metrics.length > 0 ? allocate(X.rows * d) : null;
   const order = rowOrder(X.rows, false);
-  const r = await t.exclusive(() => t.engineCall((net) => net.trainBatches({
+  const r = await t.exclusive('trainOnBatch()', () => t.engineCall((net) => net.trainBatches({
     x: X, y: Y, order, batchSize: X.rows, sampleWeight: null, predictionsOut: preds,
   })));
   if (r.nonFiniteBatch >= 0) throw new BlasnetError('ERR_NAN_LOSS', 'Loss became NaN in trainOnBatch (the step was not applied)');

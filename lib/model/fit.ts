@@ -11,7 +11,7 @@ import type { ModelTarget } from './target';
 import { TerminateOnNaN, type CallbackHooks, type Logs, type TrainableModel } from './callbacks';
 import { Progress } from './progress';
 import { allocate, classWeightsPerRow, rowWeights } from './inputs';
-import { epochMetrics } from './metrics';
+import { aliasAccuracy, epochMetrics } from './metrics';
 
 export interface FitArgs {
   /** Default 1. */
@@ -49,6 +49,7 @@ export class History {
   record(epoch: number, logs: Logs): void {
     this.epoch.push(epoch);
     for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+    aliasAccuracy(this.history);
   }
 }
 
@@ -218,6 +219,7 @@ export async function runFit(t: FitTarget, xIn: unknown, yIn: unknown, args: Fit
         for (const [k, val] of Object.entries(epochMetrics(c, { pred: valPreds, d, y: v.y, order: null, rows: v.x.rows }))) logs[`val_${k}`] = val;
       }
     }
+    aliasAccuracy(logs);
     history.record(epoch, logs);
     progress.epochEnd(epoch, logs);
     await callHook(cbs, 'onEpochEnd', epoch, logs);

@@ -12,6 +12,21 @@ export interface LossConfig {
   delta?: number;
 }
 
+/**
+ * The mark a function carries when it stands for a loss or metric the engines compute (tf.losses.*,
+ * tf.metrics.*), so compile takes the function as tfjs programs pass it.
+ */
+export const BUILTIN = Symbol.for('blasnet.tfjs.builtin');
+
+/** What a marked function stands for. */
+export type BuiltinMark =
+  | { kind: 'loss'; id: LossId; fromLogits: boolean; delta: number; name: string }
+  | { kind: 'metric'; metric: string; name: string };
+
+export function builtinMark(f: unknown): BuiltinMark | undefined {
+  return typeof f === 'function' ? (f as { [BUILTIN]?: BuiltinMark })[BUILTIN] : undefined;
+}
+
 export interface Loss {
   readonly isLoss: true;
   readonly spec: LossSpec;
@@ -35,8 +50,13 @@ export function makeLoss(arg: unknown): Loss {
     return { isLoss: true, spec: { id, fromLogits, delta }, serializedName: LOSS_SERIALIZED[id] };
   }
   if (typeof arg === 'function') {
-    throw new BlasnetError('ERR_INVALID_ARG', 'Custom loss functions are not supported (losses run inside the engines); ' +
-      'use a loss name or a losses.* object');
+    const mark = builtinMark(arg);
+    if (mark?.kind === 'loss') return lossObject(mark.id, mark.fromLogits, mark.delta);
+    // The engines differentiate their own losses in C++ and TypeScript; there is no autograd to run a
+    // user's function backwards, so a loss the engines lack is refused here rather than trained wrongly.
+    throw new BlasnetError('ERR_UNSUPPORTED', `The loss function ${describe(arg)} is not one the engines compute ` +
+      '(losses are differentiated inside the engines, there is no autograd); use a loss name, a losses.* object, or ' +
+      'tf.losses.meanSquaredError / absoluteDifference / huberLoss / logLoss / sigmoidCrossEntropy / softmaxCrossEntropy');
   }
   throw new BlasnetError('ERR_UNKNOWN_NAME', `Unknown loss ${describe(arg)} for compile loss; expected a name such as ` +
     'meanSquaredError (mse), meanAbsoluteError (mae), huber, binaryCrossentropy, categoricalCrossentropy, ' +

@@ -4,7 +4,8 @@ import { BlasnetError, describe, invalidArg } from '../errors';
 import { positiveInt } from '../validate';
 import type { LossId, Matrix } from '../engine/types';
 import { normalizeName } from '../naming';
-import { Tensor2D } from '../tensor';
+import { matrixTensor, type Tensor2D } from '../tensor';
+import { builtinMark } from './losses';
 
 /** Everything a metric needs: predictions [rows, d] and labels [rows, yCols] (yCols 1 for sparse). */
 export interface MetricInput {
@@ -234,6 +235,9 @@ export type MetricName = 'accuracy' | 'acc' | 'binaryAccuracy' | 'binary_accurac
  */
 export function getMetric(arg: unknown): Metric {
   if (arg && typeof arg === 'object' && (arg as Metric).isMetric === true) return arg as Metric;
+  const mark = builtinMark(arg);
+  // A tf.metrics.* function keeps its name as the History key, as tfjs gives it.
+  if (mark?.kind === 'metric') return metric(mark.name, getMetric(mark.metric).compute);
   if (typeof arg === 'function') return customMetric(arg as CustomMetricFn);
   const hit = typeof arg === 'string' ? NAMES[normalizeName(arg)] : undefined;
   if (!hit) {
@@ -250,7 +254,7 @@ export function getMetric(arg: unknown): Metric {
  * A user metric: called once per epoch (and per evaluation) with all labels and predictions of it,
  * in the same row order; its name (the function's name) is the History key.
  */
-export type CustomMetricFn = (yTrue: Tensor2D, yPred: Tensor2D) => number;
+export type CustomMetricFn = (yTrue: Tensor2D, yPred: Tensor2D) => number | { dataSync(): ArrayLike<number> };
 
 function customMetric(fn: CustomMetricFn): Metric {
   const name = fn.name;
@@ -259,10 +263,46 @@ function customMetric(fn: CustomMetricFn): Metric {
     const y = m.y;
     const labels = new Float32Array(m.rows * y.cols);
     for (let r = 0; r < m.rows; r++) labels.set(y.data.subarray(labelRow(m, r) * y.cols, (labelRow(m, r) + 1) * y.cols), r * y.cols);
-    const v = fn(new Tensor2D(labels, [m.rows, y.cols]), new Tensor2D(m.pred.subarray(0, m.rows * m.d), [m.rows, m.d]));
-    if (typeof v !== 'number') throw invalidArg(`the value of metric ${name}`, 'a number', v);
-    return v;
+    const yTrue = matrixTensor(labels, [m.rows, y.cols]), yPred = matrixTensor(m.pred.subarray(0, m.rows * m.d), [m.rows, m.d]);
+    try {
+      return metricValue(fn(yTrue, yPred), name);
+    } finally {
+      yTrue.dispose();
+      yPred.dispose();
+    }
   });
+}
+
+/** A number, or the mean of a tensor's values (a tfjs metric function gives one value per row). */
+function metricValue(v: unknown, name: string): number {
+  if (typeof v === 'number') return v;
+  if (v !== null && typeof v === 'object' && typeof (v as { dataSync?: unknown }).dataSync === 'function') {
+    const t = v as { dataSync(): ArrayLike<number>; dispose?: () => void };
+    const values = t.dataSync();
+    let sum = 0;
+    for (let i = 0; i < values.length; i++) sum += values[i]!;
+    t.dispose?.();
+    if (values.length > 0) return sum / values.length;
+  }
+  throw invalidArg(`the value of metric ${name}`, 'a number or a non-empty tensor', v);
+}
+
+const ACCURACY_ALIASES: [string, string][] = [['accuracy', 'acc'], ['val_accuracy', 'val_acc']];
+
+/**
+ * Lets logs (or a History's record) keyed 'accuracy' also be read as 'acc', and the other way round:
+ * tfjs programs read logs.acc and Keras ones logs.accuracy. The alias is not enumerable, so every
+ * value is listed, saved and printed once, under the name compile was given.
+ */
+export function aliasAccuracy<T extends object>(o: T): T {
+  for (const [a, b] of ACCURACY_ALIASES) {
+    for (const [have, alias] of [[a, b], [b, a]] as const) {
+      if (Object.prototype.hasOwnProperty.call(o, have) && !Object.prototype.hasOwnProperty.call(o, alias)) {
+        Object.defineProperty(o, alias, { get: () => (o as Record<string, unknown>)[have], enumerable: false, configurable: true });
+      }
+    }
+  }
+  return o;
 }
 
 /** Normalizes a monitored key: 'acc' -> 'accuracy', 'val_acc' -> 'val_accuracy'. */

@@ -5,10 +5,14 @@ import { BlasnetError, invalidArg } from '../errors';
 import { paramLayout } from '../engine/layout';
 import type { Net, NetSpec, ParamSlot } from '../engine/types';
 import type { ModelDescription } from '../io/description';
-import { descriptionToArtifacts, writeArtifacts, type IOHandler, type ModelArtifacts, type SaveResult } from '../io';
-import { Tensor, Tensor2D } from '../tensor';
+import {
+  descriptionToArtifacts, descriptionToOnnx, isSingleFileTarget, keepsOptimizerByDefault, writeArtifacts, writeModelFile,
+  type IOHandler, type ModelArtifacts, type OnnxExportOptions, type SaveResult,
+} from '../io';
+import type { Scalar, Tensor, Tensor2D } from '../tensor';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
 import { Preprocessor } from '../data/preprocess/preprocessor';
+import { recordInputs, recordMatrix, SavedPreprocessor, type RecordAnswer, type RecordsInput } from './records';
 import { positiveNumber } from '../validate';
 import { RandomStream, randomUint32 } from '../random';
 import { CallQueue } from './calls';
@@ -16,7 +20,7 @@ import { WeightStore } from './weight-store';
 import { notCompiled, resolveCompileArgs, type CompileArgs, type Compiled } from './compile';
 import { runFit, type FitArgs, type FitTarget, History } from './fit';
 import { checkFeatures, featureMatrix, labelMatrix } from './inputs';
-import { evaluate, predict, predictNow, trainOnBatch, type EvaluateArgs, type PredictArgs } from './evaluate';
+import { evaluate, evaluateNow, predict, predictNow, trainOnBatch, type EvaluateArgs, type PredictArgs } from './evaluate';
 import type { ModelTarget } from './target';
 import { InputLayer, Layer, type LayerOwner } from './layers';
 import type { Optimizer } from './optimizers';
@@ -38,7 +42,7 @@ export interface SequentialArgs {
   name?: string;
 }
 
-export interface SaveOptions {
+export interface SaveOptions extends OnnxExportOptions {
   /** Also save the compile config and the optimizer's state, so training resumes exactly (default false). */
   includeOptimizer?: boolean;
   /** A fitted data scaler (data.standardScaler() / minMaxScaler()) saved in userDefinedMetadata.scaler. */
@@ -69,9 +73,10 @@ export class Sequential implements LayerOwner, TrainableModel {
   private compiled: Compiled | null = null;
   private learningRate = 0;
   private fitting = false;
-  private readonly calls = new CallQueue();
+  private readonly calls = new CallQueue(() => this.name);
   private readonly weights = new WeightStore(this.calls, () => this.slots(), () => this.layerNames());
   private disposedFlag = false;
+  private readonly savedPreprocessor = new SavedPreprocessor();
   /**
    * The model's own shuffling generator, seeded from the global one when the model is made: models
    * trained concurrently shuffle exactly as they would alone. Its state is saved with includeOptimizer.
@@ -180,8 +185,8 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /** Runs `f` after the calls already queued on this model (at once inside this model's fit). */
-  private exclusive<T>(f: () => Promise<T>): Promise<T> {
-    return this.calls.exclusive(f, () => this.checkAlive());
+  private exclusive<T>(what: string, f: () => Promise<T>): Promise<T> {
+    return this.calls.exclusive(what, f, () => this.checkAlive());
   }
 
   /** One asynchronous engine call; synchronous net access is refused while it runs. */
@@ -235,7 +240,7 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (!this.compiled) throw notCompiled('fit');
     this.fitting = true;
     try {
-      return await this.exclusive(() => runFit(this.fitTarget(this.compiled!), x, y, args));
+      return await this.exclusive('fit()', () => runFit(this.fitTarget(this.compiled!), x, y, args));
     } finally {
       this.fitting = false;
     }
@@ -250,7 +255,7 @@ export class Sequential implements LayerOwner, TrainableModel {
       outputDim: () => this.outputDimOf(this.layers.length - 1)!,
       net: () => this.ensureNet(),
       engineCall: (f) => this.engineCall(f),
-      exclusive: (f) => this.exclusive(f),
+      exclusive: (what, f) => this.exclusive(what, f),
     };
   }
 
@@ -258,38 +263,73 @@ export class Sequential implements LayerOwner, TrainableModel {
     return { ...this.target(), compiled, model: this, shuffleRandom: this.rng.next };
   }
 
-  /** Loss and metrics on x, y (as evaluateAsync()). */
-  async evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<Record<string, number>> {
-    return this.evaluateAsync(x, y, args);
+  /**
+   * tfjs's evaluate: the loss as a scalar tensor, or [loss, ...metrics] when metrics were compiled,
+   * computed on the calling thread (await works too). Servers and jobs use evaluateAsync().
+   */
+  evaluate(x: unknown, y: unknown, args: EvaluateArgs = {}): Scalar | Scalar[] {
+    this.checkAlive();
+    this.calls.checkIdle('evaluate() (synchronous: use evaluateAsync() to queue behind the running call)');
+    return evaluateNow(this.target(), x, y, args);
   }
 
-  /** Loss and metrics on x, y, computed by the engine off the JavaScript thread where it can: the call for servers and jobs. */
+  /** Loss and metrics by name ({loss, acc ...}), computed by the engine off the JavaScript thread where it can: the call for servers and jobs. */
   async evaluateAsync(x: unknown, y: unknown, args: EvaluateArgs = {}): Promise<Record<string, number>> {
     this.checkAlive();
     return evaluate(this.target(), x, y, args);
   }
 
-  /** Outputs for x (as predictAsync()). */
-  async predict(x: unknown, args: PredictArgs = {}): Promise<Tensor2D> {
-    return this.predictAsync(x, args);
+  /** x, or (an array of records by column name) the saved preprocessor's rows for them. */
+  private inputsOf(x: unknown): unknown {
+    return recordInputs(x, this.savedPreprocessor.of(this.userDefinedMetadata), this.name);
+  }
+
+  /**
+   * tfjs's predict: the outputs as a [rows, units] tensor, computed on the calling thread (await works
+   * too). Large inputs block the event loop as they do in tfjs-node: servers and jobs use predictAsync().
+   */
+  predict(x: unknown, args: PredictArgs = {}): Tensor2D {
+    this.checkAlive();
+    this.calls.checkIdle('predict() (synchronous: use predictAsync() to queue behind the running call)');
+    return predictNow(this.target(), this.inputsOf(x), args);
   }
 
   /** Outputs for x, computed in batches by the engine off the JavaScript thread where it can: the call for servers and jobs. */
   async predictAsync(x: unknown, args: PredictArgs = {}): Promise<Tensor2D> {
     this.checkAlive();
-    return predict(this.target(), x, args);
+    return predict(this.target(), this.inputsOf(x), args);
   }
 
-  /** Synchronous predict for small inputs (low-latency serving). Not allowed while a call is running. */
-  predictSync(x: unknown): Tensor2D {
+  /**
+   * Predictions for raw records (objects by column name, or {column: [values]}), through the
+   * preprocessor saved with the model: per record {class, probabilities by class name} for a
+   * classifier, {value} (or {values}) otherwise. The same numbers as the training pipeline's.
+   */
+  async predictRecords(records: RecordsInput, args: PredictArgs = {}): Promise<RecordAnswer[]> {
     this.checkAlive();
-    this.calls.checkIdle('predictSync()');
-    return predictNow(this.target(), x);
+    const pre = this.savedPreprocessor.of(this.userDefinedMetadata);
+    const x = recordMatrix(records, pre, this.name);
+    const out = await predict(this.target(), x, args);
+    try {
+      return pre!.answers(out.dataSync(), out.shape[1]);
+    } finally {
+      out.dispose();
+    }
   }
 
-  /** predictSync under its tfjs name. */
+  /** The class of each output unit, by name, from the saved preprocessor (null: not a classifier, or none saved). */
+  get classes(): (string | number)[] | null {
+    return this.savedPreprocessor.of(this.userDefinedMetadata)?.classes ?? null;
+  }
+
+  /** predict() under the name it had before predict became synchronous. */
+  predictSync(x: unknown): Tensor2D {
+    return this.predict(x);
+  }
+
+  /** predict() under its tfjs name. */
   predictOnBatch(x: unknown): Tensor2D {
-    return this.predictSync(x);
+    return this.predict(x);
   }
 
   /**
@@ -406,6 +446,13 @@ export class Sequential implements LayerOwner, TrainableModel {
     return j === undefined || j === null ? null : Preprocessor.fromJSON(j);
   }
 
+  /** Keeps a fitted preprocessor with the model (in userDefinedMetadata: every later save() writes it); null removes it. */
+  setPreprocessor(pre: Preprocessor | null): void {
+    if (pre !== null && !(pre instanceof Preprocessor)) throw invalidArg('setPreprocessor(pre)', 'a fitted data.preprocessor() or null', pre);
+    const { preprocessor: _old, ...rest } = this.userDefinedMetadata ?? {};
+    this.userDefinedMetadata = pre ? { ...rest, preprocessor: pre.toJSON() } : Object.keys(rest).length ? rest : null;
+  }
+
   /**
    * The model as in-memory tfjs artifacts (model.json fields + one ArrayBuffer), to keep in a database
    * or send over the network; fromArtifacts() rebuilds it.
@@ -421,10 +468,25 @@ export class Sequential implements LayerOwner, TrainableModel {
    * directory ('dir' or 'file://dir'), touching nothing else there; the pair is replaced atomically
    * (lib/io/save.ts); {includeOptimizer} adds the training config and optimizer state, {scaler}
    * a fitted data scaler. A tfjs IOHandler (tf.io.withSaveHandler, or any {save}) receives the artifacts
-   * instead. Runs after any call already queued on this model.
+   * instead. A path ending in .onnx or .keras writes that format (.onnx: see toOnnx; .keras: Keras 3,
+   * with the optimizer state by default). Runs after any call already queued on this model.
    */
   async save(target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
-    return this.exclusive(async () => writeArtifacts(this.toArtifacts(options), target));
+    if (isSingleFileTarget(target)) {
+      // A .keras file keeps the optimizer state unless told otherwise, as Keras's own save does.
+      const o = { ...options, includeOptimizer: options.includeOptimizer ?? keepsOptimizerByDefault(target) };
+      return this.exclusive('save()', async () => writeModelFile(this.toDescription(saveDescribeOptions(o, this.userDefinedMetadata)), target, o));
+    }
+    return this.exclusive('save()', async () => writeArtifacts(this.toArtifacts(options), target));
+  }
+
+  /**
+   * The model as the bytes of an ONNX file (opset 17): {inputName, outputName}; {foldScaler: true} puts
+   * the saved scaler (or options.scaler) into the graph as Sub/Div.
+   */
+  toOnnx(options: SaveOptions = {}): Uint8Array {
+    this.checkAlive();
+    return descriptionToOnnx(this.toDescription(saveDescribeOptions(options, this.userDefinedMetadata)), options);
   }
 
   /** Frees the engine's memory; the model cannot be used afterwards. */

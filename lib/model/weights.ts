@@ -64,7 +64,8 @@ export function writeSlots(params: Float32Array, slots: readonly ParamSlot[], we
         throw new BlasnetError('ERR_SHAPE_MISMATCH',
           `Expected shape [${s.shape.join(', ')}] for weight ${i} (${name}) but received [${String(shape)}]`);
       }
-      data = (w as Tensor).dataSync();
+      const v = (w as Tensor).dataSync();
+      data = v instanceof Float32Array ? v : Float32Array.from(v);
     } else {
       throw invalidArg(`${fn} weight ${i} (${name})`, 'a tensor or a Float32Array', w);
     }

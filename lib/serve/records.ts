@@ -66,7 +66,7 @@ export function recordColumns(columns: Record<string, unknown>, info: ModelInfo,
 export function preprocess(model: Sequential, x: Float32Array, rows: number): Float32Array {
   const scaler = model.getScaler();
   if (!scaler) return x;
-  return scaler.transform({ data: x, shape: [rows, x.length / rows] }).dataSync();
+  return scaler.transform({ data: x, shape: [rows, x.length / rows] }).dataSync<'float32'>();
 }
 
 /** Per row: {"class", "probabilities": {label: p}} for classifiers, {label: value} for one-output regressors. */

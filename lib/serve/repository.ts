@@ -237,7 +237,7 @@ export class Repository {
         if (!Number.isFinite(out[i]!)) throw new BlasnetError('ERR_NON_FINITE', `the model gives ${out[i]} on an input of zeros`);
       }
       const predict = async (x: Float32Array, n: number): Promise<Float32Array> =>
-        (await model.predictAsync({ data: x, shape: [n, info.inputDim] }, { batchSize: n })).dataSync();
+        (await model.predictAsync({ data: x, shape: [n, info.inputDim] }, { batchSize: n })).dataSync<'float32'>();
       const label = `${m.name} (version ${version})`;
       const batcher = new Batcher(predict, info.inputDim, info.outputDim, this.options.batcher, label, (st) => this.options.onBatch(m.name, st));
       this.options.log.info('model version loaded and warmed', {

@@ -6,13 +6,13 @@ import * as S from './ops/shape';
 import { matMul, dot } from './ops/matmul';
 import { oneHot, onesLike, zerosLike } from './ops/create';
 import * as X from './extras';
-import { Tensor } from './tensor';
-import type { DataType, Rank, TensorLike } from './types';
+import { Tensor } from '../tensor';
+import type { DataType, Rank, TensorLike } from '../tensor/types';
 
 type Arg = Tensor | TensorLike;
 type Axis = number | number[] | null;
 
-declare module './tensor' {
+declare module '../tensor' {
   interface Tensor<R extends Rank = Rank> {
     add<T extends Tensor>(this: T, b: Arg): T; sub<T extends Tensor>(this: T, b: Arg): T;
     mul<T extends Tensor>(this: T, b: Arg): T; div<T extends Tensor>(this: T, b: Arg): T;

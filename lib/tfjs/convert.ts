@@ -1,9 +1,9 @@
 // TensorLike -> Tensor, as tfjs's tensor() and convertToTensor(): shapes inferred from nested arrays
 // (ragged ones rejected), dtypes inferred as tfjs does, typed arrays of the right type used without a copy.
 import { BlasnetError, describe, invalidArg } from '../errors';
-import { Tensor } from './tensor';
-import type { DataType, TensorLike, TypedArray } from './types';
-import { checkDtype, checkShape, makeArray, sizeFromShape } from './types';
+import { Tensor } from '../tensor';
+import type { DataType, TensorLike, TypedArray } from '../tensor/types';
+import { checkDtype, checkShape, makeArray, sizeFromShape } from '../tensor/types';
 
 function isTypedArray(v: unknown): v is TypedArray | Float64Array | Int16Array | Int8Array | Uint16Array | Uint32Array | Uint8ClampedArray {
   return ArrayBuffer.isView(v) && !(v instanceof DataView);

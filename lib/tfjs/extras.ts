@@ -9,9 +9,9 @@ import * as R from './ops/reduce';
 import * as S from './ops/shape';
 import { matMul } from './ops/matmul';
 import { op } from './ops/op';
-import { Tensor } from './tensor';
-import type { DataType, TensorLike, TypedArray } from './types';
-import { checkDtype, checkShape, fullStrides, makeArray, sizeFromShape } from './types';
+import { Tensor } from '../tensor';
+import type { DataType, TensorLike, TypedArray } from '../tensor/types';
+import { checkDtype, checkShape, fullStrides, makeArray, sizeFromShape } from '../tensor/types';
 
 type Arg = Tensor | TensorLike;
 

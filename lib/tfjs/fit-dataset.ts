@@ -5,9 +5,10 @@
 // Memory is bounded by two chunks and the dataset's own buffers, never by the data.
 import { BlasnetError, describe, invalidArg } from '../errors';
 import { History } from '../model/sequential';
+import { aliasAccuracy } from '../model/metrics';
 import type { CallbackHooks, Logs } from '../model/callbacks';
 import { Progress } from '../model/progress';
-import { Tensor } from './tensor';
+import { Tensor } from '../tensor';
 
 /** What fitDataset needs of a dataset: tfjs's iterator() protocol. */
 export interface DatasetLike {
@@ -254,6 +255,7 @@ export async function fitDataset(model: DatasetModel, dataset: unknown, args: Fi
         : await model.evaluateAsync(vd[0], vd[1], { batchSize: validationBatchSize, ...(vd[2] === undefined ? {} : { sampleWeight: vd[2] }) });
       for (const [k, v] of Object.entries(val)) logs[`val_${k}`] = v;
     }
+    aliasAccuracy(logs);
     history.record(epoch, logs);
     progress.epochEnd(epoch, logs);
     await call('onEpochEnd', epoch, logs);

@@ -12,8 +12,8 @@ import * as R from './ops/reduce';
 import * as S from './ops/shape';
 import { ones, scalar } from './ops/create';
 import { op } from './ops/op';
-import { Tensor } from './tensor';
-import type { TensorLike } from './types';
+import { Tensor } from '../tensor';
+import type { TensorLike } from '../tensor/types';
 
 type Arg = Tensor | TensorLike;
 
@@ -21,7 +21,8 @@ type Arg = Tensor | TensorLike;
 export enum Reduction { NONE = 0, MEAN = 1, SUM = 2, SUM_BY_NONZERO_WEIGHTS = 3 }
 
 /** What a function passed to compile stands for, when it names a loss or metric the engines compute. */
-export const BUILTIN = Symbol.for('blasnet.tfjs.builtin');
+export { BUILTIN } from '../model/losses';
+import { BUILTIN } from '../model/losses';
 export interface BuiltinLoss { kind: 'loss'; id: LossId; fromLogits: boolean; delta: number; name: string }
 export interface BuiltinMetric { kind: 'metric'; metric: string; name: string }
 export type Builtin = BuiltinLoss | BuiltinMetric;

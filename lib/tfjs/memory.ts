@@ -1,7 +1,7 @@
 // tfjs's memory API: tidy, keep, dispose, memory() and engine().startScope/endScope.
 import { BlasnetError } from '../errors';
-import { ENGINE, type MemoryInfo } from './engine';
-import { Tensor, getTensorsInContainer } from './tensor';
+import { ENGINE, type MemoryInfo } from '../tensor/engine';
+import { Tensor, getTensorsInContainer } from '../tensor';
 
 export type TensorContainer = void | Tensor | string | number | boolean | TensorContainer[] | { [key: string]: TensorContainer } | Float32Array | Int32Array | Uint8Array;
 

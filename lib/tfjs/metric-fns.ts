@@ -7,8 +7,8 @@ import * as R from './ops/reduce';
 import * as S from './ops/shape';
 import { fill, oneHot, onesLike, scalar } from './ops/create';
 import { op } from './ops/op';
-import { Tensor } from './tensor';
-import type { TensorLike } from './types';
+import { Tensor } from '../tensor';
+import type { TensorLike } from '../tensor/types';
 
 export const EPSILON = 1e-7;
 type Arg = Tensor | TensorLike;

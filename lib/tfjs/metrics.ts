@@ -7,8 +7,8 @@ import * as F from './metric-fns';
 import { BUILTIN, type BuiltinMetric } from './losses';
 import { convertToTensor } from './convert';
 import { op } from './ops/op';
-import { Tensor } from './tensor';
-import type { TensorLike } from './types';
+import { Tensor } from '../tensor';
+import type { TensorLike } from '../tensor/types';
 
 type Arg = Tensor | TensorLike;
 type PairFn = (yTrue: Arg, yPred: Arg) => Tensor;

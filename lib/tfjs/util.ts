@@ -1,6 +1,6 @@
 // tf.util: the helpers layers programs call (assert, shuffle, shapes and sizes), with tfjs's behaviour.
 import { BlasnetError, invalidArg } from '../errors';
-import { computeStrides, sizeFromShape } from './types';
+import { computeStrides, sizeFromShape } from '../tensor/types';
 
 type ArrayLikeMutable<T> = { length: number; [i: number]: T };
 

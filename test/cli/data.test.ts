@@ -88,6 +88,24 @@ describe(`blasnet CLI on messy tables (${engine} engine)`, () => {
     expect(r.stderr).toBe('note: 1 value not seen in training (employment: 1) encoded as all zeros (booleans: imputed)\n');
   });
 
+  it('data.prepareTraining prepares a table as train does: the same preprocessor and the same rows in each part', async () => {
+    const out = path.join(dir, 'prepared');
+    const printed = ok(['train', LOANS, '--label', 'decision', '--test-split', '0.2', '--validation-split', '0.15', '--epochs', '1',
+      '--seed', '7', '--max-categories', '5', '--out', out, '-q']);
+    const p = data.prepareTraining(await data.readCsv(LOANS, { label: 'decision' }), { testSplit: 0.2, validationSplit: 0.15, seed: 7, maxCategories: 5 });
+    expect(p.preprocessor.toJSON()).toEqual((await loadModel(out)).getPreprocessor()!.toJSON());
+    expect(printed).toContain(`Training rows (${p.train.rows.length}): `);
+    expect(printed).toContain(`Validation rows (${p.validation!.rows.length}): `);
+    expect(printed).toContain(`Test rows (${p.test!.rows.length}): `);
+    expect(p.classes).toEqual(['approved', 'declined']);
+    expect(p.train.y.shape).toEqual([p.train.rows.length, 2]);
+    expect(p.train.x.shape).toEqual([p.train.rows.length, p.preprocessor.outputWidth]);
+    expect(p.dropped).toBeGreaterThan(0);
+    const all = new Set([...p.train.rows, ...p.validation!.rows, ...p.test!.rows]);
+    expect(all.size).toBe(p.train.rows.length + p.validation!.rows.length + p.test!.rows.length);
+    expect(() => data.prepareTraining(data.parseCsv('a,y\n1,p\n2,q\n'), { label: 'y', testSplit: 0.9 })).toThrow('testSplit 0.9 leaves no training rows out of 2');
+  });
+
   it('--explain-data prints the report alone; --cv 3 prints each fold, the mean and the spread, then trains', () => {
     const out = path.join(dir, 'never');
     const ex = ok(['train', LOANS, '--label', 'decision', '--explain-data', '--out', out]);

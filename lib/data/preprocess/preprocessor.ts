@@ -1,13 +1,14 @@
 // data.preprocessor(): per-column cleaning, encoding and scaling learned from training rows, applied the
 // same way to any later table or record, and saved with the model (toJSON / fromJSON, validated).
 import { BlasnetError, invalidArg } from '../../errors';
-import { Tensor2D } from '../../tensor';
+import { matrixTensor, Tensor, type Tensor2D } from '../../tensor';
 import { booleanValue, cellPlace, MISSING } from '../table/columns';
 import type { ColumnSpec } from '../table/options';
 import type { Column, Table } from '../table/table';
 import { nameList } from '../table/table';
 import { preprocessorFromJSON, type PreprocessorJSON } from './json';
 import { labelOf, fitLabel, type LabelStep } from './label';
+import { recordAnswers, recordsToRows, type RecordAnswer, type RecordRows, type RecordsInput, type RecordsOptions } from './records';
 import { cmp, fitBoolean, fitCategory, fitNumber, stepOutputs, writeStep, type Counts, type Step, type StepOptions } from './steps';
 
 export interface PreprocessorOptions {
@@ -213,9 +214,9 @@ export class Preprocessor {
       at += stepOutputs(s).length;
     }
     let y: Tensor2D | null = null;
-    if (l && labelCol) y = new Tensor2D(labelOf(l, labelCol, use ?? Int32Array.from({ length: n }, (_, i) => i), place(labelCol)), [n, 1]);
+    if (l && labelCol) y = matrixTensor(labelOf(l, labelCol, use ?? Int32Array.from({ length: n }, (_, i) => i), place(labelCol)), [n, 1]);
     return {
-      x: new Tensor2D(out, [n, width]), y, dropped, rowIndex: use,
+      x: matrixTensor(out, [n, width]), y, dropped, rowIndex: use,
       unknown: Object.fromEntries(unknown),
     };
   }
@@ -229,7 +230,7 @@ export class Preprocessor {
   decode(probabilities: Float32Array | Tensor2D, rows?: number): (string | number)[] {
     const classes = this.classes;
     if (!classes) throw new BlasnetError('ERR_INVALID_ARG', 'decode() needs a preprocessor fitted on a classification label');
-    const p = probabilities instanceof Tensor2D ? probabilities.dataSync() : probabilities;
+    const p = probabilities instanceof Tensor ? probabilities.dataSync() : probabilities;
     if (!(p instanceof Float32Array)) throw invalidArg('probabilities', 'a Float32Array or a Tensor2D', probabilities);
     const k = classes.length;
     const n = rows ?? p.length / k;
@@ -243,6 +244,23 @@ export class Preprocessor {
       out[r] = classes[best]!;
     }
     return out;
+  }
+
+  /**
+   * Raw records (objects by column name, or {column: [values]}) as the model's input rows, through the
+   * same steps as transform(): missing fields imputed, other keys ignored, unseen categories counted.
+   */
+  transformRecords(records: RecordsInput, options: RecordsOptions = {}): RecordRows {
+    this.needFitted('transformRecords');
+    return recordsToRows(this, records, options);
+  }
+
+  /** A model's outputs (rows x outputDim) as {class, probabilities by class name} or {value} / {values} per row. */
+  answers(outputs: Float32Array | Tensor2D, outputDim?: number): RecordAnswer[] {
+    this.needFitted('answers');
+    if (outputs instanceof Tensor) return recordAnswers(this, outputs.dataSync(), outputDim ?? outputs.shape[1]);
+    if (outputDim === undefined) throw invalidArg('outputDim', 'the number of outputs per row (with a Float32Array)', outputDim);
+    return recordAnswers(this, outputs, outputDim);
   }
 
   private needFitted(fn: string): void {

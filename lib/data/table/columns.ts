@@ -340,7 +340,8 @@ export class InferBuilder extends ColumnBuilder {
     const categories = this.dict!.values.slice();
     let kind: 'category' | 'boolean' = 'category';
     if (this.declared === 'boolean' || (this.declared === null && !this.truncated && isBooleanVocabulary(categories))) {
-      if (!isBooleanVocabulary(categories)) {
+      // Declared boolean with every cell missing: an empty boolean column, not an error.
+      if (categories.length > 0 && !isBooleanVocabulary(categories)) {
         const bad = categories.find((c) => booleanValue(c) === null) ?? '';
         throw new BlasnetError('ERR_FORMAT', `${this.ctx.source}: column ${this.position} (${this.name}) was declared boolean but holds ${show(bad)}`);
       }

@@ -2,7 +2,7 @@
 // the column's categories), the 1-based file line of every row (errors name it after any shuffle or
 // split) and the label column's name.
 import { BlasnetError, invalidArg } from '../../errors';
-import { Tensor2D } from '../../tensor';
+import { matrixTensor, type Tensor2D } from '../../tensor';
 
 /** Code of a missing cell; of a value outside a fixed vocabulary; of a value past maxDistinct. */
 export const MISSING = -1;
@@ -123,7 +123,7 @@ export class Table {
         for (let r = r0; r < r1; r++) out[r * w + j] = v[r]!;
       }
     }
-    this.cache.x = new Tensor2D(out, [this.rows, w]);
+    this.cache.x = cached(matrixTensor(out, [this.rows, w]));
     return this.cache.x;
   }
 
@@ -136,7 +136,7 @@ export class Table {
       throw new BlasnetError('ERR_INVALID_ARG', `${this.source}: the label column ${c.name} is ${c.kind !== 'number' ? 'text' : `numeric with ${c.missing} missing values`}: ` +
         'encode it with data.preprocessor() (classes become indices)');
     }
-    this.cache.y = new Tensor2D(c.values.slice(), [this.rows, 1]);
+    this.cache.y = cached(matrixTensor(c.values.slice(), [this.rows, 1]));
     return this.cache.y;
   }
 
@@ -178,4 +178,10 @@ export class Table {
     }
     return o;
   }
+}
+
+/** A tensor the table keeps for later reads: kept out of tidy() scopes (as tf.keep), so a scope cannot free it. */
+function cached(t: Tensor2D): Tensor2D {
+  t.kept = true;
+  return t;
 }

@@ -242,6 +242,18 @@ export class JsNet implements EngineNet {
     }
   }
 
+  evaluateSync(x: Matrix, y: Matrix, batchSize: number, sampleWeight: Float32Array | null,
+    predictionsOut: Float32Array | null, memoryLimit?: number): EvaluateResult {
+    const core = this.ready('evaluateSync');
+    checkMatrices(this.spec, this.outputDim, x, y, sampleWeight);
+    checkBatchSize(batchSize);
+    checkPredictionsOut(predictionsOut, x.rows, this.outputDim);
+    const batch = inferenceBatch(this.spec, x.rows, 0, batchSize, memoryLimit ?? defaultMemoryLimit());
+    const result: EvaluateResult = { lossSum: 0, samples: 0 };
+    core.evaluate(x.data, x.rows, x.cols, y.data, y.cols, batch, sampleWeight, predictionsOut, result);
+    return { lossSum: result.lossSum, samples: x.rows };
+  }
+
   async predict(x: Matrix, batchSize: number, memoryLimit?: number): Promise<Float32Array> {
     const core = this.ready('predict');
     checkMatrices(this.spec, this.outputDim, x, null);

@@ -126,6 +126,38 @@ export class LeakyReLU extends Activation {
   protected override ownConfig(): Record<string, unknown> { return { alpha: this.alpha ?? 0.3 }; }
 }
 
+// -------------------------------------------------------------------------------------------- Flatten
+
+/**
+ * tfjs Flatten: rows of any shape become flat feature vectors. Inputs are row-major, so the values do
+ * not move: the engines see an identity (a linear activation layer, one copy per batch). Its N-D
+ * inputShape ([28, 28]) is the flat width (784) to the rest of the model, and is saved as such.
+ */
+export class Flatten extends Layer {
+  readonly declaredShape: number[] | null;
+  constructor(args: LayerArgs & { dataFormat?: string } = {}) {
+    const a = layerOptions(args, 'flatten');
+    const shape = Array.isArray(a.inputShape) ? a.inputShape
+      : Array.isArray(a.batchInputShape) ? a.batchInputShape.slice(1) : null;
+    if (shape !== null && (shape.length < 1 || !shape.every((d) => Number.isInteger(d) && (d as number) > 0))) {
+      throw invalidArg('flatten inputShape', 'positive integer sizes ([28, 28])', shape);
+    }
+    const { inputShape: _i, batchInputShape: _b, ...rest } = a;
+    const width = shape === null ? undefined : (shape as number[]).reduce((x, y) => x * y, 1);
+    super(width === undefined ? rest : { ...rest, inputShape: [width] }, 'flatten');
+    rejectUnknownLayerOptions(a, [...COMMON_LAYER_OPTIONS, 'dataFormat'], 'flatten');
+    if (a.dataFormat !== undefined && a.dataFormat !== 'channelsLast' && a.dataFormat !== 'channels_last') {
+      throw invalidArg('flatten dataFormat', "'channelsLast' (the only layout of blasnet's inputs)", a.dataFormat);
+    }
+    this.declaredShape = shape as number[] | null;
+  }
+  getClassName(): string { return 'Flatten'; }
+  toSpec(inputDim: number): LayerSpec {
+    return { kind: 'activation', dim: inputDim, activation: activationSpec('linear') };
+  }
+  protected ownConfig(): Record<string, unknown> { return { dataFormat: 'channelsLast' }; }
+}
+
 // -------------------------------------------------------------------------------------------- Dropout
 
 export interface DropoutLayerArgs extends LayerArgs {

@@ -4,14 +4,14 @@ import { LAYER_CLASS_NAMES, type LayerClassName } from '../../io/description';
 import { camelCaseKeys, normalizeName } from '../../naming';
 import { Layer, type LayerArgs } from './base';
 import {
-  Activation, Dense, Dropout, InputLayer, LeakyReLU, type ActivationLayerArgs, type DenseLayerArgs, type DropoutLayerArgs,
+  Activation, Dense, Dropout, Flatten, InputLayer, LeakyReLU, type ActivationLayerArgs, type DenseLayerArgs, type DropoutLayerArgs,
 } from './core';
 import {
   BatchNormalization, LayerNormalization, type BatchNormalizationLayerArgs, type LayerNormalizationLayerArgs,
 } from './normalization';
 
 export { Layer, resetLayerNames, type LayerArgs, type LayerOwner, type ParamInit } from './base';
-export { Activation, Dense, Dropout, InputLayer, LeakyReLU, type ActivationLayerArgs, type DenseLayerArgs, type DropoutLayerArgs } from './core';
+export { Activation, Dense, Dropout, Flatten, InputLayer, LeakyReLU, type ActivationLayerArgs, type DenseLayerArgs, type DropoutLayerArgs } from './core';
 export { BatchNormalization, LayerNormalization, type BatchNormalizationLayerArgs, type LayerNormalizationLayerArgs } from './normalization';
 
 /** Layer factories, as tfjs's `tf.layers`. */
@@ -20,6 +20,7 @@ export const layers = {
   activation: (args: ActivationLayerArgs): Activation => new Activation(args),
   leakyReLU: (args: LayerArgs & { alpha?: number } = {}): LeakyReLU => new LeakyReLU(args),
   dropout: (args: DropoutLayerArgs): Dropout => new Dropout(args),
+  flatten: (args: LayerArgs & { dataFormat?: string } = {}): Flatten => new Flatten(args),
   batchNormalization: (args: BatchNormalizationLayerArgs = {}): BatchNormalization => new BatchNormalization(args),
   layerNormalization: (args: LayerNormalizationLayerArgs = {}): LayerNormalization => new LayerNormalization(args),
   inputLayer: (args: { inputShape?: number[]; batchInputShape?: (number | null)[]; name?: string }): InputLayer => new InputLayer(args),
@@ -31,6 +32,7 @@ const CLASSES: Record<LayerClassName, (cfg: Record<string, unknown>) => Layer> =
   Activation: (c) => new Activation(c as unknown as ActivationLayerArgs),
   LeakyReLU: (c) => new LeakyReLU(c as LayerArgs & { alpha?: number }),
   Dropout: (c) => new Dropout(c as unknown as DropoutLayerArgs),
+  Flatten: (c) => new Flatten(c as LayerArgs & { dataFormat?: string }),
   BatchNormalization: (c) => new BatchNormalization(c as BatchNormalizationLayerArgs),
   LayerNormalization: (c) => new LayerNormalization(c as LayerNormalizationLayerArgs),
 };

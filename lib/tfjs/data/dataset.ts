@@ -5,8 +5,8 @@ import { BlasnetError, invalidArg } from '../../errors';
 import { makeTensor } from '../convert';
 import { tidy } from '../memory';
 import { stack } from '../ops/shape';
-import { Tensor } from '../tensor';
-import type { TensorLike } from '../types';
+import { Tensor } from '../../tensor';
+import type { TensorLike } from '../../tensor/types';
 import { alea } from '../random';
 import { ArrayIterator, ChainedIterator, FunctionIterator, LazyIterator, type Result } from './iterators';
 

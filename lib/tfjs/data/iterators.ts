@@ -5,7 +5,7 @@
 import { BlasnetError } from '../../errors';
 import { dispose } from '../memory';
 import { alea, type Prng } from '../random';
-import { getTensorsInContainer } from '../tensor';
+import { getTensorsInContainer } from '../../tensor';
 
 export type Result<T> = { value: T; done: false } | { value: null; done: true };
 const DONE: Result<never> = { value: null, done: true };

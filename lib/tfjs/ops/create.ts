@@ -2,10 +2,10 @@
 import { BlasnetError, invalidArg } from '../../errors';
 import { convertToTensor, inferShape, makeTensor } from '../convert';
 import { gaussStream, uniformStream } from '../random';
-import { Tensor } from '../tensor';
-import type { Scalar, Tensor1D, Tensor2D, Tensor3D, Tensor4D } from '../tensor';
-import type { DataType, TensorLike } from '../types';
-import { checkDtype, checkShape, makeArray, sizeFromShape } from '../types';
+import { Tensor } from '../../tensor';
+import type { Scalar, Tensor1D, Tensor2D, Tensor3D, Tensor4D } from '../../tensor';
+import type { DataType, TensorLike } from '../../tensor/types';
+import { checkDtype, checkShape, makeArray, sizeFromShape } from '../../tensor/types';
 import { op } from './op';
 
 export function tensor<T extends Tensor = Tensor>(values: TensorLike, shape?: number[], dtype?: DataType): T {

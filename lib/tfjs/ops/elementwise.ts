@@ -2,11 +2,11 @@
 // operands divide as floorDiv, comparisons give bool, float-only ops (sqrt, log, ...) refuse int32 and bool.
 import { BlasnetError } from '../../errors';
 import { convertToTensor, requireFloat } from '../convert';
-import type { DataType, TensorLike } from '../types';
-import { broadcastShapes, sizeFromShape, makeArray, upcastType } from '../types';
+import type { DataType, TensorLike } from '../../tensor/types';
+import { broadcastShapes, sizeFromShape, makeArray, upcastType } from '../../tensor/types';
 import { binaryMap, broadcastValues, unaryMap } from './kernels';
 import { op } from './op';
-import { Tensor } from '../tensor';
+import { Tensor } from '../../tensor';
 
 type Arg = Tensor | TensorLike;
 

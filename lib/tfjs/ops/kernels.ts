@@ -1,8 +1,8 @@
 // Loops over typed arrays that the ops share: element-wise maps with numpy broadcasting, and reductions
 // over any set of axes (the reduced axes walked in row-major order, accumulated in doubles as tfjs's CPU backend does).
-import type { DataType, TypedArray } from '../types';
-import { broadcastShapes, fullStrides, makeArray, sizeFromShape } from '../types';
-import { Tensor } from '../tensor';
+import type { DataType, TypedArray } from '../../tensor/types';
+import { broadcastShapes, fullStrides, makeArray, sizeFromShape } from '../../tensor/types';
+import { Tensor } from '../../tensor';
 
 /** Strides of `shape` aligned to an output of rank `rank`, 0 along broadcast axes. */
 function alignedStrides(shape: readonly number[], outShape: readonly number[]): number[] {

@@ -1,9 +1,9 @@
 // matMul over the last two axes with broadcast batch axes (tfjs's batchMatMul), and the products built on it.
 import { BlasnetError } from '../../errors';
 import { convertToTensor } from '../convert';
-import { Tensor } from '../tensor';
-import type { TensorLike } from '../types';
-import { broadcastShapes, makeArray, sizeFromShape, upcastType } from '../types';
+import { Tensor } from '../../tensor';
+import type { TensorLike } from '../../tensor/types';
+import { broadcastShapes, makeArray, sizeFromShape, upcastType } from '../../tensor/types';
 import { broadcastValues } from './kernels';
 import { op } from './op';
 

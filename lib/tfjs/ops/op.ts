@@ -1,8 +1,8 @@
 // Every public op runs in its own scope, as tfjs's op() wrapper does: tensors an op makes on the way
 // (inputs converted from arrays, intermediate results) are disposed when it returns, so tf.memory()
 // counts exactly the outputs.
-import { ENGINE } from '../engine';
-import { getTensorsInContainer } from '../tensor';
+import { ENGINE } from '../../tensor/engine';
+import { getTensorsInContainer } from '../../tensor';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function op<F extends (...args: any[]) => unknown>(name: string, f: F): F {

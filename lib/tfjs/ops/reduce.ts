@@ -3,9 +3,9 @@
 // Composite ops (mean, moments, norm, softmax) follow tfjs's own decomposition, intermediates in float32.
 import { BlasnetError, invalidArg } from '../../errors';
 import { convertToTensor, requireFloat } from '../convert';
-import { Tensor } from '../tensor';
-import type { TensorLike } from '../types';
-import { makeArray, normAxis, parseAxes } from '../types';
+import { Tensor } from '../../tensor';
+import type { TensorLike } from '../../tensor/types';
+import { makeArray, normAxis, parseAxes } from '../../tensor/types';
 import { reduce } from './kernels';
 import { abs, add, div, exp, sqrt, square, sub, log } from './elementwise';
 import { cast, reshape } from './shape';

@@ -2,9 +2,9 @@
 // buffer (as in tfjs: one more tensor, no new data buffer); the others copy.
 import { BlasnetError, invalidArg } from '../../errors';
 import { convertToTensor } from '../convert';
-import { Tensor } from '../tensor';
-import type { DataType, TensorLike } from '../types';
-import { broadcastShapes, checkDtype, fullStrides, makeArray, normAxis, sizeFromShape } from '../types';
+import { Tensor } from '../../tensor';
+import type { DataType, TensorLike } from '../../tensor/types';
+import { broadcastShapes, checkDtype, fullStrides, makeArray, normAxis, sizeFromShape } from '../../tensor/types';
 import { broadcastValues } from './kernels';
 import { op } from './op';
 

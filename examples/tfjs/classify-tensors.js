@@ -2,7 +2,7 @@
 // flatten layer over inputShape [8, 8], one-hot labels from tf.oneHot, fit with a validation split and
 // an onEpochEnd callback reading logs.acc, evaluate returning scalars, predict + argMax for the accuracy.
 // Usage: node classify-tensors.js <folder with digits8x8.csv>
-const tf = require('@tensorflow/tfjs-node');
+const tf = require('blasnet'); // in tfjs: require('@tensorflow/tfjs-node')
 const fs = require('fs');
 const path = require('path');
 

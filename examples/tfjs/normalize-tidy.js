@@ -3,7 +3,7 @@
 // tf.train.momentum, a tf.metrics function is a compile metric, and every evaluation runs in tidy so
 // that tf.memory() shows nothing left behind.
 // Usage: node normalize-tidy.js <folder with iris.csv>
-const tf = require('@tensorflow/tfjs-node');
+const tf = require('blasnet'); // in tfjs: require('@tensorflow/tfjs-node')
 const fs = require('fs');
 const path = require('path');
 

@@ -62,12 +62,16 @@ export class Tensor<R extends Rank = Rank> implements Tracked {
   }
 
   /** The values, row-major: the tensor's own buffer, as tfjs's CPU backend returns it (do not mutate). */
-  dataSync<D extends DataType = DataType>(): DataTypeMap[D] {
+  /**
+   * Typed as a Float32Array unless a dtype is given (dataSync<'int32'>()): float32 is what models,
+   * data helpers and most ops give, and what blasnet's own API always returned (tfjs types it as the union).
+   */
+  dataSync<D extends DataType = 'float32'>(): DataTypeMap[D] {
     this.throwIfDisposed();
     return this.dataId.values as DataTypeMap[D];
   }
 
-  async data<D extends DataType = DataType>(): Promise<DataTypeMap[D]> { return this.dataSync<D>(); }
+  async data<D extends DataType = 'float32'>(): Promise<DataTypeMap[D]> { return this.dataSync<D>(); }
 
   /** Nested arrays of numbers (a number for a scalar; [] when any axis is 0, as tfjs). */
   arraySync(): ArrayMap[R] {
@@ -142,4 +146,9 @@ function walkContainer(v: object, out: Tensor[], depth: number): void {
     const c = (v as Record<string, unknown>)[k];
     if (c !== null && typeof c === 'object' && Object.prototype.hasOwnProperty.call(v, k)) walkContainer(c, out, depth + 1);
   }
+}
+
+/** A float32 matrix tensor over `values` (used as is, not copied): how blasnet's own functions return rows. */
+export function matrixTensor(values: Float32Array, shape: [number, number]): Tensor2D {
+  return new Tensor<Rank.R2>(values, shape);
 }

@@ -2,7 +2,7 @@
 // tf.loadLayersModel('file://.../model.json'), and check that the loaded model predicts what the trained
 // one did, then keeps training from where it was after compile.
 // Usage: node save-load-predict.js <folder with iris.csv> <empty folder to save in>
-const tf = require('@tensorflow/tfjs-node');
+const tf = require('blasnet'); // in tfjs: require('@tensorflow/tfjs-node')
 const fs = require('fs');
 const path = require('path');
 

@@ -2,7 +2,7 @@
 // by tf.data.csv (petal width is the label), split with a seeded shuffle, batched, trained with
 // model.fitDataset and scored with model.evaluateDataset.
 // Usage: node regression-csv.js <folder with iris.csv>
-const tf = require('@tensorflow/tfjs-node');
+const tf = require('blasnet'); // in tfjs: require('@tensorflow/tfjs-node')
 const path = require('path');
 
 const csvUrl = `file://${path.resolve(process.argv[2], 'iris.csv')}`;
