@@ -9,6 +9,7 @@ import { gemm, gemmNaive, gemmScalar } from '../../lib/engine/js/gemm';
 import { gemmSimd, setSimd, simdKernel } from '../../lib/engine/js/gemm-simd';
 import { Net } from '../../lib/engine/js/net';
 import type { TrainResult } from '../../lib/engine/types';
+import { runGemm } from '../helpers/gemm';
 import { dense, initialParams, loss, netSpec, optimizer, randomArray } from '../helpers/spec';
 
 type Gemm = typeof gemmScalar;
@@ -22,20 +23,8 @@ const simd = (): Gemm => {
   return (...args) => gemmSimd(k, ...args);
 };
 
-interface Run { got: Float32Array; want: Float32Array }
 
-function run(impl: Gemm, M: number, N: number, K: number, tA: boolean, tB: boolean, alpha: number, beta: number): Run {
-  const A = randomArray(M * K, M * 31 + K);
-  const B = randomArray(K * N, N * 17 + K);
-  const C0 = randomArray(M * N, 5);
-  const lda = tA ? M : K;
-  const ldb = tB ? K : N;
-  const want = Float32Array.from(C0);
-  gemmNaive(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, want, N);
-  const got = Float32Array.from(C0);
-  impl(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, got, N);
-  return { got, want };
-}
+const run = runGemm;
 
 /** The largest |a - b| / (1 + |b|) over the elements. */
 function maxRel(a: Float32Array, b: Float32Array): number {
