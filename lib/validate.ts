@@ -13,17 +13,25 @@ export function orDefault<T>(value: unknown, fallback: T, check: (v: unknown) =>
   return value === undefined || (nullMeansDefault && value === null) ? fallback : check(value);
 }
 
+// Integers beyond 2^53 - 1 are refused: 1e300 is an integer to Number.isInteger, and as an epoch count or
+// a size it is a hang or an allocation, never what the caller meant.
+const SAFE = 'at most 2^53 - 1';
+
+function integerWhat(value: unknown, what: string): string {
+  return typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) ? `${what} (${SAFE})` : what;
+}
+
 /** An integer >= 1 (and <= max when given). */
 export function positiveInt(value: unknown, argument: string, max?: number, code?: ErrorCode): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || (max !== undefined && value > max)) {
-    throw expected(max === undefined ? 'a positive integer' : `a positive integer <= ${max}`, argument, value, code);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || (max !== undefined && value > max)) {
+    throw expected(max === undefined ? integerWhat(value, 'a positive integer') : `a positive integer <= ${max}`, argument, value, code);
   }
   return value;
 }
 
 /** An integer >= 0. */
 export function nonNegativeInt(value: unknown, argument: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw expected('a non-negative integer', argument, value);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw expected(integerWhat(value, 'a non-negative integer'), argument, value);
   return value;
 }
 

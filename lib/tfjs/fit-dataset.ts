@@ -9,6 +9,7 @@ import { aliasAccuracy } from '../model/metrics';
 import type { CallbackHooks, Logs } from '../model/callbacks';
 import { Progress } from '../model/progress';
 import { Tensor } from '../tensor';
+import { orDefault, positiveInt as positiveIntOf } from '../validate';
 
 /** What fitDataset needs of a dataset: tfjs's iterator() protocol. */
 export interface DatasetLike {
@@ -121,9 +122,7 @@ class ChunkReader {
 }
 
 function positiveInt(v: unknown, name: string): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalidArg(name, 'a positive integer', v);
-  return v;
+  return orDefault(v, undefined, (x) => positiveIntOf(x, name), true);
 }
 
 function isDataset(v: unknown): v is DatasetLike {

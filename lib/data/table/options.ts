@@ -1,6 +1,7 @@
 // The options of every table read (readCsv, readCsvSync, parseCsv, readCsvBatches, the CLI), checked once.
 import { invalidArg } from '../../errors';
 import { defaultMemoryLimit, parseByteSize } from '../../limits';
+import { orDefault, positiveInt as positiveIntOf } from '../../validate';
 import type { ColumnKind } from './table';
 
 /** Cells read as missing unless `missing` says otherwise (an empty cell always is). */
@@ -72,9 +73,7 @@ const KNOWN = ['label', 'delimiter', 'header', 'missing', 'decimal', 'columns', 
   'maxBytes', 'maxDistinct', 'memoryLimit'];
 
 function positiveInt(v: unknown, name: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw invalidArg(name, 'a positive integer', v);
-  return v;
+  return orDefault(v, fallback, (x) => positiveIntOf(x, name));
 }
 
 function bytes(v: unknown, name: string, fallback: () => number): number {
