@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `blasnet` command: demo, train, evaluate, predict, summary, serve, info.
+// The `blasnet` command: demo, train, evaluate, predict, summary, convert, serve, info.
 // Errors are one line on stderr (exit 1 for files and data, 2 for usage); --verbose adds the stack.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,6 +8,7 @@ import { BlasnetError } from '../index';
 import { CliError } from './errors';
 import { train, evaluate, predict, summary, info, type Print } from './commands';
 import { demo } from './demo';
+import { registerConvert } from './convert';
 import { addDataOptions, dataFlagsOf } from './table';
 import { registerServe } from './serve';
 import type { Task } from './model-info';
@@ -113,7 +114,7 @@ export function buildProgram(): Command {
 
   addDataOptions(program.command('evaluate')
     .description('loss and metrics of a saved model on a labelled CSV or JSONL file')
-    .argument('<model-dir>', 'a directory with model.json')
+    .argument('<model>', 'a model directory (model.json), or a .keras, .h5 or .onnx file')
     .argument('<data.csv>', 'labelled data (the columns the model was trained on, and the label)')
     .option('--label <column>', 'the label column (default: the one the model was trained on)')
     .option('--batch-size <n>', 'rows read and evaluated at a time', int(1), 4096))
@@ -123,7 +124,7 @@ export function buildProgram(): Command {
 
   addDataOptions(program.command('predict')
     .description('stream predictions for a CSV or JSONL file (or - for stdin) to stdout: class and probabilities by class name, or values')
-    .argument('<model-dir>', 'a directory with model.json')
+    .argument('<model>', 'a model directory (model.json), or a .keras, .h5 or .onnx file')
     .argument('<input>', 'input.csv, input.jsonl, or - to read stdin')
     .option('--batch-size <n>', 'rows read, predicted and written at a time', int(1), 1024)
     .addOption(new Option('--format <format>', 'output format (default: that of the input)').choices(['csv', 'jsonl'])))
@@ -133,9 +134,10 @@ export function buildProgram(): Command {
 
   program.command('summary')
     .description("a model's layers, shapes and parameter counts, and what the CLI saved with it")
-    .argument('<model-dir>', 'a directory with model.json')
+    .argument('<model>', 'a model directory (model.json), or a .keras, .h5 or .onnx file')
     .action(async (dir: string) => { await summary(dir, print); });
 
+  registerConvert(program, print);
   registerServe(program);
 
   program.command('info')

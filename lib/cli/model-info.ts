@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { loadModel, BlasnetError, Activation, Dense, type Sequential } from '../index';
 import type { Preprocessor } from '../data/preprocess/preprocessor';
 import { CliError } from './errors';
+import { isSingleFileModel } from '../io/keras/formats';
 
 export type Task = 'classification' | 'regression';
 
@@ -58,7 +59,7 @@ export async function openModel(dir: string): Promise<LoadedModel> {
     throw new CliError(`${dir}: no such model directory`);
   }
   const json = st.isDirectory() ? path.join(dir, 'model.json') : dir;
-  if (st.isDirectory() && !fs.existsSync(json)) {
+  if (st.isDirectory() && !fs.existsSync(json) && !isSingleFileModel(dir)) {
     throw new CliError(`${dir}: not a model directory (no model.json; train one with: blasnet train data.csv --label <column> --out ${dir})`);
   }
   let model: Sequential;

@@ -39,6 +39,44 @@ function readableDir(dir: string): string {
   return dir;
 }
 
+/**
+ * Writes one file atomically (.onnx, .keras): a synced temporary file beside it, renamed over the target,
+ * so a reader sees the old file or the new one. A symlinked target stays a link (its target is replaced)
+ * and an existing file keeps its mode.
+ */
+export function writeFileAtomic(target: string, data: Uint8Array): void {
+  let file = path.resolve(target.startsWith('file://') ? target.slice('file://'.length) : target);
+  let mode = 0o666 & ~process.umask();
+  try {
+    if (fs.lstatSync(file).isSymbolicLink()) file = fs.realpathSync(file);
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new BlasnetError('ERR_IO', `Cannot save to ${file}: it exists and is not a file`);
+    mode = st.mode & 0o7777;
+  } catch (err) {
+    if (err instanceof BlasnetError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`Cannot save the model to ${file}`, err);
+  }
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.blasnet-tmp-${process.pid}-${Date.now()}`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const fd = fs.openSync(tmp, 'wx', mode);
+    try {
+      fs.writeSync(fd, data);
+      fs.fchmodSync(fd, mode);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    const dfd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+  } catch (err) {
+    try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
+    throw ioError(`Cannot save the model to ${file}`, err);
+  }
+}
+
 /** A manifest path resolved inside the model directory by its text alone (no escapes, no absolute paths). */
 function shardPath(dir: string, p: string): string {
   const bad = () => new BlasnetError('ERR_FORMAT',

@@ -42,7 +42,7 @@ class Deadline {
  * Downloads at most `limit` bytes (more is `over`), into `into` at its offset when given (a shard goes
  * straight into the weights buffer), else into a new buffer. Redirects are not followed.
  */
-function fetchBytes(url: string, limit: number, what: string, deadline: Deadline, over: (got: string) => BlasnetError,
+function download(url: string, limit: number, what: string, deadline: Deadline, over: (got: string) => BlasnetError,
   into?: { buffer: Uint8Array; offset: number }): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     if (deadline.expired) { reject(deadline.error(what)); return; }
@@ -109,13 +109,23 @@ function timeoutOption(v: unknown): number {
   return v;
 }
 
+/** Downloads one file (a .keras, .h5 or .onnx model) of at most `limit` bytes within one deadline. */
+export async function fetchBytes(url: string, limit: number, what: string, options: Pick<LoadOptions, 'timeoutMs'> = {}): Promise<Uint8Array> {
+  const deadline = new Deadline(timeoutOption(options.timeoutMs), url);
+  try {
+    return await download(url, limit, what, deadline, (got) => new BlasnetError('ERR_LIMIT', `${what} at ${url} is ${got} (the limit is ${limit} bytes)`));
+  } finally {
+    deadline.end();
+  }
+}
+
 /** Fetches model.json and its shards within one deadline; limits are checked before each download. */
 export async function fetchArtifacts(url: string, options: Pick<LoadOptions, 'memoryLimit' | 'timeoutMs'> = {}): Promise<ModelArtifacts> {
   const deadline = new Deadline(timeoutOption(options.timeoutMs), url);
   try {
     let base: URL;
     try { base = new URL(url); } catch { throw new BlasnetError('ERR_INVALID_ARG', `Expected a valid URL but received ${describe(url)}`); }
-    const bytes = await fetchBytes(base.href, MAX_MODEL_JSON_BYTES, 'model.json', deadline,
+    const bytes = await download(base.href, MAX_MODEL_JSON_BYTES, 'model.json', deadline,
       (got) => new BlasnetError('ERR_LIMIT', `model.json at ${url} is ${got} (the limit is ${MAX_MODEL_JSON_BYTES})`));
     const json = parseModelJson(bytes, url);
     const { weightSpecs, groups } = checkModelJSON(json);
@@ -133,7 +143,7 @@ export async function fetchArtifacts(url: string, options: Pick<LoadOptions, 'me
       const start = off;
       for (const [k, p] of g.paths.entries()) {
         const room = g.bytes - (off - start);
-        const shard = await fetchBytes(urls[gi]![k]!, room, `weight file ${p} of`, deadline, () => new BlasnetError('ERR_FORMAT',
+        const shard = await download(urls[gi]![k]!, room, `weight file ${p} of`, deadline, () => new BlasnetError('ERR_FORMAT',
           `weightsManifest[${gi}] describes ${g.bytes} bytes of weights but its files (${g.paths.join(', ')}) hold more`), { buffer: out, offset: off });
         off += shard.byteLength;
       }

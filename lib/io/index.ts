@@ -5,6 +5,9 @@ export { loadArtifacts, loadDescription, saveArtifacts, saveDescription, resolve
 export type { SaveFilesOptions, SavedFiles } from './files';
 export { modelFiles } from './save';
 export { fetchArtifacts } from './http';
-export { describeArtifacts, readDescription, writeArtifacts, type IOHandler, type SaveResult } from './targets';
+export { describeArtifacts, readDescription, writeArtifacts, writeModelFile, type IOHandler, type SaveResult } from './targets';
+export { isSingleFileTarget, keepsOptimizerByDefault, type ForeignLoadOptions, type ModelSource } from './keras/formats';
+export { descriptionToOnnx, onnxToDescription, type OnnxExportOptions, type OnnxImportOptions } from './onnx';
+export { descriptionToKeras } from './keras/write';
 export { LAYER_CLASS_NAMES } from './description';
 export type { ModelDescription, LayerDescription, LayerClassName, NamedTensor, TrainingDescription } from './description';

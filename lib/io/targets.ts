@@ -1,11 +1,14 @@
 // Where a model's artifacts go to and come from: a directory ('dir', 'file://dir', '.../model.json'),
-// an http(s) URL (loading only), or a tfjs-style IOHandler such as tf.io.withSaveHandler or tf.io.fromMemory.
+// an http(s) URL (loading only), a tfjs-style IOHandler such as tf.io.withSaveHandler or tf.io.fromMemory,
+// or a single file in another format (.keras, .onnx; .h5 loading only).
 import { checkModelMemory } from './budget';
 import type { ModelDescription } from './description';
 import { loadDescription, saveArtifacts } from './files';
 import { fetchArtifacts, isHttpUrl } from './http';
 import { checkSavedState } from './saved-state';
 import { artifactsToDescription, type LoadOptions, type ModelArtifacts } from './tfjs';
+import { isSingleFileModel, loadForeignDescription, saveForeignDescription, type ForeignLoadOptions, type ModelSource } from './keras/formats';
+import type { OnnxExportOptions } from './onnx';
 
 /** What tfjs's model.save() resolves to (io.SaveResult). */
 export interface SaveResult {
@@ -66,8 +69,22 @@ export function describeArtifacts(artifacts: ModelArtifacts, options: LoadOption
   return desc;
 }
 
-/** Reads and validates the description of a saved model from a directory, an http(s) URL or an IOHandler's load(). */
-export async function readDescription(source: string | IOHandler, options: LoadOptions = {}): Promise<ModelDescription> {
+/** Writes a description to a single-file format (.onnx, .keras), atomically. */
+export function writeModelFile(desc: ModelDescription, target: string, options: OnnxExportOptions = {}): SaveResult {
+  const { bytes } = saveForeignDescription(desc, target, options);
+  return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', modelTopologyBytes: 0, weightSpecsBytes: 0, weightDataBytes: bytes } };
+}
+
+/**
+ * Reads and validates the description of a saved model from a directory, an http(s) URL or an IOHandler's
+ * load(); a .keras, .h5 or .onnx path or URL, or the bytes of one, from that format.
+ */
+export async function readDescription(source: string | IOHandler | ModelSource, options: LoadOptions & ForeignLoadOptions = {}): Promise<ModelDescription> {
+  if (isSingleFileModel(source)) {
+    const foreign = await loadForeignDescription(source, options);
+    checkSavedState(foreign);
+    return foreign;
+  }
   if (isHandler(source, 'load')) return describeArtifacts((await source.load!()) as ModelArtifacts, options);
   if (isHttpUrl(source)) return describeArtifacts(await fetchArtifacts(source, options), options);
   const desc = loadDescription(source as string, options);

@@ -3,7 +3,8 @@
 // from here; these are the functions that take or return a model.
 import { BlasnetError, describe } from '../errors';
 import {
-  describeArtifacts, modelFiles, readDescription, type IOHandler, type LoadOptions, type ModelArtifacts, type SaveResult,
+  artifactsToDescription, artifactsToModelJSON, describeArtifacts, modelFiles, readDescription, type ForeignLoadOptions,
+  type IOHandler, type LoadOptions, type ModelArtifacts, type ModelSource, type SaveResult,
 } from '../io';
 import type { ModelDescription } from '../io/description';
 import { Sequential, type SaveOptions } from './sequential';
@@ -68,11 +69,11 @@ export function fromArtifacts(artifacts: ModelArtifacts, options: LoadOptions = 
  * tfjs's tf.loadLayersModel: local files ('file://dir/model.json', 'dir/model.json' or 'dir'), an
  * http(s) URL of a model.json, or an IOHandler with load() (e.g. tf.io.fromMemory); all validated alike.
  */
-export async function loadLayersModel(pathOrUrl: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
+export async function loadLayersModel(pathOrUrl: string | IOHandler | ModelSource, options: LoadOptions & ForeignLoadOptions = {}): Promise<Sequential> {
   return modelFromDescription(await readDescription(pathOrUrl, options));
 }
 
-/** Loads the model saved in a directory (same as loadLayersModel). */
-export async function loadModel(dir: string | IOHandler, options: LoadOptions = {}): Promise<Sequential> {
+/** Loads a saved model: a tfjs directory (as loadLayersModel), or a .keras, .h5 or .onnx file, URL or bytes. */
+export async function loadModel(dir: string | IOHandler | ModelSource, options: LoadOptions & ForeignLoadOptions = {}): Promise<Sequential> {
   return loadLayersModel(dir, options);
 }

@@ -5,7 +5,10 @@ import { BlasnetError, invalidArg } from '../errors';
 import { paramLayout } from '../engine/layout';
 import type { Net, NetSpec, ParamSlot } from '../engine/types';
 import type { ModelDescription } from '../io/description';
-import { descriptionToArtifacts, writeArtifacts, type IOHandler, type ModelArtifacts, type SaveResult } from '../io';
+import {
+  descriptionToArtifacts, descriptionToOnnx, isSingleFileTarget, keepsOptimizerByDefault, writeArtifacts, writeModelFile,
+  type IOHandler, type ModelArtifacts, type OnnxExportOptions, type SaveResult,
+} from '../io';
 import type { Scalar, Tensor, Tensor2D } from '../tensor';
 import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
 import { Preprocessor } from '../data/preprocess/preprocessor';
@@ -39,7 +42,7 @@ export interface SequentialArgs {
   name?: string;
 }
 
-export interface SaveOptions {
+export interface SaveOptions extends OnnxExportOptions {
   /** Also save the compile config and the optimizer's state, so training resumes exactly (default false). */
   includeOptimizer?: boolean;
   /** A fitted data scaler (data.standardScaler() / minMaxScaler()) saved in userDefinedMetadata.scaler. */
@@ -465,10 +468,25 @@ export class Sequential implements LayerOwner, TrainableModel {
    * directory ('dir' or 'file://dir'), touching nothing else there; the pair is replaced atomically
    * (lib/io/save.ts); {includeOptimizer} adds the training config and optimizer state, {scaler}
    * a fitted data scaler. A tfjs IOHandler (tf.io.withSaveHandler, or any {save}) receives the artifacts
-   * instead. Runs after any call already queued on this model.
+   * instead. A path ending in .onnx or .keras writes that format (.onnx: see toOnnx; .keras: Keras 3,
+   * with the optimizer state by default). Runs after any call already queued on this model.
    */
   async save(target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
+    if (isSingleFileTarget(target)) {
+      // A .keras file keeps the optimizer state unless told otherwise, as Keras's own save does.
+      const o = { ...options, includeOptimizer: options.includeOptimizer ?? keepsOptimizerByDefault(target) };
+      return this.exclusive(async () => writeModelFile(this.toDescription(saveDescribeOptions(o, this.userDefinedMetadata)), target, o));
+    }
     return this.exclusive(async () => writeArtifacts(this.toArtifacts(options), target));
+  }
+
+  /**
+   * The model as the bytes of an ONNX file (opset 17): {inputName, outputName}; {foldScaler: true} puts
+   * the saved scaler (or options.scaler) into the graph as Sub/Div.
+   */
+  toOnnx(options: SaveOptions = {}): Uint8Array {
+    this.checkAlive();
+    return descriptionToOnnx(this.toDescription(saveDescribeOptions(options, this.userDefinedMetadata)), options);
   }
 
   /** Frees the engine's memory; the model cannot be used afterwards. */
