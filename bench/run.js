@@ -12,7 +12,7 @@
 // nothing else. blasnet itself is used from dist/ (built with `npm run build` when missing).
 //
 // Options: --quick (tiny sizes: checks the benchmark works, not speed), --peers=a,b,
-// --workloads=w1,w2,w3,w4,w5,gemm, --runs=N, --no-save, --keep-data, --timeout=SECONDS (per child).
+// --workloads=w1,w2,w3,w4,w5,gemm,jobs, --runs=N, --no-save, --keep-data, --timeout=SECONDS (per child).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -37,8 +37,8 @@ function parseArgs(argv) {
     else if (k === '--keep-data') o.keepData = true;
     else if (k === '--timeout') o.timeout = Number(v);
     else if (k === '--help' || k === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--peers=blasnet-native,pytorch,...] [--workloads=w1,w2,w3,w4,gemm] ' +
-        '[--runs=N] [--timeout=SECONDS] [--no-save] [--keep-data]   (workloads: w1-w5, gemm; w5 = fitDataset from a CSV)');
+      console.log('usage: npm run bench -- [--quick] [--peers=blasnet-native,pytorch,...] [--workloads=w1,w2,w3,w4,gemm,jobs] ' +
+        '[--runs=N] [--timeout=SECONDS] [--no-save] [--keep-data]   (workloads: w1-w5, gemm, jobs; w5 = fitDataset from a CSV)');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -179,6 +179,14 @@ async function main() {
     }
     if (wantedW('w5')) out.w5 = W5.run({ quick: opt.quick, wanted, runs: opt.runs, timeoutS, dataDir, runChild, log });
     if (wantedW('gemm') && WORKLOADS.some(wantedW)) gemmOnce('end');
+    // The job queue: 1 and 2 worker processes on a redis-server of its own (skipped with a note without one).
+    if (wantedW('jobs') && wanted('blasnet-native')) {
+      log('jobs: BullMQ queue, 1 and 2 worker processes against a plain loop ...');
+      out.jobs = runChild({ cmd: 'node', file: 'jobs.js' }, { workload: 'jobs', quick: opt.quick }, timeoutS);
+      const j = out.jobs;
+      log(`jobs: ${j.skipped ? `skipped: ${j.skipped}` : j.error ? `ERROR ${j.error}` :
+        `${C.median(j.onePerMin).toFixed(0)} / ${C.median(j.twoPerMin).toFixed(0)} jobs/min with 1 / 2 workers, check ${j.check.ok ? 'ok' : 'FAILED'}`}`);
+    }
   } finally {
     if (!opt.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
   }
@@ -200,6 +208,7 @@ async function main() {
   const failed = Object.entries(out.results).flatMap(([p, ws]) => Object.entries(ws)
     .filter(([, r]) => r.error || (r.check && !r.check.ok)).map(([w, r]) => `${w} ${p}: ${r.error || `check failed (${r.check.detail})`}`));
   if (out.gemm && (out.gemm.error || !out.gemm.check.ok)) failed.push(`gemm: ${out.gemm.error || out.gemm.check.detail}`);
+  if (out.jobs && (out.jobs.error || (out.jobs.check && !out.jobs.check.ok))) failed.push(`jobs: ${out.jobs.error || out.jobs.check.detail}`);
   failed.push(...W5.failures(out.w5));
   if (failed.length) {
     log(`${failed.length} failure(s):\n  ${failed.join('\n  ')}`);
@@ -302,6 +311,7 @@ function report(out, cfgs) {
     `Training GFLOP/s follow issue 5's convention, 6 x params per sample; blasnet (and PyTorch) skip the first layer's input gradient, so the ` +
     `arithmetic done is ${((6 * w2p - 2 * cfgs.w2.inputs * cfgs.w2.hidden[0]) / w2p).toFixed(2)} x params per sample in W2 and ` +
     `${((6 * C.paramCount(cfgs.w3.width) - 2 * cfgs.w3.width[0] * cfgs.w3.width[1]) / C.paramCount(cfgs.w3.width)).toFixed(2)} x params in W3.`);
+  if (out.jobs) lines.push('', require('./workloads/jobs').report(out.jobs));
   lines.push(...W5.report(out.w5));
   lines.push('', targets(out, cfgs, { peak, w2p, w3p, nat, js, val, get, w2data }));
   if (R.serve && R.serve.serve) lines.push('', require('./serve/report').serveReport(R.serve.serve, cfgs.serve));

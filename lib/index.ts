@@ -23,6 +23,7 @@ export { loadLayersModel, loadModel, fromArtifacts } from './model/saving';
 export type { SaveResult, ModelArtifacts, LoadOptions, IOHandler } from './io';
 export { setEngine, engineInfo, setNumThreads, getEngine } from './engine';
 export type { EngineInfo } from './engine/types';
+export * as jobs from './jobs';
 export { BlasnetError } from './errors';
 export type { ErrorCode } from './errors';
 export { serve } from './serve';

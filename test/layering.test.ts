@@ -31,23 +31,53 @@ function libFiles(dir = LIB): string[] {
   });
 }
 
-/** The lib/ files a file imports (relative specifiers only; packages and node: modules are not arrows). */
-function importsOf(file: string): string[] {
-  const info = ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true);
-  const out = new Set<string>();
-  for (const { fileName } of info.importedFiles) {
-    if (!fileName.startsWith('.')) continue;
-    const base = path.resolve(path.dirname(file), fileName);
-    const hit = [`${base}.ts`, path.join(base, 'index.ts'), base.replace(/\.js$/, '.ts')]
-      .find((c) => c.startsWith(LIB) && fs.existsSync(c) && fs.statSync(c).isFile());
-    if (hit) out.add(path.relative(LIB, hit).split(path.sep).join('/'));
-  }
-  return [...out];
+/** A relative specifier resolved to a lib/ file ('model/fit.ts'), or null (packages, node: modules). */
+function resolve(from: string, spec: string): string | null {
+  if (!spec.startsWith('.')) return null;
+  const base = path.resolve(path.dirname(from), spec);
+  const hit = [`${base}.ts`, path.join(base, 'index.ts'), base.replace(/\.js$/, '.ts')]
+    .find((c) => c.startsWith(LIB) && fs.existsSync(c) && fs.statSync(c).isFile());
+  return hit ? path.relative(LIB, hit).split(path.sep).join('/') : null;
 }
 
-const graph = new Map(libFiles().map((f) => [path.relative(LIB, f).split(path.sep).join('/'), importsOf(f)]));
+/**
+ * The lib/ files a file imports, each marked typeOnly when the import is erased at compile time
+ * (`import type`, or only type specifiers): those still count as arrows between layers, but not as
+ * cycles, which matter because they decide the order modules initialize in.
+ */
+function importsOf(file: string): { to: string; typeOnly: boolean }[] {
+  const src = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const out = new Map<string, boolean>();
+  const add = (spec: string, typeOnly: boolean): void => {
+    const to = resolve(file, spec);
+    if (to) out.set(to, (out.get(to) ?? true) && typeOnly);
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const c = node.importClause;
+      const named = c?.namedBindings && ts.isNamedImports(c.namedBindings) ? c.namedBindings.elements : null;
+      const typeOnly = !!c && (c.isTypeOnly || (!c.name && named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)));
+      add(node.moduleSpecifier.text, typeOnly);
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      const named = node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : null;
+      add(node.moduleSpecifier.text, node.isTypeOnly || (named !== null && named.length > 0 && named.every((e) => e.isTypeOnly)));
+    } else if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0]!) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+      add((node.arguments[0] as ts.StringLiteral).text, false);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(src);
+  return [...out].map(([to, typeOnly]) => ({ to, typeOnly }));
+}
 
-/** Strongly connected components of more than one file (Tarjan): each is an import cycle. */
+const imports = new Map(libFiles().map((f) => [path.relative(LIB, f).split(path.sep).join('/'), importsOf(f)]));
+/** Every import, type-only ones included (the arrows between layers). */
+const graph = new Map([...imports].map(([f, list]) => [f, list.map((i) => i.to)]));
+/** The imports that remain at run time (the edges of a cycle). */
+const runtimeGraph = new Map([...imports].map(([f, list]) => [f, list.filter((i) => !i.typeOnly).map((i) => i.to)]));
+
+/** Strongly connected components of more than one file (Tarjan) over the run-time imports: each is an import cycle. */
 function cycles(): string[][] {
   let counter = 0;
   const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], onStack = new Set<string>();
@@ -55,7 +85,7 @@ function cycles(): string[][] {
   const visit = (v: string): void => {
     index.set(v, counter); low.set(v, counter); counter++;
     stack.push(v); onStack.add(v);
-    for (const w of graph.get(v) ?? []) {
+    for (const w of runtimeGraph.get(v) ?? []) {
       if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
       else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
     }
@@ -66,7 +96,7 @@ function cycles(): string[][] {
       if (scc.length > 1) found.push(scc.sort());
     }
   };
-  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  for (const v of runtimeGraph.keys()) if (!index.has(v)) visit(v);
   return found;
 }
 
@@ -92,8 +122,13 @@ describe('the import graph of lib/', () => {
     expect(upward).toEqual([]);
   });
 
-  it('has no import cycle', () => {
+  it('has no import cycle at run time', () => {
     expect(cycles()).toEqual([]);
+  });
+
+  it('tells type-only imports from the others', () => {
+    expect(imports.get('model/summary.ts')!.every((i) => i.typeOnly)).toBe(true);
+    expect(imports.get('model/sequential.ts')!.find((i) => i.to === 'model/fit.ts')!.typeOnly).toBe(false);
   });
 
   it('lib/io never imports lib/model (the formats see descriptions only)', () => {

@@ -4,6 +4,8 @@
 // within a small tolerance, since the two engines round differently in the last digits). Every ```sh
 // block is checked too: its blasnet commands run as written (npx blasnet -> the built CLI), with any
 // "# loss: ..." comment matched against the output; npm scripts, files and test files it names exist.
+// Blocks that use the job queue run against a redis-server of the test's own (BLASNET_REDIS), and a
+// command ending in "&" (a worker) runs in the background until the sh blocks are done.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEngine } from '../lib/engine';
+import { backgroundCommand, redisMissing, startRedis, type RedisServer } from './helpers/redis';
 
 const ROOT = path.resolve(__dirname, '..');
 const README = path.join(ROOT, 'README.md');
@@ -82,18 +85,36 @@ let served: { child: ChildProcess; port: number; exited: Promise<number | null> 
 const md = fs.readFileSync(README, 'utf8');
 const { runnable, all } = extractBlocks(md);
 
+const NEEDS_REDIS = /\bblasnet (worker|submit|jobs|tune)\b|\bjobs\.(openQueue|startWorker)\b/;
+
 describe(`README.md code blocks (${getEngine().name} engine)`, () => {
   let work = '';
-  beforeAll(() => {
+  let redis: RedisServer | null = null;
+  let noRedis: string | null = null;
+  const background: ReturnType<typeof backgroundCommand>[] = [];
+  const env = (): NodeJS.ProcessEnv => (redis ? { ...process.env, BLASNET_REDIS: redis.url } : process.env);
+  const skipForRedis = (code: string, where: string): boolean => {
+    if (!NEEDS_REDIS.test(code) || redis) return false;
+    console.warn(`${where}: skipped (${noRedis})`);
+    return true;
+  };
+  beforeAll(async () => {
+    if (NEEDS_REDIS.test(md)) {
+      noRedis = redisMissing();
+      if (!noRedis) redis = await startRedis();
+    }
     if (!fs.existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build first (npm test does)`);
     // Inside node_modules/ (ignored by git) so that blocks importing @tensorflow/tfjs resolve it.
     const base = path.join(ROOT, 'node_modules', '.cache');
     fs.mkdirSync(base, { recursive: true });
     work = fs.mkdtempSync(path.join(base, 'blasnet-readme-'));
     fs.cpSync(path.join(ROOT, 'data'), path.join(work, 'data'), { recursive: true });
+    fs.cpSync(path.join(ROOT, 'examples'), path.join(work, 'examples'), { recursive: true });
   });
-  afterAll(() => {
+  afterAll(async () => {
     served?.child.kill('SIGKILL');
+    await Promise.all(background.map((w) => w.stop()));
+    await redis?.stop();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
@@ -131,13 +152,14 @@ describe(`README.md code blocks (${getEngine().name} engine)`, () => {
   it('every ts/js block runs (in order, one working directory) and prints what the README shows', () => {
     const entry = pathToFileURL(ENTRY).href;
     runnable.forEach((b, i) => {
+      if (skipForRedis(b.code, `README.md:${b.line}`)) return;
       let code = b.code.replace(/from\s+['"]blasnet['"]/g, `from '${entry}'`);
       if (b.lang === 'ts' || b.lang === 'typescript') {
         code = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } }).outputText;
       }
       const file = path.join(work, `block${i}_line${b.line}.mjs`);
       fs.writeFileSync(file, code);
-      const r = spawnSync(process.execPath, [file], { cwd: work, encoding: 'utf8', env: process.env, timeout: 120_000 });
+      const r = spawnSync(process.execPath, [file], { cwd: work, encoding: 'utf8', env: env(), timeout: 120_000 });
       expect(r.status, `README.md:${b.line} (${b.lang}) exited ${r.status}:\n${r.stderr}`).toBe(0);
       if (b.expected !== null) {
         const problem = matchesOutput(r.stdout, b.expected);
@@ -156,7 +178,13 @@ describe(`README.md code blocks (${getEngine().name} engine)`, () => {
       for (const { cmd, comment } of shellCommands(b.code)) {
         const where = `README.md:${b.line}: ${cmd}`;
         let m: RegExpMatchArray | null;
-        if ((m = cmd.match(/^npx blasnet serve (.*?)\s*&$/))) {
+        if (skipForRedis(cmd, where)) continue;
+        if (/^npx blasnet worker\b.*&$/.test(cmd)) {
+          const w = backgroundCommand(cmd.slice(0, -1).replace(/^npx blasnet\b/, `"${process.execPath}" "${cli}"`), work, env());
+          background.push(w);
+          await w.waitFor(/worker ready/);
+          ran++;
+        } else if ((m = cmd.match(/^npx blasnet serve (.*?)\s*&$/))) {
           // A server started in the background for the curl lines after it (on a free port, not the README's).
           served = await startServer(`exec "${process.execPath}" "${cli}" serve ${m[1]!.replace(/--port \d+/, '--port 0')}`, work);
           ran++;
@@ -172,7 +200,7 @@ describe(`README.md code blocks (${getEngine().name} engine)`, () => {
           served = null;
         } else if (/(^|\|\s*)npx blasnet\b/.test(cmd)) {
           const script = cmd.replace(/npx blasnet\b/g, `"${process.execPath}" "${cli}"`);
-          const r = spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd: work, encoding: 'utf8', env: process.env, timeout: 120_000 });
+          const r = spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd: work, encoding: 'utf8', env: env(), timeout: 120_000 });
           expect(r.status, `${where} exited ${r.status}:\n${r.stderr}`).toBe(0);
           if (/^loss: /.test(comment)) expect(matchesOutput(r.stdout, comment), where).toBeNull();
           ran++;

@@ -67,12 +67,12 @@ describe(`concurrency (${ENGINE} engine)`, () => {
     const xb = data(50, 20, 6);
     // The reference is a predict with the same batch size before the fit: the same GEMM shapes, so
     // exact equality is expected (a different batching may round differently in OpenBLAS).
-    const expected = Array.from((await b.predict({ data: xb, shape: [50, 20] }, { batchSize: 7 })).dataSync());
+    const expected = Array.from((await b.predictAsync({ data: xb, shape: [50, 20] }, { batchSize: 7 })).dataSync());
     let done = false, predicts = 0;
     const fitting = a.fit({ data: xa, shape: [xa.length / 20, 20] }, labels(xa, xa.length / 20, 20, 4), { epochs: 3, batchSize: 8, verbose: 0 })
       .finally(() => { done = true; });
     while (!done) {
-      const p = await b.predict({ data: xb, shape: [50, 20] }, { batchSize: 7 });
+      const p = await b.predictAsync({ data: xb, shape: [50, 20] }, { batchSize: 7 });
       expect(Array.from(p.dataSync())).toEqual(expected);
       predicts++;
       // A pause, so on the js engine (same thread, yielding between batches) the fit keeps progressing.
@@ -89,7 +89,7 @@ describe(`concurrency (${ENGINE} engine)`, () => {
     let fired = false;
     setTimeout(() => { fired = true; }, 1);
     let calls = 0;
-    while (!fired && calls < 5000) { await m.predict(x); calls++; }
+    while (!fired && calls < 5000) { await m.predictAsync(x); calls++; }
     expect(fired, `the timer never ran during ${calls} awaited predicts`).toBe(true);
     m.dispose();
   });
@@ -102,7 +102,7 @@ describe(`concurrency (${ENGINE} engine)`, () => {
     // reference is the same 2-row input through predictSync, one call at a time.
     const slice = (i: number): { data: Float32Array; shape: [number, number] } => ({ data: x.subarray(i * 10, (i + 2) * 10), shape: [2, 10] });
     const expected = Array.from({ length: n }, (_, i) => Array.from(m.predictSync(slice(i)).dataSync()));
-    const outs = await Promise.all(Array.from({ length: n }, (_, i) => m.predict(slice(i))));
+    const outs = await Promise.all(Array.from({ length: n }, (_, i) => m.predictAsync(slice(i))));
     outs.forEach((o, i) => expect(Array.from(o.dataSync()), `call ${i}`).toEqual(expected[i]));
     m.dispose();
   }, 60_000);
@@ -124,7 +124,7 @@ describe(`concurrency (${ENGINE} engine)`, () => {
       const j = jobs[k]!;
       const m = build(j);
       const w = await train(m, j);
-      const p = Array.from((await m.predict({ data: predictX[k]!, shape: [123, j.cols] }, { batchSize: 50 })).dataSync());
+      const p = Array.from((await m.predictAsync({ data: predictX[k]!, shape: [123, j.cols] }, { batchSize: 50 })).dataSync());
       seq.push({ w, p });
       m.dispose();
     }
@@ -133,7 +133,7 @@ describe(`concurrency (${ENGINE} engine)`, () => {
       const models = jobs.map(build);
       const res = await Promise.all(models.map(async (m, k) => {
         const w = await train(m, jobs[k]!);
-        const p = Array.from((await m.predict({ data: predictX[k]!, shape: [123, jobs[k]!.cols] }, { batchSize: 50 })).dataSync());
+        const p = Array.from((await m.predictAsync({ data: predictX[k]!, shape: [123, jobs[k]!.cols] }, { batchSize: 50 })).dataSync());
         return { w, p };
       }));
       res.forEach((r, k) => {
@@ -154,7 +154,7 @@ describe(`concurrency (${ENGINE} engine)`, () => {
     // 50 epochs of 750 batches: far longer than the 10 ms before dispose(); the rest is abandoned.
     const first = code(m.fit({ data: x, shape: [rows, 16] }, y, { epochs: 50, batchSize: 4, verbose: 0 }));
     const second = code(m.fit({ data: x, shape: [rows, 16] }, y, { epochs: 1, verbose: 0 }));
-    const queued = code(m.predict({ data: x, shape: [rows, 16] }));
+    const queued = code(m.predictAsync({ data: x, shape: [rows, 16] }));
     expect(await second).toBe('ERR_BUSY');
     await new Promise((r) => setTimeout(r, 10));
     m.dispose();

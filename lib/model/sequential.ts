@@ -73,7 +73,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   private compiled: Compiled | null = null;
   private learningRate = 0;
   private fitting = false;
-  private readonly calls = new CallQueue();
+  private readonly calls = new CallQueue(() => this.name);
   private readonly weights = new WeightStore(this.calls, () => this.slots(), () => this.layerNames());
   private disposedFlag = false;
   private readonly savedPreprocessor = new SavedPreprocessor();
@@ -185,8 +185,8 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /** Runs `f` after the calls already queued on this model (at once inside this model's fit). */
-  private exclusive<T>(f: () => Promise<T>): Promise<T> {
-    return this.calls.exclusive(f, () => this.checkAlive());
+  private exclusive<T>(what: string, f: () => Promise<T>): Promise<T> {
+    return this.calls.exclusive(what, f, () => this.checkAlive());
   }
 
   /** One asynchronous engine call; synchronous net access is refused while it runs. */
@@ -240,7 +240,7 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (!this.compiled) throw notCompiled('fit');
     this.fitting = true;
     try {
-      return await this.exclusive(() => runFit(this.fitTarget(this.compiled!), x, y, args));
+      return await this.exclusive('fit()', () => runFit(this.fitTarget(this.compiled!), x, y, args));
     } finally {
       this.fitting = false;
     }
@@ -255,7 +255,7 @@ export class Sequential implements LayerOwner, TrainableModel {
       outputDim: () => this.outputDimOf(this.layers.length - 1)!,
       net: () => this.ensureNet(),
       engineCall: (f) => this.engineCall(f),
-      exclusive: (f) => this.exclusive(f),
+      exclusive: (what, f) => this.exclusive(what, f),
     };
   }
 
@@ -475,9 +475,9 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (isSingleFileTarget(target)) {
       // A .keras file keeps the optimizer state unless told otherwise, as Keras's own save does.
       const o = { ...options, includeOptimizer: options.includeOptimizer ?? keepsOptimizerByDefault(target) };
-      return this.exclusive(async () => writeModelFile(this.toDescription(saveDescribeOptions(o, this.userDefinedMetadata)), target, o));
+      return this.exclusive('save()', async () => writeModelFile(this.toDescription(saveDescribeOptions(o, this.userDefinedMetadata)), target, o));
     }
-    return this.exclusive(async () => writeArtifacts(this.toArtifacts(options), target));
+    return this.exclusive('save()', async () => writeArtifacts(this.toArtifacts(options), target));
   }
 
   /**

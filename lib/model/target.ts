@@ -15,6 +15,6 @@ export interface ModelTarget {
   net(): Net;
   /** One asynchronous engine call on the net. */
   engineCall<T>(f: (net: Net) => Promise<T>): Promise<T>;
-  /** Runs `f` after the calls already queued on the model. */
-  exclusive<T>(f: () => Promise<T>): Promise<T>;
+  /** Runs `f` after the calls already queued on the model; `what` names the call in errors. */
+  exclusive<T>(what: string, f: () => Promise<T>): Promise<T>;
 }

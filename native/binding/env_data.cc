@@ -1,8 +1,29 @@
 #include "binding/env_data.h"
 
+#include <chrono>
+#include <cstdlib>
+
 namespace blasnet_binding {
 
 namespace {
+
+// Every environment's jobs, for the process's exit. Leaked: engine threads may outlive static destructors.
+struct LiveEnvs {
+  std::mutex mutex;
+  std::set<std::shared_ptr<EnvJobs>> all;
+};
+LiveEnvs& live_envs() {
+  static LiveEnvs* envs = new LiveEnvs();
+  return *envs;
+}
+
+// Cancels an environment's running calls and waits until none executes, up to `limit`.
+void cancel_and_wait(EnvJobs& jobs, std::chrono::milliseconds limit) {
+  std::unique_lock<std::mutex> lock(jobs.mutex);
+  jobs.torn_down = true;
+  for (std::atomic<bool>* cancel : jobs.cancel_flags) cancel->store(true);
+  jobs.idle.wait_for(lock, limit, [&] { return jobs.executing == 0; });
+}
 
 // Runs while the environment is torn down, before its ArrayBuffers are freed.
 void stop_jobs(void* arg) {
@@ -13,7 +34,25 @@ void stop_jobs(void* arg) {
     for (std::atomic<bool>* cancel : (*jobs)->cancel_flags) cancel->store(true);
     (*jobs)->idle.wait(lock, [&] { return (*jobs)->executing == 0; });
   }
+  {
+    std::lock_guard<std::mutex> lock(live_envs().mutex);
+    live_envs().all.erase(*jobs);
+  }
   delete jobs;
+}
+
+// process.exit() runs no environment cleanup hooks on the main thread: exit() follows while an engine
+// thread may still be inside a GEMM, and OpenBLAS's own exit handler (gotoblas_quit) then waits forever
+// for a BLAS thread that call left busy. This atexit handler, registered after OpenBLAS was loaded, runs
+// before that one: it cancels every running call (they stop at their next batch) and waits for them.
+void stop_all_jobs_at_exit() {
+  std::set<std::shared_ptr<EnvJobs>> envs;
+  {
+    std::lock_guard<std::mutex> lock(live_envs().mutex);
+    envs = live_envs().all;
+  }
+  // Bounded: one batch's GEMMs take milliseconds; an exit must never hang on us.
+  for (const auto& jobs : envs) cancel_and_wait(*jobs, std::chrono::seconds(10));
 }
 
 }  // namespace
@@ -23,6 +62,12 @@ BindingData* binding_data(Napi::Env env) {
   if (!data) {
     data = new BindingData();
     data->jobs = std::make_shared<EnvJobs>();
+    {
+      std::lock_guard<std::mutex> lock(live_envs().mutex);
+      static const bool registered = std::atexit(stop_all_jobs_at_exit) == 0;
+      (void)registered;
+      live_envs().all.insert(data->jobs);
+    }
     napi_add_env_cleanup_hook(env, stop_jobs, new std::shared_ptr<EnvJobs>(data->jobs));
     env.SetInstanceData<BindingData>(data);
   }

@@ -2,6 +2,7 @@
 // native run) against the naive reference, for awkward shapes and every transpose combination.
 import { describe, expect, it } from 'vitest';
 import { gemm, gemmNaive } from '../../lib/engine/js';
+import { runGemm } from '../helpers/gemm';
 import { randomArray } from '../helpers/spec';
 import { nativeOrSkip, RUN_ENGINE } from '../helpers/engines';
 
@@ -15,15 +16,7 @@ const shapes: [number, number, number][] = [
 type Gemm = typeof gemm;
 
 function check(impl: Gemm, M: number, N: number, K: number, tA: boolean, tB: boolean, alpha: number, beta: number): number {
-  const A = randomArray(M * K, M * 31 + K);
-  const B = randomArray(K * N, N * 17 + K);
-  const C0 = randomArray(M * N, 5);
-  const lda = tA ? M : K;
-  const ldb = tB ? K : N;
-  const want = Float32Array.from(C0);
-  gemmNaive(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, want, N);
-  const got = Float32Array.from(C0);
-  impl(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, got, N);
+  const { want, got } = runGemm(impl, M, N, K, tA, tB, alpha, beta);
   let max = 0;
   for (let i = 0; i < want.length; i++) max = Math.max(max, Math.abs(want[i]! - got[i]!) / (1 + Math.abs(want[i]!)));
   return max;

@@ -51,7 +51,7 @@ describe.skipIf(!dir)('Keras 3.7 legacy .h5 (keras_h5_churn)', () => {
     expectClose(m.predictSync(me.first_10.input_scaled).dataSync(), me.first_10.numpy_prediction_float64, 1e-5, 'first 10');
     const { x, y } = rows(csv, header, me, e!.test_row_indices_0based);
     expectClose(m.predictSync(x).dataSync(), me.all_test_numpy_prediction_float64, 1e-5, 'all test rows');
-    const scores = await m.evaluate(x, y);
+    const scores = await m.evaluateAsync(x, y);
     expect(scores.accuracy).toBeCloseTo(me.numpy_test_accuracy, 6);
     expect(scores.loss).toBeCloseTo(me.numpy_test_binary_crossentropy!, 4);
   });
@@ -68,7 +68,7 @@ describe.skipIf(!dir)('Keras 3.7 legacy .h5 (keras_h5_churn)', () => {
     const m = await loadModel(path.join(dir!, 'regression_model.h5'));
     const me = e!.models['regression_model.h5']!;
     const { x, y } = rows(csv, header, me, e!.test_row_indices_0based);
-    const scores = await m.evaluate(x, y);
+    const scores = await m.evaluateAsync(x, y);
     expect(Math.abs(scores.loss - e!.keras_printed['regression_model.h5']!.test_mae!) / 50184.6).toBeLessThan(1e-6);
   });
 
