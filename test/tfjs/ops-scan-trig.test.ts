@@ -85,8 +85,22 @@ describe('blasnet refuses what tfjs gets wrong', () => {
   });
 });
 
-describe('tfjs ops against real @tensorflow/tfjs: trigonometry, erf, atan2, scans, pad', () => {
-  for (const [name, script] of [...unaries, ...binaries, ...scans, ...pads]) {
+const others: Case[] = [
+  ['diag 1-D', (tf) => tf.diag(tf.tensor1d([1, 2, 3]))],
+  ['diag 2-D', (tf) => tf.diag(tf.tensor2d([[1, 2], [3, 4]]))],
+  ['diag int32', (tf) => tf.diag(I(tf))],
+  ['diag bool', (tf) => tf.diag(tf.tensor1d([1, 0, 1], 'bool'))],
+  ['tensor5d', (tf) => tf.tensor5d([[[[[1, 2]], [[3, 4]]]]])],
+  ['tensor5d flat with shape', (tf) => tf.tensor5d([1, 2, 3, 4, 5, 6], [1, 1, 2, 3, 1], 'int32')],
+  ['tensor5d flat without shape throws', (tf) => tf.tensor5d([1, 2, 3, 4])],
+  ['tensor5d wrong rank throws', (tf) => tf.tensor5d([[1, 2]])],
+  ['tensor6d', (tf) => tf.tensor6d([[[[[[1], [2]]]]]])],
+  ['tensor6d flat with shape', (tf) => tf.tensor6d(vals(12, 4), [1, 2, 1, 3, 2, 1])],
+  ['tensor6d shape mismatch throws', (tf) => tf.tensor6d([1, 2, 3], [1, 1, 1, 1, 1, 2])],
+];
+
+describe('tfjs ops against real @tensorflow/tfjs: trigonometry, erf, atan2, scans, pad, diag, tensor5d/6d', () => {
+  for (const [name, script] of [...unaries, ...binaries, ...scans, ...pads, ...others]) {
     it(name, () => conform(name, script));
   }
 });

@@ -1,5 +1,5 @@
-// Running sums and products along one axis (cumsum, cumprod) and constant padding (pad, pad1d..pad4d),
-// with tfjs's dtype rules: scans of bool count as int32, padding keeps the dtype.
+// Running sums and products along one axis (cumsum, cumprod), constant padding (pad, pad1d..pad4d) and
+// diag, with tfjs's dtype rules: scans of bool count as int32, padding and diag keep the dtype.
 import { invalidArg } from '../../errors';
 import { convertToTensor } from '../convert';
 import { Tensor } from '../../tensor';
@@ -70,3 +70,14 @@ export const pad1d = padRank('pad1d', 1);
 export const pad2d = padRank('pad2d', 2);
 export const pad3d = padRank('pad3d', 3);
 export const pad4d = padRank('pad4d', 4);
+
+/** A tensor of shape [...x.shape, ...x.shape] holding x on its diagonal, zeros elsewhere. */
+export const diag = op('diag', <T extends Tensor>(x: T | TensorLike): T => {
+  const t = convertToTensor(x, 'x', 'diag');
+  const v = t.dataSync();
+  const n = v.length;
+  if (n * n > 1 << 28) throw invalidArg('diag x', 'at most 16384 values (the result has the square of that)', `${n} values`);
+  const out = makeArray(t.dtype, n * n);
+  for (let i = 0; i < n; i++) out[i * n + i] = v[i]!;
+  return new Tensor(out, [...t.shape, ...t.shape], t.dtype) as T;
+});
