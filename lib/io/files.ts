@@ -62,7 +62,8 @@ export function writeFileAtomic(target: string, data: Uint8Array): void {
     fs.mkdirSync(dir, { recursive: true });
     const fd = fs.openSync(tmp, 'wx', mode);
     try {
-      fs.writeSync(fd, data);
+      // One writeSync may write less than asked (a large file, a signal): write until all is out.
+      for (let off = 0; off < data.byteLength;) off += fs.writeSync(fd, data, off, data.byteLength - off);
       fs.fchmodSync(fd, mode);
       fs.fsyncSync(fd);
     } finally {

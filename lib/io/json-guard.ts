@@ -110,25 +110,37 @@ export function parseModelJson(bytes: Uint8Array, where: string): unknown {
 }
 
 /**
- * A value a user put in the model (userDefinedMetadata) as JSON text, refused with a BlasnetError when it
- * nests deeper than loaders accept, refers to itself, or cannot be serialized (a BigInt, a throwing
- * toJSON): JSON.stringify would throw a RangeError or TypeError instead.
+ * A value a user put in the model (userDefinedMetadata), refused with a BlasnetError (ERR_INVALID_ARG)
+ * when it nests deeper than loaders accept, refers to itself, holds more values than a loadable
+ * model.json, or cannot be serialized (a BigInt, a throwing getter): JSON.stringify would throw a
+ * RangeError or TypeError instead, or run for ever on an object that refers to itself twice.
  */
 export function checkJsonValue(value: unknown, what: string): void {
+  const refuse = (why: string) => new BlasnetError('ERR_INVALID_ARG', `Expected ${what} to be JSON a model file can hold but ${why}`);
+  const ancestors = new Set<object>();
+  let values = 0;
   const walk = (v: unknown, depth: number): void => {
+    if (++values > MAX_JSON_CONTAINERS + MAX_JSON_SCALARS) {
+      throw refuse(`it holds more than ${MAX_JSON_CONTAINERS + MAX_JSON_SCALARS} values`);
+    }
     if (v === null || typeof v !== 'object') {
-      if (typeof v === 'bigint') throw new BlasnetError('ERR_INVALID_ARG', `Expected JSON values in ${what} but found a BigInt`);
+      if (typeof v === 'bigint') throw refuse('it holds a BigInt');
       return;
     }
-    if (depth >= MAX_JSON_DEPTH - 8) {
-      // model.json wraps the value in a few levels of its own; the total must stay under MAX_JSON_DEPTH.
-      throw new BlasnetError('ERR_INVALID_ARG',
-        `Expected ${what} nested at most ${MAX_JSON_DEPTH - 8} levels deep (what a model file may hold) but it is deeper, or refers to itself`);
-    }
+    if (ancestors.has(v)) throw refuse('it refers to itself');
+    // model.json wraps the value in a few levels of its own; the total must stay under MAX_JSON_DEPTH.
+    if (depth >= MAX_JSON_DEPTH - 8) throw refuse(`it is nested more than ${MAX_JSON_DEPTH - 8} levels deep`);
+    ancestors.add(v);
     const items = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
     for (const item of items) walk(item, depth + 1);
+    ancestors.delete(v);
   };
-  walk(value, 0);
+  try {
+    walk(value, 0);
+  } catch (err) {
+    if (err instanceof BlasnetError) throw err;
+    throw new BlasnetError('ERR_INVALID_ARG', `Cannot read ${what}: ${(err as Error)?.message?.slice(0, 200) ?? String(err)}`, { cause: err });
+  }
 }
 
 /** JSON.stringify for model.json: any failure is a BlasnetError, and the text passes the loader's scan. */

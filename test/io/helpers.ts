@@ -1,6 +1,6 @@
 // Shared by the io tests that run real processes: the compiled library they load, a snapshot of a
 // folder (names, contents, modes, link targets) to prove a save left it alone, and a user's folder.
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -16,6 +16,30 @@ export function ensureDist(): void {
   const r = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`building dist failed: ${r.stdout}${r.stderr}`);
   fs.utimesSync(marker, new Date(), new Date());
+}
+
+/** Makes a child exit when this process goes: required by every child script before it starts work. */
+export const EXIT_WITH_PARENT = path.join(root, 'test', 'fixtures', 'exit-with-parent.js');
+
+const children = new Set<ChildProcess>();
+
+/**
+ * Starts `node ...args` with an IPC channel (closed when this process dies, which the child's
+ * exit-with-parent guard notices), piped stdout/stderr, and remembers it for killChildren().
+ */
+export function spawnNode(args: string[], inheritStderr = false): ChildProcess {
+  const p = spawn(process.execPath, ['--require', EXIT_WITH_PARENT, ...args], { stdio: ['ignore', 'pipe', inheritStderr ? 'inherit' : 'pipe', 'ipc'] });
+  children.add(p);
+  p.once('exit', () => children.delete(p));
+  return p;
+}
+
+/** SIGKILLs every child spawnNode started that is still running (afterEach: on failure and timeout too). */
+export function killChildren(): void {
+  for (const p of children) {
+    if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  }
+  children.clear();
 }
 
 export interface Entry { type: 'file' | 'dir' | 'link'; mode: number; content?: string; target?: string }

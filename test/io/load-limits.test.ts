@@ -2,15 +2,16 @@
 // shards, no FIFOs, nothing outside the folder, even while a process swaps them), a shard listed twice is
 // refused, memory is checked from model.json before a shard is read, and model.json's structure is
 // limited before JSON.parse sees it.
-import { execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sequential, layers, setSeed } from '../../lib';
 import { BlasnetError } from '../../lib/errors';
 import { artifactsToModelJSON, loadDescription, type ModelArtifacts } from '../../lib/io';
 import { loadLayersModel, toArtifacts } from '../../lib/model/saving';
+import { killChildren, spawnNode } from './helpers';
 
 let tmp: string;
 let art: ModelArtifacts;
@@ -25,6 +26,7 @@ beforeAll(() => {
   a.dispose();
   b.dispose();
 });
+afterEach(killChildren);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<{ code: string; message: string }> {
@@ -102,13 +104,14 @@ describe('files are checked on the opened descriptor', () => {
       const fs = require('fs'), d = ${JSON.stringify(dir)};
       fs.writeFileSync(d + '/good.bin', fs.readFileSync(d + '/weights.bin'));
       process.stdout.write('ready\\n');
-      for (let i = 0; ; i++) {
+      const parent = process.ppid;
+      for (let i = 0; process.ppid === parent; i++) {
         try { fs.symlinkSync(${JSON.stringify(outside)}, d + '/link.tmp'); } catch {}
         try { fs.copyFileSync(d + '/good.bin', d + '/file.tmp'); } catch {}
         fs.renameSync(d + (i % 2 ? '/link.tmp' : '/file.tmp'), d + '/weights.bin');
       }`;
-    const swapper = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise((r) => swapper.stdout.once('data', r));
+    const swapper = spawnNode(['-e', script], true);
+    await new Promise((r) => swapper.stdout!.once('data', r));
     const outcome: Record<string, number> = {};
     const good = Buffer.from(art.weightData as ArrayBuffer);
     try {

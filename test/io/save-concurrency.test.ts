@@ -5,10 +5,10 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BlasnetError } from '../../lib/errors';
 import { loadDescription, saveDescription } from '../../lib/io';
-import { dist, ensureDist, MODEL_FILE, snapshot, userFolder } from './helpers';
+import { dist, ensureDist, killChildren, MODEL_FILE, snapshot, spawnNode, userFolder } from './helpers';
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'io-concurrent.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,16 +22,17 @@ beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-io-concurrency-'));
   ensureDist();
 }, 120_000);
+afterEach(killChildren);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 interface Run { code: number | null; out: Record<string, number>; err: string }
 
 function run(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [fixture, args[0]!, path.join(dist, 'io', 'files.js'), ...args.slice(1)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawnNode([fixture, args[0]!, path.join(dist, 'io', 'files.js'), ...args.slice(1)]);
     let out = '', err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
+    p.stdout!.on('data', (d) => { out += d; });
+    p.stderr!.on('data', (d) => { err += d; });
     p.on('exit', (code) => resolve({ code, out: out.trim() ? JSON.parse(out.trim().split('\n').pop()!) : {}, err }));
   });
 }

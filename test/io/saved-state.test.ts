@@ -7,7 +7,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequential, layers, data, setSeed, type Sequential } from '../../lib';
 import { BlasnetError } from '../../lib/errors';
-import { loadLayersModel, loadModel, toFiles } from '../../lib/model/saving';
+import { loadLayersModel, loadModel, toArtifacts, toFiles } from '../../lib/model/saving';
 
 let tmp: string;
 beforeAll(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-io-state-')); });
@@ -104,6 +104,44 @@ describe('metadata that cannot be saved is a BlasnetError', () => {
       try { toFiles(m); } catch (e) { err = e; }
       expect(err, name).toBeInstanceOf(BlasnetError);
       m.dispose();
+    }
+  });
+
+  it('a loaded model whose metadata became deeply nested, self-referring or huge: re-save refuses it with a code, fast, and the saved model stays', async () => {
+    const dir = path.join(tmp, 'udm-resave');
+    const first = model();
+    first.userDefinedMetadata = { note: 'kept', inner: { a: 1 } };
+    await first.save(dir);
+    first.dispose();
+    const before = new Map(fs.readdirSync(dir).map((n) => [n, fs.readFileSync(path.join(dir, n))]));
+    const twice: Record<string, unknown> = {};
+    twice.a = twice;
+    twice.b = twice;
+    // Not a cycle, but 2^40 paths: JSON.stringify would never finish.
+    let shared: unknown = 1;
+    for (let i = 0; i < 40; i++) shared = [shared, shared];
+    const throwing = Object.defineProperty({}, 'x', { enumerable: true, get() { throw new Error('no'); } });
+    const cases: [string, (udm: Record<string, any>) => void, RegExp][] = [
+      ['deep', (u) => { u.inner.deep = nested(100_000); }, /nested more than 56 levels/],
+      ['self twice', (u) => { u.inner.loop = twice; }, /refers to itself/],
+      ['shared', (u) => { u.inner.shared = shared; }, /more than 2500000 values/],
+      ['getter', (u) => { u.inner.bad = throwing; }, /Cannot read userDefinedMetadata: no/],
+    ];
+    for (const [name, spoil, pattern] of cases) {
+      const m = await loadModel(dir);
+      expect(m.userDefinedMetadata).toEqual({ note: 'kept', inner: { a: 1 } });
+      spoil(m.userDefinedMetadata!);
+      const started = Date.now();
+      const r = await codeOf(m.save(dir));
+      expect(r.code, name).toBe('ERR_INVALID_ARG');
+      expect(r.message, name).toMatch(pattern);
+      let handed = 0;
+      expect((await codeOf(m.save({ save: async () => { handed++; return {}; } }))).code, name).toBe('ERR_INVALID_ARG');
+      expect(handed, name).toBe(0);
+      expect(() => toArtifacts(m), name).toThrow(BlasnetError);
+      expect(Date.now() - started, name).toBeLessThan(20_000);
+      m.dispose();
+      expect(new Map(fs.readdirSync(dir).map((n) => [n, fs.readFileSync(path.join(dir, n))])), name).toEqual(before);
     }
   });
 

@@ -8,6 +8,7 @@ import { stateEntriesToSave, tfjsStateLayout } from './optimizer-state';
 import { convertTsToPythonic, parseLayers } from './topology';
 import { tfjsTrainingConfig, trainingToConfig } from './training-config';
 import { encodeWeights } from './weight-codecs';
+import { checkJsonValue } from '../json-guard';
 
 function checkTensor(w: NamedTensor, what: string): void {
   const n = Array.isArray(w?.shape) ? w.shape.reduce((a, b) => a * b, 1) : NaN;
@@ -82,6 +83,10 @@ export function descriptionToArtifacts(desc: ModelDescription, options: { includ
     if (tfjsTraining) artifacts.trainingConfig = tfjsTraining;
     artifacts.blasnetTrainingConfig = trainingToConfig(desc.training);
   }
-  if (desc.userDefinedMetadata) artifacts.userDefinedMetadata = desc.userDefinedMetadata;
+  if (desc.userDefinedMetadata) {
+    // Whoever receives the artifacts (a file, an IOHandler, a database) serializes them as JSON.
+    checkJsonValue(desc.userDefinedMetadata, 'userDefinedMetadata');
+    artifacts.userDefinedMetadata = desc.userDefinedMetadata;
+  }
   return artifacts;
 }
