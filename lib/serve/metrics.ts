@@ -15,6 +15,7 @@ export class ServerMetrics {
   readonly batchRequests: Histogram<'model'>;
   readonly batchSeconds: Histogram<'model'>;
   readonly versionLoads: Counter<'model' | 'outcome'>;
+  readonly unknownCategories: Counter<'model' | 'column'>;
   private readonly served = new Map<string, string>();
   private readonly children = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
 
@@ -43,6 +44,11 @@ export class ServerMetrics {
       name: 'blasnet_model_version_loads_total', help: 'Model versions loaded or failed to load (hot reload included)',
       labelNames: ['model', 'outcome'], registers,
     });
+    // Column labels are the saved preprocessor's own column names, never a client's keys.
+    this.unknownCategories = new Counter({
+      name: 'blasnet_unknown_categories_total', help: 'Record values never seen in training (encoded as zeros), by model and column',
+      labelNames: ['model', 'column'], registers,
+    });
     new Gauge({
       name: 'blasnet_queue_rows', help: 'Rows waiting for the engine, by model', labelNames: ['model'], registers,
       collect() {
@@ -68,6 +74,11 @@ export class ServerMetrics {
         this.set({ engine: e.engine, blas_core: e.blasCore ?? 'none', threads: String(e.threads) }, 1);
       },
     });
+  }
+
+  /** The values of one request's records that the model's preprocessor never saw in training. */
+  unknownValues(model: string, unknown: Record<string, number>): void {
+    for (const column in unknown) if (unknown[column]! > 0) this.unknownCategories.inc({ model, column }, unknown[column]!);
   }
 
   /** One answered request (label children cached: prom-client hashes the label object on every call otherwise). */

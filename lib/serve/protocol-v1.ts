@@ -1,6 +1,8 @@
 // TensorFlow Serving's REST API: predict with `instances` (row form: a list of inputs) or `inputs`
 // (columnar form), model status and metadata. Objects by column name instead of numbers are raw records
-// (records.ts). Row-form requests are answered with `predictions`, columnar ones with `outputs`.
+// (through the model's saved preprocessor when it has one, else records.ts). Row-form requests are answered with `predictions`, columnar ones with `outputs`.
+import type { Preprocessor } from '../data/preprocess/preprocessor';
+import type { RecordsInput } from '../data/preprocess/records';
 import { describe } from '../errors';
 import { badRequest } from './errors';
 import { INPUT_NAME, OUTPUT_NAME, type ModelInfo } from './model-info';
@@ -15,10 +17,18 @@ export interface V1Request {
   columnar: boolean;
   /** Raw records: preprocessed before, labelled after. */
   records: boolean;
+  /** Records that went through the model's saved preprocessor: its answers by class name, and per column the values it never saw in training. */
+  saved?: { pre: Preprocessor; unknown: Record<string, number> };
+}
+
+/** Records through the saved preprocessor, as model.predictRecords takes them (absent fields imputed, unknown categories counted). */
+function savedRecords(pre: Preprocessor, records: RecordsInput, source: string, maxRows: number, columnar: boolean): V1Request {
+  const r = pre.transformRecords(records, { maxRows, source });
+  return { x: r.x, rows: r.rows, columnar, records: true, saved: { pre, unknown: r.unknown } };
 }
 
 /** A predict request body as the model's input rows. */
-export function parsePredict(body: unknown, info: ModelInfo, model: string, maxRows: number): V1Request {
+export function parsePredict(body: unknown, info: ModelInfo, model: string, maxRows: number, pre: Preprocessor | null = null): V1Request {
   if (!isRecord(body)) throw badRequest('ERR_INVALID_ARG', `Expected a JSON object with "instances" or "inputs" but received ${describe(body)}`);
   const sig = body.signature_name;
   if (sig !== undefined && sig !== 'serving_default') {
@@ -38,6 +48,7 @@ export function parsePredict(body: unknown, info: ModelInfo, model: string, maxR
       if (keys.length === 1 && keys[0] === INPUT_NAME) {
         return { ...rowsToFloat32(inst.map((r) => (isRecord(r) ? r[INPUT_NAME] : r)), info.inputDim, 'instances', maxRows), columnar: false, records: false };
       }
+      if (pre) return savedRecords(pre, inst, 'instances', maxRows, false);
       return { ...recordRows(inst, info, model, 'instances', maxRows), columnar: false, records: true };
     }
     return { ...rowsToFloat32(inst, info.inputDim, 'instances', maxRows), columnar: false, records: false };
@@ -49,6 +60,7 @@ export function parsePredict(body: unknown, info: ModelInfo, model: string, maxR
     if (keys.length === 1 && keys[0] === INPUT_NAME) {
       return { ...rowsToFloat32(inputs[INPUT_NAME], info.inputDim, `inputs.${INPUT_NAME}`, maxRows), columnar: true, records: false };
     }
+    if (pre) return savedRecords(pre, inputs as RecordsInput, 'inputs', maxRows, true);
     return { ...recordColumns(inputs, info, model, 'inputs', maxRows), columnar: true, records: true };
   }
   throw badRequest('ERR_INVALID_ARG', `Expected an array of rows or an object of named inputs for inputs but received ${describe(inputs)}`);

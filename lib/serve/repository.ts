@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { BlasnetError, describe } from '../errors';
 import { loadModel } from '../model/saving';
 import { Sequential } from '../model/sequential';
+import type { Preprocessor } from '../data/preprocess/preprocessor';
 import { Batcher, type BatcherOptions, type BatchStats } from './batcher';
 import { describeModel, type ModelInfo } from './model-info';
 import type { Logger } from './log';
@@ -32,6 +33,8 @@ export interface ModelVersion {
   dir: string | null;
   model: Sequential;
   info: ModelInfo;
+  /** The preprocessor saved with the model (raw records go through it), parsed once per version. */
+  preprocessor: Preprocessor | null;
   batcher: Batcher;
   loadedAt: Date;
 }
@@ -231,6 +234,10 @@ export class Repository {
     const model = given ?? await loadModel(dir!);
     try {
       const info = describeModel(model, m.name);
+      const preprocessor = model.getPreprocessor();
+      if (preprocessor && preprocessor.outputWidth !== info.inputDim) {
+        throw new BlasnetError('ERR_SHAPE_MISMATCH', `its preprocessor gives ${preprocessor.outputWidth} features but the model takes ${info.inputDim}`);
+      }
       const rows = Math.max(1, this.options.warmupRows);
       const out = (await model.predictAsync({ data: new Float32Array(rows * info.inputDim), shape: [rows, info.inputDim] }, { batchSize: rows })).dataSync();
       for (let i = 0; i < out.length; i++) {
@@ -243,7 +250,7 @@ export class Repository {
       this.options.log.info('model version loaded and warmed', {
         model: m.name, version, dir, inputs: info.inputDim, outputs: info.outputDim, ms: Math.round(performance.now() - t0),
       });
-      return { name: m.name, version, dir, model, info, batcher, loadedAt: new Date() };
+      return { name: m.name, version, dir, model, info, preprocessor, batcher, loadedAt: new Date() };
     } catch (err) {
       if (!given) model.dispose();
       throw err;

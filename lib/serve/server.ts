@@ -226,11 +226,13 @@ export class Server implements InferenceServer {
       case 'v1-predict': {
         this.refuseWhenClosing();
         const v = this.version(served, route);
-        const r = parsePredict(parseJson(req.body), v.info, v.name, this.o.maxRowsPerRequest);
-        const x = r.records ? preprocess(v.model, r.x, r.rows) : r.x;
+        const r = parsePredict(parseJson(req.body), v.info, v.name, this.o.maxRowsPerRequest, v.preprocessor);
+        if (r.saved) this.metricsRegistry.unknownValues(v.name, r.saved.unknown);
+        const x = r.records && !r.saved ? preprocess(v.model, r.x, r.rows) : r.x;
         const out = await v.batcher.submit(x, r.rows, this.remaining(req), this.o.timeoutMs);
         const key = r.columnar ? 'outputs' : 'predictions';
-        const body = r.records ? `[${recordAnswers(out, v.info).join(',')}]` : matrixJson(out, v.info.outputDim, false);
+        const body = r.saved ? JSON.stringify(r.saved.pre.answers(out, v.info.outputDim))
+          : r.records ? `[${recordAnswers(out, v.info).join(',')}]` : matrixJson(out, v.info.outputDim, false);
         return { status: 200, body: `{"${key}":${body}}` };
       }
     }

@@ -3,6 +3,7 @@
 import * as E from './ops/elementwise';
 import * as R from './ops/reduce';
 import * as S from './ops/shape';
+import * as C from './ops/scan';
 import { matMul, dot } from './ops/matmul';
 import { oneHot, onesLike, zerosLike } from './ops/create';
 import * as X from './extras';
@@ -33,7 +34,14 @@ declare module '../tensor' {
     ceil<T extends Tensor>(this: T): T; round<T extends Tensor>(this: T): T; sigmoid<T extends Tensor>(this: T): T;
     tanh<T extends Tensor>(this: T): T; relu<T extends Tensor>(this: T): T; relu6<T extends Tensor>(this: T): T;
     elu<T extends Tensor>(this: T): T; selu<T extends Tensor>(this: T): T; softplus<T extends Tensor>(this: T): T;
-    sin<T extends Tensor>(this: T): T; cos<T extends Tensor>(this: T): T;
+    sin<T extends Tensor>(this: T): T; cos<T extends Tensor>(this: T): T; tan<T extends Tensor>(this: T): T;
+    asin<T extends Tensor>(this: T): T; acos<T extends Tensor>(this: T): T; atan<T extends Tensor>(this: T): T;
+    sinh<T extends Tensor>(this: T): T; cosh<T extends Tensor>(this: T): T; asinh<T extends Tensor>(this: T): T;
+    acosh<T extends Tensor>(this: T): T; atanh<T extends Tensor>(this: T): T; erf<T extends Tensor>(this: T): T;
+    atan2<T extends Tensor>(this: T, b: Arg): T;
+    cumsum<T extends Tensor>(this: T, axis?: number, exclusive?: boolean, reverse?: boolean): T;
+    cumprod<T extends Tensor>(this: T, axis?: number, exclusive?: boolean, reverse?: boolean): T;
+    pad<T extends Tensor>(this: T, paddings: Array<[number, number]>, constantValue?: number): T;
     isNaN<T extends Tensor>(this: T): T; isFinite<T extends Tensor>(this: T): T; isInf<T extends Tensor>(this: T): T;
     softmax<T extends Tensor>(this: T, dim?: number): T; logSoftmax<T extends Tensor>(this: T, axis?: number): T;
     sum<T extends Tensor>(axis?: Axis, keepDims?: boolean): T; mean<T extends Tensor>(axis?: Axis, keepDims?: boolean): T;
@@ -75,7 +83,8 @@ const self = <F extends (x: Tensor, ...a: never[]) => unknown>(f: F): Method =>
 for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum', 'squaredDifference', 'floorDiv', 'mod', 'equal',
   'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot', 'clipByValue',
   'square', 'sqrt', 'rsqrt', 'exp', 'expm1', 'log', 'log1p', 'abs', 'neg', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'sigmoid',
-  'tanh', 'relu', 'relu6', 'elu', 'selu', 'softplus', 'sin', 'cos', 'isNaN', 'isFinite', 'isInf'] as const) {
+  'tanh', 'relu', 'relu6', 'elu', 'selu', 'softplus', 'sin', 'cos', 'isNaN', 'isFinite', 'isInf', 'tan', 'asin', 'acos', 'atan', 'sinh',
+  'cosh', 'asinh', 'acosh', 'atanh', 'erf', 'atan2'] as const) {
   methods[name] = self(E[name] as (x: Tensor, ...a: never[]) => unknown);
 }
 for (const name of ['sum', 'mean', 'min', 'max', 'prod', 'any', 'all', 'argMax', 'argMin', 'norm', 'topk', 'softmax', 'logSoftmax',
@@ -85,6 +94,9 @@ for (const name of ['sum', 'mean', 'min', 'max', 'prod', 'any', 'all', 'argMax',
 for (const name of ['reshape', 'flatten', 'expandDims', 'squeeze', 'slice', 'gather', 'transpose', 'split', 'unstack', 'tile',
   'reverse', 'broadcastTo', 'cast'] as const) {
   methods[name] = self(S[name] as (x: Tensor, ...a: never[]) => unknown);
+}
+for (const name of ['cumsum', 'cumprod', 'pad'] as const) {
+  methods[name] = self(C[name] as (x: Tensor, ...a: never[]) => unknown);
 }
 for (const name of ['leakyRelu', 'step', 'logSigmoid', 'divNoNan', 'euclideanNorm'] as const) {
   methods[name] = self(X[name] as (x: Tensor, ...a: never[]) => unknown);

@@ -174,7 +174,7 @@ describe('tf.data.csv conforms to @tensorflow/tfjs', () => {
         .map(({ xs, ys }) => ({ xs: Object.values(xs), ys: Object.values(ys) })).batch(256)
         .forEachAsync((b) => { n += b.xs.shape[0]; })
         .then(() => console.log(n), (e) => { console.error(e); process.exit(1); });`;
-    const r = spawnSync(process.execPath, ['--max-old-space-size=24', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['--max-old-space-size=24', '--max-semi-space-size=1', '-e', script], { encoding: 'utf8', timeout: 120_000 });
     expect(r.stderr).toBe('');
     expect(Number(r.stdout.trim())).toBe(blocks * 10_000);
   });

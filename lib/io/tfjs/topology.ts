@@ -69,8 +69,11 @@ function flag(v: unknown, dflt: boolean, what: string): boolean {
   return orDefault(v, dflt, (x) => bool(x, what, 'ERR_FORMAT'), true);
 }
 
-/** The input size from a [null, n] batch shape (or [n] input shape). */
-function inputDimFrom(cfg: Record<string, unknown>, where: string): number | null {
+/**
+ * The input size from a [null, n] batch shape (or [n] input shape). When a Flatten takes the input
+ * (`flattened`), any [null, ...dims] is accepted and its size is the product: rows are row-major.
+ */
+function inputDimFrom(cfg: Record<string, unknown>, where: string, flattened: boolean): number | null {
   const batch = cfg.batch_input_shape ?? cfg.batch_shape ?? cfg.batchInputShape ?? cfg.batchShape;
   const input = cfg.input_shape ?? cfg.inputShape;
   let dims: unknown[] | null = null;
@@ -82,6 +85,12 @@ function inputDimFrom(cfg: Record<string, unknown>, where: string): number | nul
     dims = input;
   }
   if (dims === null) return null;
+  if (flattened && dims.length >= 1) {
+    const sizes = dims.map((d, k) => fileDim(d, `input dimension ${k + 1} of ${where}`));
+    const width = sizes.reduce((x, y) => x * y, 1);
+    if (width > MAX_DIM) throw formatError(`The flattened input of ${where} would have ${width} features (more than ${MAX_DIM})`);
+    return width;
+  }
   if (dims.length !== 1) {
     throw formatError(`Expected a 1-D input (batch shape [null, n]) for ${where} but received ${dims.length}-D input shape ${JSON.stringify(dims).slice(0, 60)}: blasnet models take flat feature vectors`);
   }
@@ -151,13 +160,14 @@ export function parseLayers(topology: unknown): { name: string; inputDim: number
     const where = `layer ${i} (${className})`;
     if (className === 'InputLayer') {
       if (layers.length > 0 || inputDim !== null) throw formatError(`An InputLayer is only accepted as the first layer, but ${where} is one`);
-      inputDim = inputDimFrom(cfg, where);
+      const next = entries[i + 1];
+      inputDim = inputDimFrom(cfg, where, isObject(next) && next.class_name === 'Flatten');
       if (inputDim === null) throw formatError(`Expected batch_input_shape or batch_shape in ${where}`);
       dim = inputDim;
       return;
     }
     if (layers.length === 0 && inputDim === null) {
-      inputDim = inputDimFrom(cfg, where);
+      inputDim = inputDimFrom(cfg, where, className === 'Flatten');
       if (inputDim === null) throw formatError(`Expected batch_input_shape on the first layer (${where}): the input size is unknown`);
       dim = inputDim;
     }

@@ -42,6 +42,13 @@ export function tensor3d(values: TensorLike, shape?: [number, number, number], d
 export function tensor4d(values: TensorLike, shape?: [number, number, number, number], dtype?: DataType): Tensor4D {
   return t4(values, shape, dtype) as Tensor4D;
 }
+const t5 = ranked('tensor5d', 5), t6 = ranked('tensor6d', 6);
+export function tensor5d(values: TensorLike, shape?: [number, number, number, number, number], dtype?: DataType): Tensor {
+  return t5(values, shape, dtype);
+}
+export function tensor6d(values: TensorLike, shape?: [number, number, number, number, number, number], dtype?: DataType): Tensor {
+  return t6(values, shape, dtype);
+}
 
 export function fill<T extends Tensor = Tensor>(shape: number[], value: number, dtype?: DataType): T {
   const s = checkShape(shape, 'fill');

@@ -145,6 +145,24 @@ export const softplus = unary('softplus', (v) => {
 });
 export const sin = unary('sin', Math.sin, { float: true });
 export const cos = unary('cos', Math.cos, { float: true });
+export const tan = unary('tan', Math.tan, { float: true });
+export const asin = unary('asin', Math.asin);
+export const acos = unary('acos', Math.acos);
+export const atan = unary('atan', Math.atan);
+export const sinh = unary('sinh', Math.sinh);
+export const cosh = unary('cosh', Math.cosh, { float: true });
+export const asinh = unary('asinh', Math.asinh);
+export const acosh = unary('acosh', Math.acosh);
+export const atanh = unary('atanh', Math.atanh);
+export const atan2 = binary('atan2', Math.atan2);
+
+// Abramowitz and Stegun 7.1.26, the approximation tfjs's CPU kernel uses (error under 1.5e-7).
+const ERF = { p: 0.3275911, a: [0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429] } as const;
+export const erf = unary('erf', (v) => {
+  const x = Math.abs(v), t = 1 / (1 + ERF.p * x);
+  const poly = t * (ERF.a[0] + t * (ERF.a[1] + t * (ERF.a[2] + t * (ERF.a[3] + t * ERF.a[4]))));
+  return Math.sign(v) * (1 - poly * Math.exp(-x * x));
+}, { outFloat: true });
 
 function predicate(name: string, f: (v: number) => boolean) {
   return op(name, <T extends Tensor>(x: T | TensorLike): T => {

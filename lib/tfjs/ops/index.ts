@@ -4,3 +4,4 @@ export * from './elementwise';
 export * from './reduce';
 export * from './shape';
 export * from './matmul';
+export * from './scan';
