@@ -17,23 +17,21 @@ LiveEnvs& live_envs() {
   return *envs;
 }
 
-// Cancels an environment's running calls and waits until none executes, up to `limit`.
-void cancel_and_wait(EnvJobs& jobs, std::chrono::milliseconds limit) {
+// Cancels an environment's running calls (no new one starts) and waits until none executes: without
+// end for a torn-down environment, whose buffers they use; up to `limit` at the process's exit.
+void cancel_and_wait(EnvJobs& jobs, const std::chrono::milliseconds* limit) {
   std::unique_lock<std::mutex> lock(jobs.mutex);
   jobs.torn_down = true;
   for (std::atomic<bool>* cancel : jobs.cancel_flags) cancel->store(true);
-  jobs.idle.wait_for(lock, limit, [&] { return jobs.executing == 0; });
+  const auto stopped = [&] { return jobs.executing == 0; };
+  if (limit) jobs.idle.wait_for(lock, *limit, stopped);
+  else jobs.idle.wait(lock, stopped);
 }
 
 // Runs while the environment is torn down, before its ArrayBuffers are freed.
 void stop_jobs(void* arg) {
   auto* jobs = static_cast<std::shared_ptr<EnvJobs>*>(arg);
-  {
-    std::unique_lock<std::mutex> lock((*jobs)->mutex);
-    (*jobs)->torn_down = true;
-    for (std::atomic<bool>* cancel : (*jobs)->cancel_flags) cancel->store(true);
-    (*jobs)->idle.wait(lock, [&] { return (*jobs)->executing == 0; });
-  }
+  cancel_and_wait(**jobs, nullptr);
   {
     std::lock_guard<std::mutex> lock(live_envs().mutex);
     live_envs().all.erase(*jobs);
@@ -52,7 +50,8 @@ void stop_all_jobs_at_exit() {
     envs = live_envs().all;
   }
   // Bounded: one batch's GEMMs take milliseconds; an exit must never hang on us.
-  for (const auto& jobs : envs) cancel_and_wait(*jobs, std::chrono::seconds(10));
+  const std::chrono::milliseconds limit = std::chrono::seconds(10);
+  for (const auto& jobs : envs) cancel_and_wait(*jobs, &limit);
 }
 
 }  // namespace
