@@ -17,6 +17,23 @@ void throw_coded(Napi::Env env, Code code, const std::string& message) { throw c
 
 void throw_status(Napi::Env env, const blasnet::Status& st) { throw_coded(env, st.code, st.message); }
 
+void throw_into_js(Napi::Env env, const Napi::Error& e) noexcept {
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) != napi_ok || pending) return;
+  try {
+    napi_throw(env, e.Value());  // fails only where JavaScript can no longer run: nothing to report to
+  } catch (...) {
+  }
+}
+
+void throw_into_js(Napi::Env env, Code code, const std::string& message) noexcept {
+  try {
+    throw_into_js(env, coded_error(env, code, message));
+  } catch (...) {
+    // The error could not even be made (the environment is going away).
+  }
+}
+
 static std::string num_str(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";

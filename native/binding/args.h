@@ -19,20 +19,28 @@ using blasnet::Code;
 [[noreturn]] void throw_status(Napi::Env env, const blasnet::Status& st);
 Napi::Error coded_error(Napi::Env env, Code code, const std::string& message);
 
-// Runs the body of a binding callback: Napi::Errors pass through; an allocation failure becomes
-// ERR_OUT_OF_MEMORY and any other C++ exception ERR_NATIVE (node-addon-api would otherwise let a
-// non-Napi exception terminate the process).
+// Throws into JavaScript, unless an exception is already pending or the environment can no longer run
+// JavaScript (a Worker being terminated), where nobody could catch it. Never throws in C++.
+void throw_into_js(Napi::Env env, const Napi::Error& e) noexcept;
+void throw_into_js(Napi::Env env, Code code, const std::string& message) noexcept;
+
+// Runs the body of a binding callback and lets no C++ exception out of it: a Napi::Error is thrown into
+// JavaScript, an allocation failure becomes ERR_OUT_OF_MEMORY and anything else ERR_NATIVE. Leaving it
+// to node-addon-api would abort the process when the throw fails in a terminating environment.
 template <typename F>
 auto map_exceptions(Napi::Env env, F&& f) -> decltype(f()) {
   try {
     return f();
-  } catch (const Napi::Error&) {
-    throw;
+  } catch (const Napi::Error& e) {
+    throw_into_js(env, e);
   } catch (const std::bad_alloc&) {
-    throw_coded(env, Code::OutOfMemory, "Out of memory in the native engine");
+    throw_into_js(env, Code::OutOfMemory, "Out of memory in the native engine");
   } catch (const std::exception& e) {
-    throw_coded(env, Code::Native, std::string("Native engine error: ") + e.what());
+    throw_into_js(env, Code::Native, std::string("Native engine error: ") + e.what());
+  } catch (...) {
+    throw_into_js(env, Code::Native, "Native engine error of an unknown kind");
   }
+  return decltype(f())();
 }
 
 // A module function with its C++ exceptions mapped to coded JS errors.
