@@ -131,14 +131,16 @@ class NetJob : public PoolTask {
     pool_task_settled(seq_);
   }
 
-  // On the JavaScript thread; env is null while the thread-safe function is torn down.
+  // On the JavaScript thread. env is null when Node empties the queue of a thread-safe function torn
+  // down: finalize has run by then and may have freed the job, so only the message is freed.
   static void call_js(napi_env env, napi_value, void* context, void* data) {
-    auto* job = static_cast<NetJob*>(context);
     std::unique_ptr<Message> m(static_cast<Message*>(data));
+    if (env == nullptr) return;
+    auto* job = static_cast<NetJob*>(context);
     // A terminating Worker cannot run JavaScript: every Node-API call then fails (a Napi::Error here),
     // and nothing may escape into Node.
     try {
-      if (env != nullptr && job->js_) {
+      if (job->js_) {
         Napi::Env e(env);
         Napi::HandleScope scope(e);
         if (m->done) job->settle(e);
