@@ -6,6 +6,12 @@
 #include <cstdint>
 #include <string>
 
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <dlfcn.h>
+#endif
+
 #include "binding/args.h"
 #include "binding/engine_pool.h"
 #include "binding/net_handle.h"
@@ -135,11 +141,28 @@ Napi::Value Layout(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// Node unloads an addon when the last environment that loaded it goes (a Worker that was the only
+// user ends): the engine threads, the exit handler and OpenBLAS's threads would then run unmapped code.
+// Pinned, the module stays loaded until the process exits, and every environment shares one copy.
+void keep_loaded() {
+#ifdef _WIN32
+  HMODULE self = nullptr;
+  GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                     reinterpret_cast<LPCWSTR>(&keep_loaded), &self);
+#else
+  Dl_info self;
+  if (dladdr(reinterpret_cast<void*>(&keep_loaded), &self) && self.dli_fname)
+    dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);  // never closed
+#endif
+}
+
 }  // namespace
 }  // namespace blasnet_binding
 
 static Napi::Object InitBlasnet(Napi::Env env, Napi::Object exports) {
   using namespace blasnet_binding;
+  static const bool pinned = (keep_loaded(), true);
+  (void)pinned;
   exports.Set("NetHandle", NetHandle::Define(env));
   exports.Set("blasInfo", Napi::Function::New<ExceptionMapped<BlasInfo>>(env, "blasInfo"));
   exports.Set("setNumThreads", Napi::Function::New<ExceptionMapped<SetNumThreads>>(env, "setNumThreads"));
