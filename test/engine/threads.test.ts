@@ -67,6 +67,7 @@ describe(`engine threads (${RUN_ENGINE} engine)`, () => {
 
   if (RUN_ENGINE !== 'native') {
     skippedOnThisRun('a Worker terminated during a native fit', 'native');
+    skippedOnThisRun('Workers terminated while native models work, as the addon\'s only users', 'native');
   } else {
     it('a Worker terminated during a native fit neither crashes nor hangs the process', async () => {
       requireDist();
