@@ -9,7 +9,8 @@ namespace blasnet {
 // A may equal Z only for Act::Linear.
 void act_forward(const ActSpec& act, int n, int d, float* Z, const float* bias, float* A);
 
-// Without bias and without writing Z: A = act(X). X: [n, d], A: [n, d].
+// Without bias and without writing Z: A = act(X). X: [n, d], A: [n, d]; A may equal X (each element,
+// and each softmax row, is read before it is written).
 void act_forward_nobias(const ActSpec& act, int n, int d, const float* X, float* A);
 
 // dZ = dA * act'(Z) (softmax: dZ_j = A_j (dA_j - sum_k dA_k A_k)). Z, A: [n, d]; dA: [n, d] in,

@@ -121,6 +121,7 @@ Status Net::train_batches(const float* x, long rows, int cols, const float* y, i
     return Status::Error(Code::ShapeMismatch, "train_batches: shapes do not match the net");
   *result = TrainResult();
   if (n_order == 0) return Status::Ok();
+  packed_stale_ = true;
   Status st = reserve(std::min(batch, n_order), true);
   if (!st.ok()) return st;
   return catch_all([&]() -> Status {
@@ -202,6 +203,7 @@ Status Net::predict(const float* x, long rows, int cols, long batch, float* out)
   if (cols != spec_.input_dim || batch < 1 || rows < 0)
     return Status::Error(Code::ShapeMismatch, "predict: shapes do not match the net");
   if (rows == 0) return Status::Ok();
+  if (packed_inference()) return predict_packed(x, rows, out);
   const int od = output_dim_;
   return infer_batches(x, rows, batch, rows == 1, [&](long start, int n, const float* output) -> Status {
     std::memcpy(out + (size_t)start * od, output, sizeof(float) * (size_t)n * od);
@@ -235,6 +237,7 @@ Status Net::set_params(const float* p, long n) {
     return Status::Error(Code::ShapeMismatch, "Expected " + std::to_string(params_.size()) +
                                                   " parameters but received " + std::to_string(n));
   std::memcpy(params_.data(), p, sizeof(float) * n);
+  packed_stale_ = true;
   return Status::Ok();
 }
 

@@ -34,6 +34,7 @@ using ProgressFn = std::function<bool(long, double, long)>;
 
 class Net {
  public:
+  ~Net();
   // Validates the dimension chain and the parameter count; params are copied in.
   static Status create(const NetSpec& spec, const float* params, long n_params, std::unique_ptr<Net>* out);
 
@@ -54,9 +55,13 @@ class Net {
   // Inference-mode loss over rows in order; preds_out[rows, outputDim] or null.
   Status evaluate(const float* x, long rows, int cols, const float* y, int ycols, long batch,
                   const float* sample_weight, float* preds_out, EvalResult* result);
-  // out[rows, outputDim]. A one-row input goes through row_times_kernel (row_kernel.h), so its outputs
-  // may differ from the same row's inside a larger input by float rounding; they never depend on batch.
+  // out[rows, outputDim]. Where packed_inference(), every row goes through the prepacked kernels
+  // (infer.cc): its outputs depend only on the row, never on batch, the other rows or the threads.
+  // Elsewhere a one-row input goes through row_times_kernel (row_kernel.h) and larger ones through
+  // sgemm in batches, whose outputs may differ from each other by float rounding.
   Status predict(const float* x, long rows, int cols, long batch, float* out);
+  // True when predict takes the prepacked path (x86-64 CPUs with AVX2+FMA).
+  static bool packed_inference();
   // One batch of all rows, training mode, dropout step = iterations; grads_out[paramCount].
   Status compute_gradients(const float* x, long rows, int cols, const float* y, int ycols,
                            const float* sample_weight, double* loss, float* grads_out);
@@ -83,7 +88,9 @@ class Net {
     bool batch_stats = false;       // batchNormalization ran with batch statistics
   };
 
-  Net() = default;
+  struct InferState;  // infer.cc: the packed kernels and the per-thread workspaces
+
+  Net();
   Status reserve(long rows, bool training);
   void update_trained_tensors();
   bool loss_fused() const;
@@ -99,6 +106,10 @@ class Net {
   // Inference-mode forward over consecutive batches of rows; sink(start, n, output) after each.
   template <typename Sink>
   Status infer_batches(const float* x, long rows, long batch, bool one_row, Sink&& sink);
+  // infer.cc: predict on the packed kernels (repacked first when the weights changed), and one chunk
+  // of rows through every layer in the workspace of one thread.
+  Status predict_packed(const float* x, long rows, float* out);
+  void infer_rows(int worker, const float* x, int n, float* out) const;
 
   NetSpec spec_;
   int output_dim_ = 0;
@@ -110,6 +121,8 @@ class Net {
   long capacity_ = 0;        // rows of the forward workspaces
   long train_capacity_ = 0;  // rows of the gradient and gather workspaces
   std::vector<float> batch_x_, batch_y_, batch_w_;  // the gathered rows of a training batch
+  std::unique_ptr<InferState> infer_;
+  bool packed_stale_ = true;  // the weights changed since the kernels were packed (training, set_params)
 };
 
 }  // namespace blasnet
