@@ -339,5 +339,5 @@ function runChild(main) {
 
 module.exports = {
   FULL, QUICK, REF_ROWS, RESULT_TAG, rowsFor, runsFor, w2Widths, paramCount, rng, glorot, referenceForward, writeData,
-  readF32, readWeights, maxAbsDiff, median, percentile, latency, latencySync, nowMs, childTask, emit, runChild,
+  readF32, readWeights, maxAbsDiff, median, percentile, latency, latencySync, nowMs, childTask, emit, runChild, peakRssMB,
 };

@@ -12,7 +12,7 @@
 // nothing else. blasnet itself is used from dist/ (built with `npm run build` when missing).
 //
 // Options: --quick (tiny sizes: checks the benchmark works, not speed), --peers=a,b,
-// --workloads=w1,w2,w3,w4,w5,gemm,jobs, --runs=N, --no-save, --keep-data, --timeout=SECONDS (per child).
+// --workloads=w1,w2,w3,w4,w5,w5-1g,gemm,jobs (w5-1g only when named), --runs=N, --no-save, --keep-data, --timeout=SECONDS (per child).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -38,7 +38,7 @@ function parseArgs(argv) {
     else if (k === '--timeout') o.timeout = Number(v);
     else if (k === '--help' || k === '-h') {
       console.log('usage: npm run bench -- [--quick] [--peers=blasnet-native,pytorch,...] [--workloads=w1,w2,w3,w4,gemm,jobs] ' +
-        '[--runs=N] [--timeout=SECONDS] [--no-save] [--keep-data]   (workloads: w1-w5, gemm, jobs; w5 = fitDataset from a CSV)');
+        '[--runs=N] [--timeout=SECONDS] [--no-save] [--keep-data]   (workloads: w1-w5, w5-1g, gemm, jobs; w5 = fitDataset from a CSV, w5-1g = from a 1 GiB CSV, only when named)');
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -178,6 +178,10 @@ async function main() {
       }
     }
     if (wantedW('w5')) out.w5 = W5.run({ quick: opt.quick, wanted, runs: opt.runs, timeoutS, dataDir, runChild, log });
+    // 1 GiB on disk and minutes of training: only when named.
+    if (opt.workloads && opt.workloads.includes('w5-1g')) {
+      out.w5big = W5.runBig({ quick: opt.quick, wanted, peersNamed: Boolean(opt.peers), timeoutS, dataDir, runChild, log });
+    }
     if (wantedW('gemm') && WORKLOADS.some(wantedW)) gemmOnce('end');
     // The job queue: 1 and 2 worker processes on a redis-server of its own (skipped with a note without one).
     if (wantedW('jobs') && wanted('blasnet-native')) {
@@ -209,7 +213,7 @@ async function main() {
     .filter(([, r]) => r.error || (r.check && !r.check.ok)).map(([w, r]) => `${w} ${p}: ${r.error || `check failed (${r.check.detail})`}`));
   if (out.gemm && (out.gemm.error || !out.gemm.check.ok)) failed.push(`gemm: ${out.gemm.error || out.gemm.check.detail}`);
   if (out.jobs && (out.jobs.error || (out.jobs.check && !out.jobs.check.ok))) failed.push(`jobs: ${out.jobs.error || out.jobs.check.detail}`);
-  failed.push(...W5.failures(out.w5));
+  failed.push(...W5.failures(out.w5), ...W5.failures(out.w5big, 'w5-1g'));
   if (failed.length) {
     log(`${failed.length} failure(s):\n  ${failed.join('\n  ')}`);
     process.exitCode = 1;
@@ -312,7 +316,7 @@ function report(out, cfgs) {
     `arithmetic done is ${((6 * w2p - 2 * cfgs.w2.inputs * cfgs.w2.hidden[0]) / w2p).toFixed(2)} x params per sample in W2 and ` +
     `${((6 * C.paramCount(cfgs.w3.width) - 2 * cfgs.w3.width[0] * cfgs.w3.width[1]) / C.paramCount(cfgs.w3.width)).toFixed(2)} x params in W3.`);
   if (out.jobs) lines.push('', require('./workloads/jobs').report(out.jobs));
-  lines.push(...W5.report(out.w5));
+  lines.push(...W5.report(out.w5), ...W5.reportBig(out.w5big));
   lines.push('', targets(out, cfgs, { peak, w2p, w3p, nat, js, val, get, w2data }));
   if (R.serve && R.serve.serve) lines.push('', require('./serve/report').serveReport(R.serve.serve, cfgs.serve));
   return lines.join('\n');

@@ -2,6 +2,8 @@
 // W5 child: one epoch of model.fitDataset over tf.data.csv, the same program for blasnet (dist/) and
 // for @tensorflow/tfjs (task.lib); blasnet also times readCsv + fit and fit alone on the same file.
 // Each timed run starts from a fresh model; the check: a few epochs bring the loss well below var(y).
+// W5-1G (task.workload 'w5-1g'): one streamed epoch over the big file, the peak RSS read right after it,
+// then readCsv + fit on a prefix of it in memory.
 const path = require('path');
 const fs = require('fs');
 const C = require('../common');
@@ -30,6 +32,7 @@ C.runChild(async (task) => {
   const dataset = () => tf.data.csv(`file://${task.csv}`, { columnConfigs: { y: { isLabel: true } } })
     .map(({ xs, ys }) => ({ xs: Object.values(xs), ys: Object.values(ys) }))
     .batch(c.batchSize);
+  if (task.workload === 'w5-1g') return big(tf, task, model, dataset);
   const variance = yVariance(task.csv);
 
   const streamed = async (epochs) => {
@@ -70,6 +73,29 @@ C.runChild(async (task) => {
   }
   return res;
 });
+
+async function big(tf, task, model, dataset) {
+  const m = model();
+  const t0 = C.nowMs();
+  const h = await m.fitDataset(dataset(), { epochs: 1, verbose: 0 });
+  const s = (C.nowMs() - t0) / 1000;
+  const streamRssMB = C.peakRssMB();
+  m.dispose();
+  const loss = h.history.loss[0];
+  const m2 = model();
+  const t1 = C.nowMs();
+  const { x, y } = await tf.data.readCsv(task.memCsv, { label: 'y' });
+  const t2 = C.nowMs();
+  await m2.fit(x, y, { epochs: 1, batchSize: task.cfg.batchSize, shuffle: false, verbose: 0 });
+  const t3 = C.nowMs();
+  m2.dispose();
+  const okRss = streamRssMB < task.cfg.rssLimitMB, okLoss = Number.isFinite(loss) && loss < 0.5 * task.yVariance;
+  return {
+    rate: task.rows / s, seconds: s, streamRssMB, memRate: task.memRows / ((t3 - t1) / 1000), fitRate: task.memRows / ((t3 - t2) / 1000),
+    check: { ok: okRss && okLoss, detail: `peak RSS ${streamRssMB.toFixed(0)} MiB (limit ${task.cfg.rssLimitMB}), epoch loss ${loss.toPrecision(3)}, var(y) ${task.yVariance.toPrecision(3)}` },
+    version: `blasnet ${task.engine} engine`,
+  };
+}
 
 /** var(y) of the file: the loss of always predicting the mean, which a trained model must beat. */
 function yVariance(file) {
