@@ -4,6 +4,7 @@ import * as E from './ops/elementwise';
 import * as R from './ops/reduce';
 import * as S from './ops/shape';
 import * as C from './ops/scan';
+import { stridedSlice, unique } from './ops/slicing';
 import { matMul, dot } from './ops/matmul';
 import { oneHot, onesLike, zerosLike } from './ops/create';
 import * as X from './extras';
@@ -72,6 +73,9 @@ declare module '../tensor' {
     logSigmoid<T extends Tensor>(this: T): T; divNoNan<T extends Tensor>(this: T, b: Arg): T;
     logSumExp<T extends Tensor>(axis?: Axis, keepDims?: boolean): T;
     euclideanNorm<T extends Tensor>(axis?: Axis, keepDims?: boolean): T;
+    stridedSlice<T extends Tensor>(this: T, begin: number[], end: number[], strides?: number[], beginMask?: number, endMask?: number,
+      ellipsisMask?: number, newAxisMask?: number, shrinkAxisMask?: number): Tensor;
+    unique<T extends Tensor>(this: T, axis?: number): { values: T; indices: Tensor };
   }
 }
 
@@ -120,6 +124,8 @@ Object.assign(methods, {
   oneHot(this: Tensor, depth: number, on?: number, off?: number) { return oneHot(this, depth, on, off); },
   zerosLike(this: Tensor) { return zerosLike(this); },
   onesLike(this: Tensor) { return onesLike(this); },
+  stridedSlice(this: Tensor, begin: number[], end: number[], strides?: number[], ...masks: number[]) { return stridedSlice(this, begin, end, strides, ...masks); },
+  unique(this: Tensor, axis?: number) { return unique(this, axis); },
 });
 
 for (const [name, f] of Object.entries(methods)) {

@@ -152,3 +152,17 @@ export function randomNormal<T extends Tensor = Tensor>(shape: number[], mean = 
 export function truncatedNormal<T extends Tensor = Tensor>(shape: number[], mean = 0, stdDev = 1, dtype: DataType = 'float32', seed?: number): T {
   return sampled(shape, dtype, 'truncatedNormal', gaussStream(mean, stdDev, dtype === 'int32', true, seed)) as T;
 }
+
+/** Normal(0, 1): randomNormal's numbers for the same seed. */
+export function randomStandardNormal<T extends Tensor = Tensor>(shape: number[], dtype: 'float32' | 'int32' = 'float32', seed?: number): T {
+  if ((dtype as DataType) === 'bool') throw invalidArg('randomStandardNormal dtype', "'float32' or 'int32'", dtype);
+  return randomNormal<T>(shape, 0, 1, dtype, seed);
+}
+
+/** Integers uniform in [minval, maxval): randomUniform's int32 numbers for the same seed. */
+export function randomUniformInt<T extends Tensor = Tensor>(shape: number[], minval: number, maxval: number, seed?: number | string): T {
+  for (const [name, v] of [['minval', minval], ['maxval', maxval]] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidArg(`randomUniformInt ${name}`, 'a finite number', v);
+  }
+  return randomUniform<T>(shape, minval, maxval, 'int32', seed);
+}

@@ -5,3 +5,4 @@ export * from './reduce';
 export * from './shape';
 export * from './matmul';
 export * from './scan';
+export * from './slicing';
