@@ -97,6 +97,14 @@ export class Tensor<R extends Rank = Rank> implements Tracked {
     ENGINE.release(this);
   }
 
+  /** Points this tensor at another buffer of its size and dtype (what tfjs's Variable.assign does). */
+  protected rebind(ref: DataRef): void {
+    this.throwIfDisposed();
+    ENGINE.release(this);
+    (this as { dataId: DataRef }).dataId = ref;
+    ENGINE.register(this);
+  }
+
   /** A new tensor over the same buffer (tfjs's clone: no copy). */
   clone(): Tensor<R> {
     this.throwIfDisposed();

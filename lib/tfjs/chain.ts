@@ -5,6 +5,7 @@ import * as R from './ops/reduce';
 import * as S from './ops/shape';
 import * as C from './ops/scan';
 import { stridedSlice, unique } from './ops/slicing';
+import { variable, type Variable } from './variable';
 import { matMul, dot } from './ops/matmul';
 import { oneHot, onesLike, zerosLike } from './ops/create';
 import * as X from './extras';
@@ -76,6 +77,7 @@ declare module '../tensor' {
     stridedSlice<T extends Tensor>(this: T, begin: number[], end: number[], strides?: number[], beginMask?: number, endMask?: number,
       ellipsisMask?: number, newAxisMask?: number, shrinkAxisMask?: number): Tensor;
     unique<T extends Tensor>(this: T, axis?: number): { values: T; indices: Tensor };
+    variable(trainable?: boolean, name?: string, dtype?: DataType): Variable<R>;
   }
 }
 
@@ -126,6 +128,7 @@ Object.assign(methods, {
   onesLike(this: Tensor) { return onesLike(this); },
   stridedSlice(this: Tensor, begin: number[], end: number[], strides?: number[], ...masks: number[]) { return stridedSlice(this, begin, end, strides, ...masks); },
   unique(this: Tensor, axis?: number) { return unique(this, axis); },
+  variable(this: Tensor, trainable?: boolean, name?: string, dtype?: DataType) { return variable(this, trainable, name, dtype); },
 });
 
 for (const [name, f] of Object.entries(methods)) {

@@ -23,6 +23,7 @@ export { tidy, keep, dispose, memory, engine } from './memory';
 export type { TensorContainer } from './memory';
 export type { MemoryInfo } from '../tensor/engine';
 export { Tensor, isTensor } from '../tensor';
+export { Variable, variable, disposeVariables } from './variable';
 export { Rank } from '../tensor/types';
 export type { DataType, TensorLike, TypedArray, ShapeMap, ArrayMap, DataTypeMap } from '../tensor/types';
 export { train, TfjsOptimizer, UnsupportedOptimizer } from './train';

@@ -104,12 +104,20 @@ export function linspace(start: number, stop: number, num: number): Tensor1D {
   return new Tensor(out, [num], 'float32') as Tensor1D;
 }
 
+/** The identity matrix [numRows, numColumns], repeated over batchShape (of 1 to 3 axes) when given. */
 export function eye(numRows: number, numColumns?: number, batchShape?: number[], dtype: DataType = 'float32'): Tensor2D {
   const cols = numColumns ?? numRows;
-  if (batchShape !== undefined) throw new BlasnetError('ERR_UNSUPPORTED', 'eye: batchShape is not supported by blasnet');
-  const t = zeros<Tensor2D>([numRows, cols], dtype);
+  for (const [name, v] of [['numRows', numRows], ['numColumns', cols]] as const) {
+    if (!Number.isSafeInteger(v) || v < 0) throw invalidArg(`eye ${name}`, 'an integer >= 0', v);
+  }
+  const batch = batchShape === undefined || batchShape === null ? [] : checkShape(batchShape, 'eye batch');
+  if (batchShape !== undefined && batchShape !== null && (batch.length < 1 || batch.length > 3)) {
+    throw new BlasnetError('ERR_INVALID_ARG', `eye() currently supports only 1D and 2D batchShapes, but received ${batch.length}D.`);
+  }
+  const t = zeros<Tensor2D>([...batch, numRows, cols], dtype);
   const v = t.dataSync();
-  for (let i = 0; i < Math.min(numRows, cols); i++) v[i * cols + i] = 1;
+  const per = numRows * cols;
+  for (let b = 0; b < sizeFromShape(batch); b++) for (let i = 0; i < Math.min(numRows, cols); i++) v[b * per + i * cols + i] = 1;
   return t;
 }
 
