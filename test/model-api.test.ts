@@ -207,7 +207,7 @@ describe(`model API (${getEngine().name} engine)`, () => {
     bad(() => m.compile({ optimizer: 'adamax', loss: 'mse' }), /Unknown optimizer "adamax".*sgd, adam, adamw, rmsprop, adagrad/);
     bad(() => m.compile({ optimizer: 'adam', loss: 'hinge' }), /Unknown loss "hinge".*meanSquaredError/);
     bad(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['f1'] }), /Unknown metric "f1".*accuracy/);
-    bad(() => layers.dense({ units: 1, kernelInitializer: 'orthogonal' as never }), /Unknown initializer "orthogonal".*glorotUniform/);
+    bad(() => layers.dense({ units: 1, kernelInitializer: 'kaimingNormal' as never }), /Unknown initializer "kaimingNormal".*glorotUniform/);
     bad(() => deserializeLayer('Conv2D', {}), /Unknown layer class "Conv2D"; supported layers: Dense, Activation/);
   });
 

@@ -62,6 +62,68 @@ function num(v: unknown, name: string, dflt: number): number {
 
 interface SeedArgs { seed?: number | null }
 
+/** gain * the identity matrix; only square 2-D kernels (as tfjs and Keras). */
+function identity(a: { gain?: number } = {}): Initializer {
+  const gain = num(a.gain, 'identity gain', 1);
+  const init = make('Identity', { gain }, (shape) => {
+    if (shape.length !== 2 || shape[0] !== shape[1]) {
+      throw new BlasnetError('ERR_SHAPE_MISMATCH', `Identity matrix initializer can only be used for 2D square matrices (got shape [${shape.join(', ')}]).`);
+    }
+    const n = shape[0]!;
+    let i = 0;
+    return () => (i++ % (n + 1) === 0 ? gain : 0);
+  });
+  return init;
+}
+
+/**
+ * gain * a random orthogonal matrix (Saxe et al.): the Q of a normal matrix's QR decomposition with R's
+ * diagonal made positive, which is what Gram-Schmidt on its columns gives (computed in doubles). A
+ * kernel of more than 2 axes is treated as [product of the leading axes, last axis], as tfjs does.
+ */
+function orthogonal(a: { gain?: number; seed?: number | null } = {}): Initializer {
+  const gain = num(a.gain, 'orthogonal gain', 1);
+  return make('Orthogonal', { gain, seed: a.seed ?? null }, (shape) => {
+    if (shape.length < 2) throw new BlasnetError('ERR_SHAPE_MISMATCH', `Shape must be at least 2D (the orthogonal initializer got [${shape.join(', ')}]).`);
+    const rows = shape.slice(0, -1).reduce((x, y) => x * y, 1), cols = shape[shape.length - 1]!;
+    const q = orthonormalColumns(Math.max(rows, cols), Math.min(rows, cols));
+    const k = Math.min(rows, cols);
+    let i = 0;
+    // q is [max, min] with orthonormal columns; a wide kernel takes its transpose.
+    return () => {
+      const r = Math.floor(i / cols), c = i % cols;
+      i++;
+      return gain * (rows >= cols ? q[r * k + c]! : q[c * k + r]!);
+    };
+  });
+}
+
+/** An n x k (n >= k) matrix with orthonormal columns, row-major: Gram-Schmidt (applied twice, for accuracy) on normal draws. */
+function orthonormalColumns(n: number, k: number): Float64Array {
+  const q = new Float64Array(n * k);
+  for (let j = 0; j < k; j++) {
+    for (let drawn = 0; ; drawn++) {
+      for (let r = 0; r < n; r++) q[r * k + j] = randomNormal();
+      for (let pass = 0; pass < 2; pass++) {
+        for (let p = 0; p < j; p++) {
+          let dot = 0;
+          for (let r = 0; r < n; r++) dot += q[r * k + p]! * q[r * k + j]!;
+          for (let r = 0; r < n; r++) q[r * k + j]! -= dot * q[r * k + p]!;
+        }
+      }
+      let norm = 0;
+      for (let r = 0; r < n; r++) norm += q[r * k + j]! ** 2;
+      norm = Math.sqrt(norm);
+      // A draw (all but) inside the span of the columns before it has no direction of its own: draw again.
+      if (norm > 1e-6 || drawn > 8) {
+        for (let r = 0; r < n; r++) q[r * k + j]! /= norm;
+        break;
+      }
+    }
+  }
+  return q;
+}
+
 export const initializers = {
   glorotUniform: (a: SeedArgs = {}) => varianceScaling('GlorotUniform', 1, 'fanAvg', 'uniform', a.seed ?? null),
   glorotNormal: (a: SeedArgs = {}) => varianceScaling('GlorotNormal', 1, 'fanAvg', 'truncatedNormal', a.seed ?? null),
@@ -69,6 +131,11 @@ export const initializers = {
   heUniform: (a: SeedArgs = {}) => varianceScaling('HeUniform', 2, 'fanIn', 'uniform', a.seed ?? null),
   lecunNormal: (a: SeedArgs = {}) => varianceScaling('LeCunNormal', 1, 'fanIn', 'truncatedNormal', a.seed ?? null),
   lecunUniform: (a: SeedArgs = {}) => varianceScaling('LeCunUniform', 1, 'fanIn', 'uniform', a.seed ?? null),
+  // tfjs's spellings of the two above.
+  leCunNormal: (a: SeedArgs = {}) => varianceScaling('LeCunNormal', 1, 'fanIn', 'truncatedNormal', a.seed ?? null),
+  leCunUniform: (a: SeedArgs = {}) => varianceScaling('LeCunUniform', 1, 'fanIn', 'uniform', a.seed ?? null),
+  identity,
+  orthogonal,
   varianceScaling: (a: { scale?: number; mode?: 'fanIn' | 'fanOut' | 'fanAvg' | 'fan_in' | 'fan_out' | 'fan_avg';
     distribution?: 'uniform' | 'truncatedNormal' | 'truncated_normal' | 'normal'; seed?: number | null } = {}) => {
     const mode = normalizeName(a.mode ?? 'fanIn');
@@ -108,7 +175,9 @@ const BY_NAME = new Map<string, (cfg: Record<string, unknown>) => Initializer>()
 for (const [k, f] of Object.entries(initializers)) {
   BY_NAME.set(normalizeName(k), f as (cfg: Record<string, unknown>) => Initializer);
 }
-BY_NAME.set('lecunnormal', initializers.lecunNormal);
+// Keras 3's class names for two of them.
+BY_NAME.set('identityinitializer', initializers.identity as (cfg: Record<string, unknown>) => Initializer);
+BY_NAME.set('orthogonalinitializer', initializers.orthogonal as (cfg: Record<string, unknown>) => Initializer);
 
 /** A name ('glorotUniform', 'glorot_uniform', 'GlorotUniform'), an initializer, or {className, config}. */
 export function getInitializer(arg: unknown, argName: string): Initializer {

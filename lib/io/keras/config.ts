@@ -38,7 +38,8 @@ function unsupported(layer: string, className: string, why: string): BlasnetErro
 const snakeToCamel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 const INITIALIZERS = ['GlorotUniform', 'GlorotNormal', 'HeNormal', 'HeUniform', 'LecunNormal', 'LecunUniform', 'VarianceScaling',
-  'RandomNormal', 'RandomUniform', 'TruncatedNormal', 'Zeros', 'Ones', 'Constant'];
+  'RandomNormal', 'RandomUniform', 'TruncatedNormal', 'Zeros', 'Ones', 'Constant', 'Identity', 'IdentityInitializer', 'Orthogonal',
+  'OrthogonalInitializer'];
 const norm = (s: string) => s.toLowerCase().replace(/[_\s-]/g, '');
 
 /** A serialized Keras object ({class_name, config} or a plain name) as blasnet's {className, config}. */
