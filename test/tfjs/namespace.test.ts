@@ -61,6 +61,31 @@ describe('the package entry', () => {
     }
   });
 
+  it("the README's Missing list says what refuses and what exists", () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8').replace(/\s+/g, ' ');
+    const para = readme.slice(readme.indexOf('**Missing.**'), readme.indexOf('## Not supported yet'));
+    const names = (text: string) => [...text.matchAll(/`([A-Za-z0-9.]+)`/g)].map((m) => m[1]!);
+    const refusing = (f: unknown): boolean => {
+      if (typeof f !== 'function') return false;
+      try { (f as () => unknown)(); } catch (e) { return (e as BlasnetError).code === 'ERR_UNSUPPORTED' && /is not supported by blasnet/.test((e as Error).message); }
+      return false;
+    };
+    const lookup = (n: string): unknown => n.split('.').reduce((o: TF, k) => (k === 'tf' ? o : o?.[k]), oursTf);
+    const ops = names(para.slice(para.indexOf('and the ops'), para.indexOf('namespaces.')));
+    expect(ops.length).toBeGreaterThan(10);
+    for (const n of ops.filter((x) => !x.includes('*') && !x.startsWith('tf.'))) expect(refusing(oursTf[n]), `${n} refuses`).toBe(true);
+    for (const n of ['tf.grad', 'tf.grads', 'tf.valueAndGrad', 'tf.variableGrads', 'tf.customGrad', 'tf.loadGraphModel', 'tf.io.registerLoadRouter',
+      'tf.model', 'tf.input']) expect(refusing(lookup(n)), `${n} refuses`).toBe(true);
+    for (const n of ['minMaxNorm', 'nonNeg', 'unitNorm']) expect(refusing(oursTf.constraints[n]), `constraints.${n} refuses`).toBe(true);
+    const exist = names(para.slice(para.lastIndexOf('('), para.lastIndexOf(')')));
+    expect(exist).toEqual(expect.arrayContaining(['stridedSlice', 'unique', 'randomStandardNormal', 'randomUniformInt', 'tf.variable', 'orthogonal']));
+    for (const n of exist.filter((x) => x !== 'batchShape')) {
+      const f = n.startsWith('tf.') ? lookup(n) : oursTf[n] ?? oursTf.initializers[n];
+      expect(typeof f, n).toBe('function');
+      expect(refusing(f), `${n} exists`).toBe(false);
+    }
+  });
+
   it("blasnet's own data helpers stay in data beside tfjs's datasets", () => {
     const d = oursTf.data;
     for (const n of ['readCsv', 'parseCsv', 'trainTestSplit', 'standardScaler', 'minMaxScaler', 'oneHot', 'scalerFromJSON', 'array', 'csv', 'generator', 'zip']) {
