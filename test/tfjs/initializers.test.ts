@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlasnetError } from '../../lib/errors';
+import { getInitializer } from '../../lib/model/initializers';
 import { expectClose, oursTf, plain, realTf, vals, type TF } from './helpers';
 
 let dir: string;
@@ -105,6 +106,10 @@ describe('initializers as tfjs names them', () => {
     await mine.save(join(dir, 'm'));
     const back = await oursTf.loadModel(join(dir, 'm'));
     expect(inits(back.toArtifacts().modelTopology)).toEqual(inits(artifacts.modelTopology));
+    // Through a Keras 3 archive too: written with Keras's class names, read back to the same configs.
+    await mine.save(join(dir, 'm.keras'));
+    const keras = await oursTf.loadModel(join(dir, 'm.keras'));
+    expect(inits(keras.toArtifacts().modelTopology)).toEqual(inits(artifacts.modelTopology));
   });
 
   it('a model initialized with them trains on this run\'s engine', async () => {
@@ -120,6 +125,15 @@ describe('initializers as tfjs names them', () => {
     const h = await m.fit(x, y, { epochs: 40, batchSize: 16, verbose: 0 });
     const loss = h.history.loss as number[];
     expect(loss[39]!).toBeLessThan(0.2 * loss[0]!);
+  });
+
+  it("Keras 3's class names IdentityInitializer and OrthogonalInitializer name the same initializers", () => {
+    const id = getInitializer({ className: 'IdentityInitializer', config: { gain: 3 } }, 'kernelInitializer');
+    expect([id.className, Array.from(id.sample([2, 2]))]).toEqual(['Identity', [3, 0, 0, 3]]);
+    const o = getInitializer({ className: 'OrthogonalInitializer', config: { gain: 1, seed: null } }, 'kernelInitializer');
+    const w = o.sample([3, 2]);
+    expect(o.className).toBe('Orthogonal');
+    expectNear(gram([[w[0]!, w[1]!], [w[2]!, w[3]!], [w[4]!, w[5]!]]), eyeTimes(2, 1), 1e-6, 'OrthogonalInitializer');
   });
 
   it('bad configs are BlasnetErrors naming the argument', () => {
