@@ -6,3 +6,4 @@ export * from './shape';
 export * from './matmul';
 export * from './scan';
 export * from './slicing';
+export * from './indexing';
