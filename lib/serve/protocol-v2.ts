@@ -9,6 +9,9 @@ import { matrixJson, tensorToFloat32, tooManyRows } from './tensor-input';
 /** Datatypes whose JSON data are numbers; BOOL and BYTES have no meaning for a dense network's input. */
 const NUMERIC = new Set(['FP16', 'FP32', 'FP64', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
 
+/** The key whose arrays of numbers the body parser reads straight into float32 (json-body.ts). */
+export const V2_TENSOR_KEYS: ReadonlySet<string> = new Set(['data']);
+
 export interface V2Request {
   id: string | null;
   x: Float32Array;
