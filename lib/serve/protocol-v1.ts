@@ -5,7 +5,7 @@ import type { Preprocessor } from '../data/preprocess/preprocessor';
 import type { RecordsInput } from '../data/preprocess/records';
 import { describe } from '../errors';
 import { badRequest } from './errors';
-import { INPUT_NAME, OUTPUT_NAME, type ModelInfo } from './model-info';
+import { INPUT_NAME, OUTPUT_NAME, type ModelInfo, type RecordsSchema } from './model-info';
 import { isRecord, recordColumns, recordRows } from './records';
 import { isList, rowsToFloat32 } from './tensor-input';
 import type { ServedModel } from './repository';
@@ -86,9 +86,10 @@ function tensorInfo(name: string, width: number): Record<string, unknown> {
   return { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '-1', name: '' }, { size: String(width), name: '' }], unknown_rank: false }, name };
 }
 
-/** GetModelMetadataResponse as JSON: one serving_default signature. */
-export function modelMetadataV1(model: string, version: string, info: ModelInfo): Record<string, unknown> {
+/** GetModelMetadataResponse as JSON: one serving_default signature, and beside it the raw-records schema when the model has one. */
+export function modelMetadataV1(model: string, version: string, info: ModelInfo, records: RecordsSchema | null = null): Record<string, unknown> {
   return {
+    ...(records ? { records } : {}),
     model_spec: { name: model, signature_name: '', version },
     metadata: {
       signature_def: {

@@ -210,14 +210,14 @@ export class Server implements InferenceServer {
         const ok = served.current !== null && this.closing === null && (route.version === null || route.version === served.current.version);
         return json(ok ? 200 : 503, { name: served.name, ready: ok });
       }
-      case 'v2-model': { const v = this.version(served, route); return json(200, modelMetadata(v.name, v.version, v.info)); }
+      case 'v2-model': { const v = this.version(served, route); return json(200, modelMetadata(v.name, v.version, v.info, v.records)); }
       case 'v1-status': {
         if (!served) throw notFound(`No model named ${describe(route.model)} is served`);
         const st = modelStatus(served, route.version);
         if ((st.model_version_status as unknown[]).length === 0) throw notFound(`Version ${describe(route.version)} of model ${served.name} is not served`);
         return json(200, st);
       }
-      case 'v1-metadata': { const v = this.version(served, route); return json(200, modelMetadataV1(v.name, v.version, v.info)); }
+      case 'v1-metadata': { const v = this.version(served, route); return json(200, modelMetadataV1(v.name, v.version, v.info, v.records)); }
       case 'v2-infer': {
         this.refuseWhenClosing();
         const v = this.version(served, route);

@@ -70,6 +70,7 @@ describe('serve: health and metadata', () => {
     expect((await request(`${url}/v1/models/reg/versions/2`)).status).toBe(404);
     const meta = (await request(`${url}/v1/models/clf/metadata`)).body;
     expect(meta.model_spec).toEqual({ name: 'clf', signature_name: '', version: '1' });
+    expect(meta.records).toBeUndefined(); // no saved preprocessor: no raw-records schema
     const sig = meta.metadata.signature_def.signature_def.serving_default;
     expect(sig.inputs.input.tensor_shape.dim.map((d: { size: string }) => d.size)).toEqual(['-1', '4']);
     expect(sig.outputs.output.tensor_shape.dim.map((d: { size: string }) => d.size)).toEqual(['-1', '3']);
