@@ -15,13 +15,13 @@ function serveReport(res, cfg) {
     'layer and JSON code calling onnxruntime-node\'s `session.run` once per request. blasnet runs on the native engine unless marked. Batching on: up to 256 rows per engine call ' +
     '(1024 for 256-row requests), no queue delay. Every server is checked against the float64 reference before it is loaded; ' +
     `every answer must be a 200. ${res.version ?? ''}.`, '');
-  lines.push('| model | rows/request | server | requests/s | rows/s | p50 ms | p99 ms | mean rows per engine call | event loop max delay ms | notes |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| model | rows/request | server | requests/s | rows/s | p50 ms | p99 ms | server CPU µs/request | mean rows per engine call | event loop max delay ms | notes |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const k of cases) {
     const server = k.variant === 'onnxruntime' ? 'onnxruntime session.run' : `${k.variant === 'blasnet' ? 'blasnet' : 'blasnet via fastify'}` +
       `${k.engine === 'js' ? ' (TS engine)' : ''}${k.endpoint === 'live' ? ', empty endpoint' : k.batching ? ', batching on' : ', batching off'}`;
     const note = k.error ? `error: ${k.error.slice(0, 100)}` : !k.check.ok ? `CHECK FAILED: ${k.check.detail}` : k.answered === 0 ? 'no answer within the run' : '';
-    lines.push(`| ${k.model} | ${k.rows || '-'} | ${server} | ${fmt(k.reqPerSec)} | ${k.rows ? fmt(k.rowsPerSec) : '-'} | ${fmt(k.p50Ms, 1)} | ${fmt(k.p99Ms, 1)} | ` +
+    lines.push(`| ${k.model} | ${k.rows || '-'} | ${server} | ${fmt(k.reqPerSec)} | ${k.rows ? fmt(k.rowsPerSec) : '-'} | ${fmt(k.p50Ms, 1)} | ${fmt(k.p99Ms, 1)} | ${fmt(k.cpuUsPerRequest)} | ` +
       `${k.meanBatchRows ? fmt(k.meanBatchRows, 1) : '-'} | ${fmt(k.lagMaxMs, 1)} | ${note} |`);
   }
   const goals = [];

@@ -2,7 +2,7 @@
 // One server of the serving benchmark, in its own process: blasnet's server (node:http, or the same
 // handler behind fastify), or the same HTTP layer and JSON code calling onnxruntime-node's session.run
 // once per request. Prints SERVE_READY {port}; answers {cmd:'stats'} over IPC with the event loop's
-// delay since the last {cmd:'reset'} and blasnet's batch counts; exits on {cmd:'exit'} or SIGTERM.
+// delay since the last {cmd:'reset'}, the process's CPU time (all its threads) and blasnet's batch counts; exits on {cmd:'exit'} or SIGTERM.
 const path = require('path');
 const { monitorEventLoopDelay } = require('perf_hooks');
 
@@ -73,7 +73,8 @@ async function main() {
   process.on('message', async (m) => {
     if (m.cmd === 'reset') { lag.reset(); process.send({ cmd: 'reset', ok: true }); }
     else if (m.cmd === 'stats') {
-      const stats = { lagMaxMs: lag.max / 1e6, lagP99Ms: lag.percentile(99) / 1e6, lagMeanMs: lag.mean / 1e6 };
+      const cpu = process.cpuUsage();
+      const stats = { lagMaxMs: lag.max / 1e6, lagP99Ms: lag.percentile(99) / 1e6, lagMeanMs: lag.mean / 1e6, cpuUs: cpu.user + cpu.system };
       if (server) {
         const text = await server.metrics();
         const num = (name) => { const r = new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text); return r ? Number(r[1]) : null; };

@@ -160,6 +160,8 @@ async function runCase(plan, m, xAll, c) {
       // With nothing answered in the run (a slow case in --quick) there is no latency to report.
       p50Ms: answered ? res.latency.p50 : null, p99Ms: answered ? res.latency.p99 : null, meanMs: answered ? res.latency.mean : null, answered,
       lagMaxMs: stats.lagMaxMs, lagP99Ms: stats.lagP99Ms,
+      // The server's own CPU time per answer (all its threads): steadier than throughput on a shared machine.
+      cpuUsPerRequest: answered ? (stats.cpuUs - before.cpuUs) / answered : null,
       meanBatchRows: stats.batches > before.batches ? (stats.batchRows - before.batchRows) / (stats.batches - before.batches) : null,
     };
   } catch (err) {

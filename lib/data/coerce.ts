@@ -133,12 +133,17 @@ export function toLabels(y: unknown, arg = 'y'): Matrix {
 /**
  * True when every value is finite. v * 0 is 0 for finite v and NaN otherwise; four independent sums
  * make it ~5x faster than a test per element (60,000 x 784 values: ~20 ms instead of ~120 ms).
+ * The length is read once: a `d.length` in the tail loop's test, never reached while the function was
+ * interpreted (widths that are multiples of 4), had no type feedback, and optimized code deoptimized
+ * there on every call, leaving the loop interpreted (25x slower in a server).
  */
 export function allFinite(d: Float32Array): boolean {
+  const n = d.length;
+  const n4 = n - (n % 4);
   let a = 0, b = 0, c = 0, e = 0;
-  const n4 = d.length & ~3;
-  for (let i = 0; i < n4; i += 4) { a += d[i]! * 0; b += d[i + 1]! * 0; c += d[i + 2]! * 0; e += d[i + 3]! * 0; }
-  for (let i = n4; i < d.length; i++) a += d[i]! * 0;
+  let i = 0;
+  for (; i < n4; i += 4) { a += d[i]! * 0; b += d[i + 1]! * 0; c += d[i + 2]! * 0; e += d[i + 3]! * 0; }
+  for (; i < n; i++) a += d[i]! * 0;
   return a + b + c + e === 0;
 }
 

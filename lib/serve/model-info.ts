@@ -1,5 +1,7 @@
 // What the server tells clients about a model (protocol metadata) and needs to answer for it: input and
-// output widths, and for models saved by the CLI the feature names and class labels.
+// output widths, for models saved by the CLI the feature names and class labels, and for models saved
+// with a preprocessor the raw-records schema (columns, their kinds and categories, the classes).
+import type { Preprocessor } from '../data/preprocess/preprocessor';
 import { BlasnetError } from '../errors';
 import { Activation, Dense } from '../model/layers';
 import type { Sequential } from '../model/sequential';
@@ -53,4 +55,36 @@ export function describeModel(model: Sequential, name: string): ModelInfo {
     classes: meta.classes && meta.classes.length === outputDim ? meta.classes : null,
     label: meta.label,
   };
+}
+
+/** One input column of raw records, as the model's saved preprocessor reads it. */
+export type RecordColumn =
+  | { name: string; kind: 'numeric' }
+  | { name: string; kind: 'categorical'; categories: string[] }
+  | { name: string; kind: 'boolean'; values: readonly string[] };
+
+/** What a client needs to send raw records: the columns (any may be absent: it is imputed) and what comes back. */
+export interface RecordsSchema {
+  columns: RecordColumn[];
+  /** Columns the preprocessor leaves out (identifiers, free text): sent or not, they are ignored. */
+  ignored: { name: string; reason: string }[];
+  label: string | null;
+  task: 'classification' | 'regression' | null;
+  /** Class names in the order of the output units (classification). */
+  classes: (string | number)[] | null;
+}
+
+/** The raw-records schema of a model saved with a preprocessor. */
+export function recordsSchema(pre: Preprocessor): RecordsSchema {
+  const columns: RecordColumn[] = [];
+  const ignored: { name: string; reason: string }[] = [];
+  const booleans = pre.inputColumns().filter((c) => c.kind === 'boolean');
+  for (const s of pre.columnSteps) {
+    if (s.kind === 'number') columns.push({ name: s.name, kind: 'numeric' });
+    // Categories past the one-hot cap ("other") are read too: every value seen in training is listed.
+    else if (s.kind === 'category') columns.push({ name: s.name, kind: 'categorical', categories: [...s.categories, ...s.other] });
+    else if (s.kind === 'boolean') columns.push({ name: s.name, kind: 'boolean', values: booleans.find((c) => c.name === s.name)?.categories ?? [] });
+    else ignored.push({ name: s.name, reason: s.reason });
+  }
+  return { columns, ignored, label: pre.label, task: pre.task, classes: pre.classes };
 }

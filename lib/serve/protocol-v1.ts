@@ -5,10 +5,13 @@ import type { Preprocessor } from '../data/preprocess/preprocessor';
 import type { RecordsInput } from '../data/preprocess/records';
 import { describe } from '../errors';
 import { badRequest } from './errors';
-import { INPUT_NAME, OUTPUT_NAME, type ModelInfo } from './model-info';
+import { INPUT_NAME, OUTPUT_NAME, type ModelInfo, type RecordsSchema } from './model-info';
 import { isRecord, recordColumns, recordRows } from './records';
-import { rowsToFloat32 } from './tensor-input';
+import { isList, rowsToFloat32 } from './tensor-input';
 import type { ServedModel } from './repository';
+
+/** The keys whose arrays of numbers the body parser reads straight into float32 (json-body.ts). */
+export const V1_TENSOR_KEYS: ReadonlySet<string> = new Set(['instances', 'inputs', INPUT_NAME]);
 
 export interface V1Request {
   x: Float32Array;
@@ -41,8 +44,8 @@ export function parsePredict(body: unknown, info: ModelInfo, model: string, maxR
   }
   if (hasInstances) {
     const inst = body.instances;
-    if (!Array.isArray(inst) || inst.length === 0) throw badRequest('ERR_INVALID_ARG', `Expected a non-empty array for instances but received ${describe(inst)}`);
-    if (isRecord(inst[0])) {
+    if (!isList(inst) || inst.length === 0) throw badRequest('ERR_INVALID_ARG', `Expected a non-empty array for instances but received ${describe(inst)}`);
+    if (Array.isArray(inst) && isRecord(inst[0])) {
       // {"input": [...]} per row names the tensor; any other object is a record by column name.
       const keys = Object.keys(inst[0]);
       if (keys.length === 1 && keys[0] === INPUT_NAME) {
@@ -54,7 +57,7 @@ export function parsePredict(body: unknown, info: ModelInfo, model: string, maxR
     return { ...rowsToFloat32(inst, info.inputDim, 'instances', maxRows), columnar: false, records: false };
   }
   const inputs = body.inputs;
-  if (Array.isArray(inputs)) return { ...rowsToFloat32(inputs, info.inputDim, 'inputs', maxRows), columnar: true, records: false };
+  if (isList(inputs)) return { ...rowsToFloat32(inputs, info.inputDim, 'inputs', maxRows), columnar: true, records: false };
   if (isRecord(inputs)) {
     const keys = Object.keys(inputs);
     if (keys.length === 1 && keys[0] === INPUT_NAME) {
@@ -83,9 +86,10 @@ function tensorInfo(name: string, width: number): Record<string, unknown> {
   return { dtype: 'DT_FLOAT', tensor_shape: { dim: [{ size: '-1', name: '' }, { size: String(width), name: '' }], unknown_rank: false }, name };
 }
 
-/** GetModelMetadataResponse as JSON: one serving_default signature. */
-export function modelMetadataV1(model: string, version: string, info: ModelInfo): Record<string, unknown> {
+/** GetModelMetadataResponse as JSON: one serving_default signature, and beside it the raw-records schema when the model has one. */
+export function modelMetadataV1(model: string, version: string, info: ModelInfo, records: RecordsSchema | null = null): Record<string, unknown> {
   return {
+    ...(records ? { records } : {}),
     model_spec: { name: model, signature_name: '', version },
     metadata: {
       signature_def: {

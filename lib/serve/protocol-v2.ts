@@ -2,12 +2,15 @@
 // {name, shape, datatype, data}, responses with `outputs` of the same form, model metadata and readiness.
 import { BlasnetError, describe } from '../errors';
 import { badRequest } from './errors';
-import { INPUT_NAME, OUTPUT_NAME, type ModelInfo } from './model-info';
+import { INPUT_NAME, OUTPUT_NAME, type ModelInfo, type RecordsSchema } from './model-info';
 import { isRecord } from './records';
 import { matrixJson, tensorToFloat32, tooManyRows } from './tensor-input';
 
 /** Datatypes whose JSON data are numbers; BOOL and BYTES have no meaning for a dense network's input. */
 const NUMERIC = new Set(['FP16', 'FP32', 'FP64', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
+
+/** The key whose arrays of numbers the body parser reads straight into float32 (json-body.ts). */
+export const V2_TENSOR_KEYS: ReadonlySet<string> = new Set(['data']);
 
 export interface V2Request {
   id: string | null;
@@ -65,10 +68,13 @@ export function inferResponse(model: string, version: string, id: string | null,
     `"outputs":[{"name":"${OUTPUT_NAME}","datatype":"FP32","shape":[${rows},${k}],"data":${matrixJson(out, k, true)}}]}`;
 }
 
-export function modelMetadata(model: string, version: string, info: ModelInfo): Record<string, unknown> {
+/** Model metadata; `parameters` (the protocol's extension object) holds feature names, classes and the raw-records schema when the model has them. */
+export function modelMetadata(model: string, version: string, info: ModelInfo, records: RecordsSchema | null = null): Record<string, unknown> {
   const parameters: Record<string, unknown> = {};
   if (info.features) parameters.features = info.features;
-  if (info.classes) parameters.classes = info.classes;
+  const classes = info.classes ?? records?.classes;
+  if (classes) parameters.classes = classes;
+  if (records) parameters.records = records;
   return {
     name: model,
     versions: [version],

@@ -8,7 +8,7 @@ import { f32, tooManyRows } from './tensor-input';
 import type { ModelInfo } from './model-info';
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
 function features(info: ModelInfo, model: string): string[] {

@@ -10,7 +10,7 @@ import { loadModel } from '../model/saving';
 import { Sequential } from '../model/sequential';
 import type { Preprocessor } from '../data/preprocess/preprocessor';
 import { Batcher, type BatcherOptions, type BatchStats } from './batcher';
-import { describeModel, type ModelInfo } from './model-info';
+import { describeModel, recordsSchema, type ModelInfo, type RecordsSchema } from './model-info';
 import type { Logger } from './log';
 
 /** What serve() takes as `models`: a folder (model, versioned model or repository), several, or names to folders or models. */
@@ -35,6 +35,8 @@ export interface ModelVersion {
   info: ModelInfo;
   /** The preprocessor saved with the model (raw records go through it), parsed once per version. */
   preprocessor: Preprocessor | null;
+  /** What the metadata endpoints say of the raw records it takes (null without a preprocessor). */
+  records: RecordsSchema | null;
   batcher: Batcher;
   loadedAt: Date;
 }
@@ -250,7 +252,7 @@ export class Repository {
       this.options.log.info('model version loaded and warmed', {
         model: m.name, version, dir, inputs: info.inputDim, outputs: info.outputDim, ms: Math.round(performance.now() - t0),
       });
-      return { name: m.name, version, dir, model, info, preprocessor, batcher, loadedAt: new Date() };
+      return { name: m.name, version, dir, model, info, preprocessor, records: preprocessor ? recordsSchema(preprocessor) : null, batcher, loadedAt: new Date() };
     } catch (err) {
       if (!given) model.dispose();
       throw err;

@@ -9,11 +9,12 @@ import * as path from 'node:path';
 import { describe } from '../errors';
 import { HttpError, badRequest, notFound, toHttpError } from './errors';
 import { createHttpServer, type RawRequest, type RawResponse } from './http';
+import { JsonSyntaxError, parseJsonBytes } from './json-body';
 import { createLogger, streamSink, type Logger } from './log';
 import { ServerMetrics } from './metrics';
 import { resolveOptions, type ResolvedOptions, type ServeOptions } from './options';
-import { inferResponse, modelMetadata, parseInfer } from './protocol-v2';
-import { modelMetadataV1, modelStatus, parsePredict } from './protocol-v1';
+import { inferResponse, modelMetadata, parseInfer, V2_TENSOR_KEYS } from './protocol-v2';
+import { modelMetadataV1, modelStatus, parsePredict, V1_TENSOR_KEYS } from './protocol-v1';
 import { preprocess, recordAnswers } from './records';
 import { Repository, resolveSources, type ModelVersion, type ServedModel } from './repository';
 import { guarded, matchRoute, type Route } from './routes';
@@ -76,12 +77,13 @@ function tokenCheck(token: string | null): (header: string | string[] | undefine
   };
 }
 
-function parseJson(body: Buffer | null): unknown {
+function parseJson(body: Buffer | null, tensorKeys: ReadonlySet<string>): unknown {
   if (!body || body.length === 0) throw badRequest('ERR_FORMAT', 'Expected a JSON body but the request has none');
   try {
-    return JSON.parse(body.toString('utf8'));
+    return parseJsonBytes(body, tensorKeys);
   } catch (err) {
-    throw badRequest('ERR_FORMAT', `Malformed JSON: ${(err as Error).message}`);
+    if (!(err instanceof JsonSyntaxError)) throw err;
+    throw badRequest('ERR_FORMAT', `Malformed JSON: ${err.message}`);
   }
 }
 
@@ -208,25 +210,25 @@ export class Server implements InferenceServer {
         const ok = served.current !== null && this.closing === null && (route.version === null || route.version === served.current.version);
         return json(ok ? 200 : 503, { name: served.name, ready: ok });
       }
-      case 'v2-model': { const v = this.version(served, route); return json(200, modelMetadata(v.name, v.version, v.info)); }
+      case 'v2-model': { const v = this.version(served, route); return json(200, modelMetadata(v.name, v.version, v.info, v.records)); }
       case 'v1-status': {
         if (!served) throw notFound(`No model named ${describe(route.model)} is served`);
         const st = modelStatus(served, route.version);
         if ((st.model_version_status as unknown[]).length === 0) throw notFound(`Version ${describe(route.version)} of model ${served.name} is not served`);
         return json(200, st);
       }
-      case 'v1-metadata': { const v = this.version(served, route); return json(200, modelMetadataV1(v.name, v.version, v.info)); }
+      case 'v1-metadata': { const v = this.version(served, route); return json(200, modelMetadataV1(v.name, v.version, v.info, v.records)); }
       case 'v2-infer': {
         this.refuseWhenClosing();
         const v = this.version(served, route);
-        const r = parseInfer(parseJson(req.body), v.info, v.name, this.o.maxRowsPerRequest);
+        const r = parseInfer(parseJson(req.body, V2_TENSOR_KEYS), v.info, v.name, this.o.maxRowsPerRequest);
         const out = await v.batcher.submit(r.x, r.rows, this.remaining(req), this.o.timeoutMs);
         return { status: 200, body: inferResponse(v.name, v.version, r.id, out, v.info.outputDim) };
       }
       case 'v1-predict': {
         this.refuseWhenClosing();
         const v = this.version(served, route);
-        const r = parsePredict(parseJson(req.body), v.info, v.name, this.o.maxRowsPerRequest, v.preprocessor);
+        const r = parsePredict(parseJson(req.body, V1_TENSOR_KEYS), v.info, v.name, this.o.maxRowsPerRequest, v.preprocessor);
         if (r.saved) this.metricsRegistry.unknownValues(v.name, r.saved.unknown);
         const x = r.records && !r.saved ? preprocess(v.model, r.x, r.rows) : r.x;
         const out = await v.batcher.submit(x, r.rows, this.remaining(req), this.o.timeoutMs);

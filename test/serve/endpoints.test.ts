@@ -70,6 +70,7 @@ describe('serve: health and metadata', () => {
     expect((await request(`${url}/v1/models/reg/versions/2`)).status).toBe(404);
     const meta = (await request(`${url}/v1/models/clf/metadata`)).body;
     expect(meta.model_spec).toEqual({ name: 'clf', signature_name: '', version: '1' });
+    expect(meta.records).toBeUndefined(); // no saved preprocessor: no raw-records schema
     const sig = meta.metadata.signature_def.signature_def.serving_default;
     expect(sig.inputs.input.tensor_shape.dim.map((d: { size: string }) => d.size)).toEqual(['-1', '4']);
     expect(sig.outputs.output.tensor_shape.dim.map((d: { size: string }) => d.size)).toEqual(['-1', '3']);
@@ -144,6 +145,7 @@ describe('serve: bad requests', () => {
     ['a shape that is not the model\'s', { inputs: [{ name: 'input', shape: [1, 5], datatype: 'FP32', data: [1, 2, 3, 4, 5] }] }, 'ERR_SHAPE_MISMATCH', /shape \[rows, 4\]/],
     ['data that does not fill the shape', { inputs: [{ name: 'input', shape: [2, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }, 'ERR_SHAPE_MISMATCH', /Expected 8 values/],
     ['a non-finite value', '{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,1e999,4]}]}', 'ERR_NON_FINITE', /inputs\[0\]\.data\[2\] but received Infinity/],
+    ['a value beyond float32', '{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,-1e39,4]}]}', 'ERR_NON_FINITE', /float32's ±3\.4e38\) at inputs\[0\]\.data\[2\] but received -Infinity/],
     ['a string value', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 'x', 4] }] }, 'ERR_INVALID_ARG', /Expected a number at inputs\[0\]\.data\[2\]/],
     ['an unknown input name', { inputs: [{ name: 'pixels', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] }, 'ERR_UNKNOWN_NAME', /"pixels"/],
     ['an unknown output name', { inputs: [{ name: 'input', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }], outputs: [{ name: 'probs' }] }, 'ERR_UNKNOWN_NAME', /"probs"/],

@@ -99,6 +99,40 @@ describe.skipIf(!CREDIT)(`serve: raw records through the saved preprocessor (${e
     expect(counter(after, 'blasnet_unknown_categories_total{model="credit",column="Job"}') - counter(before, 'blasnet_unknown_categories_total{model="credit",column="Job"}')).toBe(1);
   });
 
+  it('lists the input columns (kinds, categories) and the class names in both protocols\' metadata, enough to build a request', async () => {
+    const v2 = await request(`${url}/v2/models/credit`);
+    const v1 = await request(`${url}/v1/models/credit/metadata`);
+    expect(v2.status).toBe(200);
+    expect(v1.status).toBe(200);
+    const schema = v2.body.parameters.records;
+    expect(v1.body.records).toEqual(schema);
+    expect(v1.body.metadata.signature_def).toBeDefined();
+    const pre = model.getPreprocessor()!;
+    expect(schema.label).toBe('Status');
+    expect(schema.task).toBe('classification');
+    expect(schema.classes).toEqual(['bad', 'good']);
+    expect(v2.body.parameters.classes).toEqual(['bad', 'good']);
+    // Every column of the CSV but the label is listed, as read (numeric, or categorical with what training saw).
+    const header = fs.readFileSync(CREDIT!, 'utf8').split('\n', 1)[0]!.split(',').map((h) => JSON.parse(h) as string);
+    const listed = [...schema.columns, ...schema.ignored].map((c: { name: string }) => c.name).sort();
+    expect(listed).toEqual(header.filter((h) => h !== 'Status').sort());
+    const kinds = Object.fromEntries(schema.columns.map((c: { name: string; kind: string }) => [c.name, c.kind]));
+    expect(kinds).toMatchObject({ Seniority: 'numeric', Income: 'numeric', Home: 'categorical', Job: 'categorical', Marital: 'categorical' });
+    for (const step of pre.columnSteps) {
+      if (step.kind !== 'category') continue;
+      const col = schema.columns.find((c: { name: string }) => c.name === step.name);
+      expect(col.categories.slice().sort()).toEqual([...step.categories, ...step.other].sort());
+    }
+    expect(schema.columns.find((c: { name: string }) => c.name === 'Home').categories).toContain('owner');
+    // A record built from the schema alone (a category of each, 1 for each number) is answered by class name.
+    const built = Object.fromEntries(schema.columns.map((c: { name: string; kind: string; categories?: string[] }) =>
+      [c.name, c.kind === 'categorical' ? c.categories![0] : 1]));
+    const r = await request(`${url}/v1/models/credit:predict`, { body: { instances: [built] } });
+    expect(r.status).toBe(200);
+    expect(schema.classes).toContain(r.body.predictions[0].class);
+    expectSame(r.body.predictions, await model.predictRecords([built]) as Answer[]);
+  });
+
   it('a value of the wrong type is a 400 naming the record and the field', async () => {
     for (const [bad, field] of [[{ Age: 'forty' }, 'Age'], [{ Income: { v: 1 } }, 'Income'], [{ Amount: [800] }, 'Amount']] as const) {
       const body = { instances: [records[0], { ...records[1], ...bad }] };
