@@ -97,6 +97,11 @@ export class CallQueue {
   }
 }
 
+/** A call refused because another call of the same model (a fit) is running. */
+export function busy(what: string): BlasnetError {
+  return new BlasnetError('ERR_BUSY', what);
+}
+
 function deadlock(what: string, model: string, path: string[]): BlasnetError {
   return new BlasnetError('ERR_BUSY',
     `${what} on model ${model} would wait for its running call, which waits for ${path.slice(1).join(' -> ')}, ` +

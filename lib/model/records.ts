@@ -4,6 +4,8 @@
 import { BlasnetError } from '../errors';
 import { Preprocessor } from '../data/preprocess/preprocessor';
 import { isRecordArray, type RecordAnswer, type RecordsInput } from '../data/preprocess/records';
+import { predict, type PredictArgs } from './evaluate';
+import type { ModelTarget } from './target';
 
 export type { RecordAnswer, RecordsInput } from '../data/preprocess/records';
 
@@ -39,4 +41,14 @@ export function recordMatrix(records: RecordsInput, pre: Preprocessor | null, mo
   if (!pre) throw noPreprocessor(model);
   const r = pre.transformRecords(records);
   return { data: r.x, shape: [r.rows, r.width] };
+}
+
+/** Predictions for records, answered by the preprocessor: a class and its probabilities, or the values. */
+export async function predictRecords(t: ModelTarget, pre: Preprocessor | null, records: RecordsInput, args: PredictArgs, model: string): Promise<RecordAnswer[]> {
+  const out = await predict(t, recordMatrix(records, pre, model), args);
+  try {
+    return pre!.answers(out.dataSync(), out.shape[1]);
+  } finally {
+    out.dispose();
+  }
 }

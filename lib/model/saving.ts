@@ -1,13 +1,14 @@
 // Saving and loading whole models: a model describes itself (serialize.ts) and lib/io turns the
 // description into files, artifacts or a tfjs IOHandler's input, and back. model.save() needs nothing
-// from here; these are the functions that take or return a model.
+// from here (writing.ts); these are the functions that take or return a model.
 import { BlasnetError, describe } from '../errors';
 import {
-  artifactsToDescription, artifactsToModelJSON, describeArtifacts, modelFiles, readDescription, type ForeignLoadOptions,
+  describeArtifacts, modelFiles, readDescription, type ForeignLoadOptions,
   type IOHandler, type LoadOptions, type ModelArtifacts, type ModelSource, type SaveResult,
 } from '../io';
 import type { ModelDescription } from '../io/description';
-import { Sequential, type SaveOptions } from './sequential';
+import { Sequential } from './sequential';
+import type { SaveOptions } from './writing';
 
 function checkModel(model: unknown): Sequential {
   if (!(model instanceof Sequential)) throw new BlasnetError('ERR_INVALID_ARG', `Expected a Sequential model but received ${describe(model)}`);

@@ -1,21 +1,21 @@
 // The Sequential model: layers in order, built from the first input width, compiled with a loss, an
-// optimizer and metrics. The weights live in the engine's net; the methods here check their arguments
-// and hand the work to the free functions of fit.ts, inputs.ts, weights.ts, serialize.ts and summary.ts.
-import { BlasnetError, invalidArg } from '../errors';
+// optimizer and metrics. The weights live in the engine's net; the class keeps the state and hands the
+// work to free functions: structure.ts, fit.ts, evaluate.ts, inputs.ts, weights.ts, serialize.ts,
+// writing.ts, metadata.ts, records.ts and summary.ts.
+import { BlasnetError } from '../errors';
 import { paramLayout } from '../engine/layout';
 import type { Net, NetSpec, ParamSlot } from '../engine/types';
+import type { IOHandler, ModelArtifacts, SaveResult } from '../io';
 import type { ModelDescription } from '../io/description';
-import {
-  descriptionToArtifacts, descriptionToOnnx, isSingleFileTarget, keepsOptimizerByDefault, writeArtifacts, writeModelFile,
-  type IOHandler, type ModelArtifacts, type OnnxExportOptions, type SaveResult,
-} from '../io';
 import type { Scalar, Tensor, Tensor2D } from '../tensor';
-import { scalerFromJSON, type MinMaxScaler, type StandardScaler } from '../data/scalers';
-import { Preprocessor } from '../data/preprocess/preprocessor';
-import { recordInputs, recordMatrix, SavedPreprocessor, type RecordAnswer, type RecordsInput } from './records';
+import type { MinMaxScaler, StandardScaler } from '../data/scalers';
+import type { Preprocessor } from '../data/preprocess/preprocessor';
+import { predictRecords, recordInputs, SavedPreprocessor, type RecordAnswer, type RecordsInput } from './records';
+import { preprocessorOf, scalerOf, withPreprocessor } from './metadata';
+import { modelArtifacts, modelOnnx, writeModel, type SaveOptions } from './writing';
 import { positiveNumber } from '../validate';
 import { RandomStream, randomUint32 } from '../random';
-import { CallQueue } from './calls';
+import { busy, CallQueue } from './calls';
 import { WeightStore } from './weight-store';
 import { notCompiled, resolveCompileArgs, type CompileArgs, type Compiled } from './compile';
 import { runFit, type FitArgs, type FitTarget, History } from './fit';
@@ -24,41 +24,22 @@ import { evaluate, evaluateNow, predict, predictNow, trainOnBatch, type Evaluate
 import type { ModelTarget } from './target';
 import { InputLayer, Layer, type LayerOwner } from './layers';
 import type { Optimizer } from './optimizers';
-import { checkInputFits, checkLayerToAdd, netSpec, outputDimAfter } from './structure';
 import {
-  compileArgsOf, describeModel, layersFromDescription, saveDescribeOptions, savedShuffleState, weightCountMismatch,
-  type DescribeOptions,
+  checkInputFits, checkLayerToAdd, checkSequentialArgs, defaultModelName, findLayer, inputLayerWidth, netSpec, outputDimAfter,
+  type SequentialArgs,
+} from './structure';
+import {
+  compileArgsOf, describeModel, descriptionWeights, layersFromDescription, savedOptimizerState, savedShuffleState, type DescribeOptions,
 } from './serialize';
 import { summaryTable } from './summary';
 import type { TrainableModel } from './callbacks';
-import { drawAllParams, drawParams, optimizerStateFrom } from './weights';
+import { drawAllParams, paramsBefore, withLayerAppended } from './weights';
 
 export type { CompileArgs } from './compile';
 export { History, type FitArgs } from './fit';
 export type { EvaluateArgs, PredictArgs } from './evaluate';
-
-export interface SequentialArgs {
-  layers?: (Layer | InputLayer)[];
-  name?: string;
-}
-
-export interface SaveOptions extends OnnxExportOptions {
-  /** Also save the compile config and the optimizer's state, so training resumes exactly (default false). */
-  includeOptimizer?: boolean;
-  /** A fitted data scaler (data.standardScaler() / minMaxScaler()) saved in userDefinedMetadata.scaler. */
-  scaler?: { toJSON(): unknown };
-  /** A fitted data.preprocessor() saved in userDefinedMetadata.preprocessor (model.getPreprocessor() after loading). */
-  preprocessor?: { toJSON(): unknown };
-}
-
-let modelCounter = 0;
-
-/** Resets default model names (tests). */
-export function resetModelNames(): void { modelCounter = 0; }
-
-function busy(what: string): BlasnetError {
-  return new BlasnetError('ERR_BUSY', what);
-}
+export type { SaveOptions } from './writing';
+export { resetModelNames, type SequentialArgs } from './structure';
 
 export class Sequential implements LayerOwner, TrainableModel {
   readonly name: string;
@@ -81,29 +62,19 @@ export class Sequential implements LayerOwner, TrainableModel {
    * The model's own shuffling generator, seeded from the global one when the model is made: models
    * trained concurrently shuffle exactly as they would alone. Its state is saved with includeOptimizer.
    */
-  private readonly rng: RandomStream;
+  private readonly rng = new RandomStream(randomUint32());
 
   constructor(args: SequentialArgs = {}) {
-    this.rng = new RandomStream(randomUint32());
-    if (args === null || typeof args !== 'object') throw invalidArg('sequential options', 'an object', args);
-    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
-      throw invalidArg('sequential name', 'a non-empty string', args.name);
-    }
-    this.name = args.name ?? `sequential_${++modelCounter}`;
-    if (args.layers !== undefined) {
-      if (!Array.isArray(args.layers)) throw invalidArg('sequential layers', 'an array of layers', args.layers);
-      for (const l of args.layers) this.add(l);
-    }
+    const checked = checkSequentialArgs(args);
+    this.name = checked.name ?? defaultModelName();
+    for (const l of checked.layers) this.add(l);
   }
 
   /** Appends a layer; the first one needs inputShape unless the model is built from the first data. */
   add(layer: Layer | InputLayer): void {
     this.checkAlive();
     if (layer instanceof InputLayer) {
-      if (this.layers.length > 0 || this.pendingInputDim !== null) {
-        throw new BlasnetError('ERR_INVALID_ARG', 'An inputLayer can only be the first layer of a sequential model');
-      }
-      this.pendingInputDim = layer.inputDim;
+      this.pendingInputDim = inputLayerWidth(this.layers, layer, this.pendingInputDim);
       return;
     }
     checkLayerToAdd(this.layers, layer, this.pendingInputDim);
@@ -114,15 +85,7 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (this.layers.length === 1 && layer.declaredInputDim !== null) {
       this.build(layer.declaredInputDim);
     } else if (this.inputDim !== null) {
-      // Extend the built model: draw the new layer's weights, keep the others.
-      const old = this.weights.read();
-      const dim = this.outputDimOf(this.layers.length - 2)!;
-      const fresh = drawParams(layer, dim);
-      const all = new Float32Array(old.length + fresh.length);
-      all.set(old);
-      all.set(fresh, old.length);
-      layer.inputDim = dim;
-      this.weights.reset(all);
+      this.weights.reset(withLayerAppended(this.weights.read(), layer, this.outputDimOf(this.layers.length - 2)!));
     }
   }
 
@@ -132,11 +95,7 @@ export class Sequential implements LayerOwner, TrainableModel {
     if (this.fitting) throw busy('Cannot remove a layer while the model is fitting');
     const layer = this.layers[this.layers.length - 1];
     if (!layer) throw new BlasnetError('ERR_INVALID_ARG', 'There are no layers to pop');
-    if (this.inputDim !== null) {
-      const keep = this.layers.length - 1;
-      const size = this.slots().filter((s) => s.layer < keep).reduce((n, s) => n + s.size, 0);
-      this.weights.reset(this.weights.read().slice(0, size));
-    }
+    if (this.inputDim !== null) this.weights.reset(paramsBefore(this.weights.read(), this.slots(), this.layers.length - 1));
     layer.owner = null;
     layer.inputDim = null;
     this.layers.pop();
@@ -144,9 +103,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /** The output width of layer i (null before the model is built). */
-  private outputDimOf(i: number): number | null {
-    return this.inputDim === null ? null : outputDimAfter(this.layers, this.inputDim, i);
-  }
+  private outputDimOf(i: number): number | null { return this.inputDim === null ? null : outputDimAfter(this.layers, this.inputDim, i); }
 
   /** Draws every layer's weights for the given input width (Keras builds on first use). */
   private build(inputDim: number): void {
@@ -163,13 +120,9 @@ export class Sequential implements LayerOwner, TrainableModel {
     return d === null ? null : [null, d];
   }
 
-  private specFor(inputDim: number): NetSpec {
-    return netSpec(this.layers, inputDim, this.compiled, this.learningRate);
-  }
+  private specFor(inputDim: number): NetSpec { return netSpec(this.layers, inputDim, this.compiled, this.learningRate); }
 
-  private slots(): ParamSlot[] {
-    return this.inputDim === null ? [] : paramLayout(this.specFor(this.inputDim));
-  }
+  private slots(): ParamSlot[] { return this.inputDim === null ? [] : paramLayout(this.specFor(this.inputDim)); }
 
   private layerNames(): string[] { return this.layers.map((l) => l.name); }
 
@@ -185,9 +138,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /** Runs `f` after the calls already queued on this model (at once inside this model's fit). */
-  private exclusive<T>(what: string, f: () => Promise<T>): Promise<T> {
-    return this.calls.exclusive(what, f, () => this.checkAlive());
-  }
+  private exclusive<T>(what: string, f: () => Promise<T>): Promise<T> { return this.calls.exclusive(what, f, () => this.checkAlive()); }
 
   /** One asynchronous engine call; synchronous net access is refused while it runs. */
   private engineCall<T>(f: (net: Net) => Promise<T>): Promise<T> {
@@ -223,24 +174,14 @@ export class Sequential implements LayerOwner, TrainableModel {
     this.net?.setLearningRate(lr);
   }
 
-  private prepareX(x: unknown, arg: string): ReturnType<typeof featureMatrix> {
-    const m = featureMatrix(x, arg);
-    if (this.layers.length === 0) throw new BlasnetError('ERR_INVALID_ARG', 'The model has no layers: add layers before using it');
-    if (this.inputDim === null) this.build(m.cols);
-    return checkFeatures(m, this.inputDim!, arg);
-  }
-
-  private prepareY(y: unknown, arg: string, rows: number): ReturnType<typeof labelMatrix> {
-    return labelMatrix(y, arg, rows, this.outputDimOf(this.layers.length - 1)!, this.compiled!.loss.spec.id);
-  }
-
   async fit(x: unknown, y: unknown, args: FitArgs = {}): Promise<History> {
     this.checkAlive();
     if (this.fitting) throw busy('fit() was called while this model is already fitting; await the running fit first');
     if (!this.compiled) throw notCompiled('fit');
     this.fitting = true;
     try {
-      return await this.exclusive('fit()', () => runFit(this.fitTarget(this.compiled!), x, y, args));
+      const target = (): FitTarget => ({ ...this.target(), compiled: this.compiled!, model: this, shuffleRandom: this.rng.next });
+      return await this.exclusive('fit()', () => runFit(target(), x, y, args));
     } finally {
       this.fitting = false;
     }
@@ -250,17 +191,18 @@ export class Sequential implements LayerOwner, TrainableModel {
   private target(): ModelTarget {
     return {
       compiled: this.compiled,
-      features: (x, arg) => this.prepareX(x, arg),
-      labels: (y, arg, rows) => this.prepareY(y, arg, rows),
+      features: (x, arg) => {
+        const m = featureMatrix(x, arg);
+        if (this.layers.length === 0) throw new BlasnetError('ERR_INVALID_ARG', 'The model has no layers: add layers before using it');
+        if (this.inputDim === null) this.build(m.cols);
+        return checkFeatures(m, this.inputDim!, arg);
+      },
+      labels: (y, arg, rows) => labelMatrix(y, arg, rows, this.outputDimOf(this.layers.length - 1)!, this.compiled!.loss.spec.id),
       outputDim: () => this.outputDimOf(this.layers.length - 1)!,
       net: () => this.ensureNet(),
       engineCall: (f) => this.engineCall(f),
       exclusive: (what, f) => this.exclusive(what, f),
     };
-  }
-
-  private fitTarget(compiled: Compiled): FitTarget {
-    return { ...this.target(), compiled, model: this, shuffleRandom: this.rng.next };
   }
 
   /**
@@ -280,9 +222,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /** x, or (an array of records by column name) the saved preprocessor's rows for them. */
-  private inputsOf(x: unknown): unknown {
-    return recordInputs(x, this.savedPreprocessor.of(this.userDefinedMetadata), this.name);
-  }
+  private inputsOf(x: unknown): unknown { return recordInputs(x, this.savedPreprocessor.of(this.userDefinedMetadata), this.name); }
 
   /**
    * tfjs's predict: the outputs as a [rows, units] tensor, computed on the calling thread (await works
@@ -307,30 +247,17 @@ export class Sequential implements LayerOwner, TrainableModel {
    */
   async predictRecords(records: RecordsInput, args: PredictArgs = {}): Promise<RecordAnswer[]> {
     this.checkAlive();
-    const pre = this.savedPreprocessor.of(this.userDefinedMetadata);
-    const x = recordMatrix(records, pre, this.name);
-    const out = await predict(this.target(), x, args);
-    try {
-      return pre!.answers(out.dataSync(), out.shape[1]);
-    } finally {
-      out.dispose();
-    }
+    return predictRecords(this.target(), this.savedPreprocessor.of(this.userDefinedMetadata), records, args, this.name);
   }
 
   /** The class of each output unit, by name, from the saved preprocessor (null: not a classifier, or none saved). */
-  get classes(): (string | number)[] | null {
-    return this.savedPreprocessor.of(this.userDefinedMetadata)?.classes ?? null;
-  }
+  get classes(): (string | number)[] | null { return this.savedPreprocessor.of(this.userDefinedMetadata)?.classes ?? null; }
 
   /** predict() under the name it had before predict became synchronous. */
-  predictSync(x: unknown): Tensor2D {
-    return this.predict(x);
-  }
+  predictSync(x: unknown): Tensor2D { return this.predict(x); }
 
   /** predict() under its tfjs name. */
-  predictOnBatch(x: unknown): Tensor2D {
-    return this.predict(x);
-  }
+  predictOnBatch(x: unknown): Tensor2D { return this.predict(x); }
 
   /**
    * One optimizer step on all rows of x as a single batch (tfjs's trainOnBatch). Resolves to the loss
@@ -338,7 +265,6 @@ export class Sequential implements LayerOwner, TrainableModel {
    */
   async trainOnBatch(x: unknown, y: unknown): Promise<number | number[]> {
     this.checkAlive();
-    if (!this.compiled) throw notCompiled('trainOnBatch');
     if (this.fitting) throw busy('trainOnBatch() cannot run while this model is fitting');
     return trainOnBatch(this.target(), x, y);
   }
@@ -355,35 +281,20 @@ export class Sequential implements LayerOwner, TrainableModel {
     this.weights.assign(() => true, weights, 'setWeights');
   }
 
-  layerWeights(layer: Layer): Tensor[] {
-    const idx = this.layers.indexOf(layer);
-    return this.weights.tensors((s) => s.layer === idx);
-  }
+  layerWeights(layer: Layer): Tensor[] { return this.weights.layerTensors(this.layers.indexOf(layer)); }
 
   setLayerWeights(layer: Layer, weights: (Tensor | Float32Array)[]): void {
     this.checkAlive();
-    const idx = this.layers.indexOf(layer);
-    this.weights.assign((s) => s.layer === idx, weights, `${layer.name}.setWeights`);
+    this.weights.assign((s) => s.layer === this.layers.indexOf(layer), weights, `${layer.name}.setWeights`);
   }
 
   layerTrainableChanged(layer: Layer, trainable: boolean): void {
-    const idx = this.layers.indexOf(layer);
-    const net = this.net;
-    if (!net || idx < 0) return;
-    this.calls.checkIdle(`Setting ${layer.name}.trainable`);
-    const kind = net.spec.layers[idx]?.kind;
-    if (kind === 'dense' || kind === 'batchNormalization' || kind === 'layerNormalization') net.setTrainable(idx, trainable);
+    this.weights.setTrainable(this.layers.indexOf(layer), trainable, `Setting ${layer.name}.trainable`);
   }
 
-  countParams(): number {
-    return this.slots().reduce((n, s) => n + s.size, 0);
-  }
+  countParams(): number { return this.slots().reduce((n, s) => n + s.size, 0); }
 
-  getLayer(nameOrIndex: string | number): Layer {
-    const l = typeof nameOrIndex === 'number' ? this.layers[nameOrIndex] : this.layers.find((x) => x.name === nameOrIndex);
-    if (!l) throw invalidArg('getLayer', `a layer name or index (${this.layerNames().join(', ')})`, nameOrIndex);
-    return l;
-  }
+  getLayer(nameOrIndex: string | number): Layer { return findLayer(this.layers, nameOrIndex); }
 
   /** Flat optimizer state (iterations first); empty before the first training call. */
   getOptimizerState(): Float32Array {
@@ -408,10 +319,9 @@ export class Sequential implements LayerOwner, TrainableModel {
   toDescription(options: DescribeOptions = {}): ModelDescription {
     this.checkAlive();
     if (this.inputDim === null) throw new BlasnetError('ERR_INVALID_ARG', 'The model is not built yet: give the first layer an inputShape');
-    const inputDim = this.inputDim;
     return describeModel({
-      name: this.name, inputDim, layers: this.layers, params: this.weights.read(), slots: this.slots(),
-      spec: this.specFor(inputDim), compiled: this.compiled, learningRate: this.learningRate, shuffleState: this.rng.state,
+      name: this.name, inputDim: this.inputDim, layers: this.layers, params: this.weights.read(), slots: this.slots(),
+      spec: this.specFor(this.inputDim), compiled: this.compiled, learningRate: this.learningRate, shuffleState: this.rng.state,
       optimizerState: () => this.ensureNet().getOptimizerState(),
     }, options);
   }
@@ -421,37 +331,24 @@ export class Sequential implements LayerOwner, TrainableModel {
     const model = new Sequential({ name: desc.name || undefined, layers: layersFromDescription(desc) });
     model.userDefinedMetadata = desc.userDefinedMetadata ?? null;
     const slots = model.slots();
-    if (!Array.isArray(desc.weights) || desc.weights.length !== slots.length) throw weightCountMismatch(slots.length, desc.weights);
-    model.weights.assign(() => true, desc.weights.map((w) => ({ dataSync: () => w.data, shape: w.shape })), 'fromDescription');
+    model.weights.assign(() => true, descriptionWeights(desc, slots.length), 'fromDescription');
     if (desc.training) {
       model.compile(compileArgsOf(desc.training));
       const shuffleState = savedShuffleState(desc.training);
       if (shuffleState !== null) model.rng.state = shuffleState;
-      if (desc.optimizerWeights && desc.optimizerWeights.length > 0) {
-        model.weights.setPendingOptimizerState(optimizerStateFrom(desc.optimizerWeights, model.specFor(model.inputDim!), slots, model.layerNames()));
-      }
+      model.weights.setPendingOptimizerState(savedOptimizerState(desc, model.specFor(model.inputDim!), slots, model.layerNames()));
     }
     return model;
   }
 
   /** The data scaler saved with the model (save(path, {scaler})), or null. */
-  getScaler(): StandardScaler | MinMaxScaler | null {
-    const j = this.userDefinedMetadata?.scaler;
-    return j === undefined || j === null ? null : scalerFromJSON(j);
-  }
+  getScaler(): StandardScaler | MinMaxScaler | null { return scalerOf(this.userDefinedMetadata); }
 
   /** The data preprocessor saved with the model (save(path, {preprocessor})), or null. */
-  getPreprocessor(): Preprocessor | null {
-    const j = this.userDefinedMetadata?.preprocessor;
-    return j === undefined || j === null ? null : Preprocessor.fromJSON(j);
-  }
+  getPreprocessor(): Preprocessor | null { return preprocessorOf(this.userDefinedMetadata); }
 
   /** Keeps a fitted preprocessor with the model (in userDefinedMetadata: every later save() writes it); null removes it. */
-  setPreprocessor(pre: Preprocessor | null): void {
-    if (pre !== null && !(pre instanceof Preprocessor)) throw invalidArg('setPreprocessor(pre)', 'a fitted data.preprocessor() or null', pre);
-    const { preprocessor: _old, ...rest } = this.userDefinedMetadata ?? {};
-    this.userDefinedMetadata = pre ? { ...rest, preprocessor: pre.toJSON() } : Object.keys(rest).length ? rest : null;
-  }
+  setPreprocessor(pre: Preprocessor | null): void { this.userDefinedMetadata = withPreprocessor(this.userDefinedMetadata, pre); }
 
   /**
    * The model as in-memory tfjs artifacts (model.json fields + one ArrayBuffer), to keep in a database
@@ -459,8 +356,7 @@ export class Sequential implements LayerOwner, TrainableModel {
    */
   toArtifacts(options: SaveOptions = {}): ModelArtifacts {
     this.checkAlive();
-    const describeOptions = saveDescribeOptions(options, this.userDefinedMetadata);
-    return descriptionToArtifacts(this.toDescription(describeOptions), { includeOptimizer: describeOptions.includeOptimizer === true });
+    return modelArtifacts(this, options);
   }
 
   /**
@@ -472,12 +368,7 @@ export class Sequential implements LayerOwner, TrainableModel {
    * with the optimizer state by default). Runs after any call already queued on this model.
    */
   async save(target: string | IOHandler, options: SaveOptions = {}): Promise<SaveResult> {
-    if (isSingleFileTarget(target)) {
-      // A .keras file keeps the optimizer state unless told otherwise, as Keras's own save does.
-      const o = { ...options, includeOptimizer: options.includeOptimizer ?? keepsOptimizerByDefault(target) };
-      return this.exclusive('save()', async () => writeModelFile(this.toDescription(saveDescribeOptions(o, this.userDefinedMetadata)), target, o));
-    }
-    return this.exclusive('save()', async () => writeArtifacts(this.toArtifacts(options), target));
+    return this.exclusive('save()', () => writeModel(this, target, options));
   }
 
   /**
@@ -486,7 +377,7 @@ export class Sequential implements LayerOwner, TrainableModel {
    */
   toOnnx(options: SaveOptions = {}): Uint8Array {
     this.checkAlive();
-    return descriptionToOnnx(this.toDescription(saveDescribeOptions(options, this.userDefinedMetadata)), options);
+    return modelOnnx(this, options);
   }
 
   /** Frees the engine's memory; the model cannot be used afterwards. */
@@ -504,6 +395,4 @@ export class Sequential implements LayerOwner, TrainableModel {
 }
 
 /** Builds a Sequential model (tfjs's tf.sequential). */
-export function sequential(args: SequentialArgs = {}): Sequential {
-  return new Sequential(args);
-}
+export function sequential(args: SequentialArgs = {}): Sequential { return new Sequential(args); }

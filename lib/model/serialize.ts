@@ -6,7 +6,7 @@ import type { ModelDescription, NamedTensor, TrainingDescription } from '../io/d
 import { bool } from '../validate';
 import type { CompileArgs, Compiled } from './compile';
 import { Dropout, deserializeLayer, type Layer } from './layers';
-import { namedSlotTensors, optimizerStateTensors } from './weights';
+import { namedSlotTensors, optimizerStateFrom, optimizerStateTensors } from './weights';
 
 /** What a description is made of: the model's state at the moment it is described. */
 export interface DescribedModel {
@@ -113,6 +113,17 @@ export function savedShuffleState(t: TrainingDescription): number | null {
   return typeof s === 'number' && Number.isInteger(s) && s >= 0 && s < 2 ** 32 ? s : null;
 }
 
-export function weightCountMismatch(expected: number, weights: unknown): BlasnetError {
-  return new BlasnetError('ERR_FORMAT', `Expected ${expected} weight tensors for this architecture but received ${Array.isArray(weights) ? weights.length : describe(weights)}`);
+/** The description's weights, one per slot of the architecture, as setWeights takes them. */
+export function descriptionWeights(desc: ModelDescription, slotCount: number): { dataSync(): Float32Array; shape: number[] }[] {
+  if (!Array.isArray(desc.weights) || desc.weights.length !== slotCount) {
+    const received = Array.isArray(desc.weights) ? desc.weights.length : describe(desc.weights);
+    throw new BlasnetError('ERR_FORMAT', `Expected ${slotCount} weight tensors for this architecture but received ${received}`);
+  }
+  return desc.weights.map((w) => ({ dataSync: () => w.data, shape: w.shape }));
+}
+
+/** The optimizer state a description saved, in the engine's layout (null: none saved). */
+export function savedOptimizerState(desc: ModelDescription, spec: NetSpec, slots: readonly ParamSlot[], layerNames: readonly string[]): Float32Array | null {
+  if (!desc.optimizerWeights || desc.optimizerWeights.length === 0) return null;
+  return optimizerStateFrom(desc.optimizerWeights, spec, slots, layerNames);
 }

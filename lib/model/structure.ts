@@ -3,7 +3,7 @@ import { BlasnetError, invalidArg } from '../errors';
 import { layerOutputDim } from '../engine/layout';
 import type { LayerSpec, NetSpec } from '../engine/types';
 import type { Compiled } from './compile';
-import { Layer } from './layers';
+import { InputLayer, Layer } from './layers';
 import { makeOptimizer } from './optimizers';
 
 /** The output width after layer `last` for an input width. */
@@ -27,6 +27,45 @@ export function netSpec(layers: readonly Layer[], inputDim: number, compiled: Co
     loss: compiled ? compiled.loss.spec : { id: 'meanSquaredError', fromLogits: false, delta: 1 },
     optimizer: compiled ? { ...compiled.optimizer.spec, learningRate } : makeOptimizer('sgd', undefined).spec,
   };
+}
+
+export interface SequentialArgs {
+  /** The layers, in order (an inputLayer only first). */
+  layers?: (Layer | InputLayer)[];
+  /** Default sequential_<n>. */
+  name?: string;
+}
+
+let modelCounter = 0;
+
+/** The next default model name: sequential_1, sequential_2, ... */
+export function defaultModelName(): string { return `sequential_${++modelCounter}`; }
+
+/** Resets default model names (tests). */
+export function resetModelNames(): void { modelCounter = 0; }
+
+/** A layer by name or index, or an error listing the layers. */
+export function findLayer(layers: readonly Layer[], nameOrIndex: string | number): Layer {
+  const l = typeof nameOrIndex === 'number' ? layers[nameOrIndex] : layers.find((x) => x.name === nameOrIndex);
+  if (!l) throw invalidArg('getLayer', `a layer name or index (${layers.map((x) => x.name).join(', ')})`, nameOrIndex);
+  return l;
+}
+
+/** sequential()'s options, checked: the model's name (undefined: a default one) and its first layers. */
+export function checkSequentialArgs(args: unknown): { name: string | undefined; layers: (Layer | InputLayer)[] } {
+  if (args === null || typeof args !== 'object') throw invalidArg('sequential options', 'an object', args);
+  const { name, layers } = args as { name?: unknown; layers?: unknown };
+  if (name !== undefined && (typeof name !== 'string' || name === '')) throw invalidArg('sequential name', 'a non-empty string', name);
+  if (layers !== undefined && !Array.isArray(layers)) throw invalidArg('sequential layers', 'an array of layers', layers);
+  return { name: name as string | undefined, layers: (layers ?? []) as (Layer | InputLayer)[] };
+}
+
+/** The width an inputLayer declares, which only the first layer of a model may be. */
+export function inputLayerWidth(layers: readonly Layer[], layer: InputLayer, pendingInputDim: number | null): number {
+  if (layers.length > 0 || pendingInputDim !== null) {
+    throw new BlasnetError('ERR_INVALID_ARG', 'An inputLayer can only be the first layer of a sequential model');
+  }
+  return layer.inputDim;
 }
 
 /**

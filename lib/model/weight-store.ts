@@ -34,6 +34,18 @@ export class WeightStore {
     this.write(all);
   }
 
+  /** The weights of layer `layer` as tensors (copies). */
+  layerTensors(layer: number): Tensor[] { return this.tensors((s) => s.layer === layer); }
+
+  /** Passes a layer's new trainable flag to the net, if there is one (the model's own flag is kept by the layer). */
+  setTrainable(layer: number, trainable: boolean, what: string): void {
+    const net = this.net;
+    if (!net || layer < 0) return;
+    this.calls.checkIdle(what);
+    const kind = net.spec.layers[layer]?.kind;
+    if (kind === 'dense' || kind === 'batchNormalization' || kind === 'layerNormalization') net.setTrainable(layer, trainable);
+  }
+
   /** The engine net, if one exists now. */
   get currentNet(): Net | null { return this.net; }
 

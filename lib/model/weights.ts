@@ -40,6 +40,21 @@ export function drawAllParams(layers: readonly Layer[], inputDim: number): Float
   return params;
 }
 
+/** The weights of a built model with `layer` appended: the others kept, the new layer's drawn for its input width. */
+export function withLayerAppended(params: Float32Array, layer: Layer, inputDim: number): Float32Array {
+  const fresh = drawParams(layer, inputDim);
+  const all = new Float32Array(params.length + fresh.length);
+  all.set(params);
+  all.set(fresh, params.length);
+  layer.inputDim = inputDim;
+  return all;
+}
+
+/** The weights of the layers before layer `last` (what remains when it is removed). */
+export function paramsBefore(params: Float32Array, slots: readonly ParamSlot[], last: number): Float32Array {
+  return params.slice(0, slots.filter((s) => s.layer < last).reduce((n, s) => n + s.size, 0));
+}
+
 /** The slots' values as tensors (copies). */
 export function slotTensors(params: Float32Array, slots: readonly ParamSlot[]): Tensor[] {
   return slots.map((s) => new Tensor(params.slice(s.offset, s.offset + s.size), [...s.shape]));

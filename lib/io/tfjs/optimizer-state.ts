@@ -50,6 +50,9 @@ export function tfjsStateLayout(entries: NamedTensor[], t: TrainingDescription):
 }
 
 type StateEntry = { spec: CheckedSpec; index: number; slotName: string };
+
+/** tfjs's names for optimizer slots that the engines name otherwise (RMSProp's mean squares and mean gradients). */
+const TFJS_SLOT_NAMES = new Map([['rmsprop', new Map([['rms', 'velocity'], ['mg', 'average_gradient']])]]);
 type Target = { layer: ParsedLayer; slot: ParsedSlot };
 
 /**
@@ -66,6 +69,7 @@ export function readOptimizerState(layers: ParsedLayer[], entries: { spec: Check
   const trainable: Target[] = layers.flatMap((layer) => layer.slots.filter((s) => s.trainable).map((slot) => ({ layer, slot })));
   const state = new Map<string, StateEntry>();
   const unnamed: StateEntry[] = [];
+  const slotAliases = TFJS_SLOT_NAMES.get(optimizerClass(training));
   for (const e of entries) {
     const name = canonicalWeightName(e.spec.name);
     if (/(^|\/)iter(ations)?$/.test(name) && e.spec.size === 1) {
@@ -75,7 +79,7 @@ export function readOptimizerState(layers: ParsedLayer[], entries: { spec: Check
       continue;
     }
     const cut = name.lastIndexOf('/');
-    const slotName = name.slice(cut + 1);
+    const slotName = slotAliases?.get(name.slice(cut + 1)) ?? name.slice(cut + 1);
     const owner = cut > 0 ? ownerLayer(name.slice(0, cut), layerNames) : null;
     const layer = owner ? layers.find((l) => l.name === owner.layer) : undefined;
     const slot = layer?.slots.find((s) => s.name === owner!.rest.replace(/_\d+$/, ''));
