@@ -5,7 +5,7 @@
 //   npm run build && node examples/iris.js [path/to/iris.csv]
 //
 // `run` takes the library as an argument so the test suite runs this file against the TypeScript
-// sources (test/model-examples.test.ts).
+// sources (test/model/examples.test.ts).
 
 async function run(blasnet, { file, verbose = 1 } = {}) {
   const { sequential, layers, optimizers, callbacks, setSeed, data } = blasnet;

@@ -6,7 +6,7 @@
 //   npm run build && node examples/seed.js
 //
 // `run` takes the library as an argument so the test suite can run this same file against the
-// TypeScript sources (test/model-fit.test.ts).
+// TypeScript sources (test/model/fit.test.ts).
 
 async function run(blasnet, { verbose = 1, saveDir = null } = {}) {
   const { sequential, layers, setSeed, data, tensor2d } = blasnet;

@@ -46,8 +46,8 @@ FILES=("$@")
 if [ ${#FILES[@]} -eq 0 ]; then
   FILES=(test/engine/native-binding.test.ts test/engine/native-agreement.test.ts test/engine/native-contract.test.ts
     test/engine/net.test.ts test/engine/gemm.test.ts test/engine/gradcheck.test.ts test/engine/optimizers.test.ts
-    test/engine/agreement.test.ts test/robust-fuzz.test.ts test/robust-input.test.ts
-    test/robust-numeric.test.ts test/robust-concurrency.test.ts test/robust-property.test.ts)
+    test/engine/agreement.test.ts test/engine/native-fuzz.test.ts test/validate/bad-input.test.ts
+    test/engine/numeric.test.ts test/engine/concurrency.test.ts test/validate/property.test.ts)
 fi
 cd "$PKG"
 # The binding the tests load must be the sanitized one, with ASan in the process.

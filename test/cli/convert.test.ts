@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../lib';
-import { assertBuilt, cli, parseCsvOut, tempDir } from '../cli-helpers';
+import { assertBuilt, cli, parseCsvOut, tempDir } from '../helpers/cli';
 import { FIXTURES, expectedOutputs, expectClose } from '../helpers/formats';
 
 const expected = expectedOutputs();

@@ -8,7 +8,7 @@ import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getEngine } from '../../lib/engine';
 import { data, loadModel } from '../../lib/index';
-import { assertBuilt, cli, ROOT, tempDir } from '../cli-helpers';
+import { assertBuilt, cli, ROOT, tempDir } from '../helpers/cli';
 import { dataset } from '../helpers/datasets';
 
 const engine = getEngine().name;
