@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BlasnetError, describe } from '../../errors';
-import { checkMemory, defaultMemoryLimit } from '../../limits';
+import { checkMemory, resolveMemoryLimit } from '../../limits';
 import type { ModelDescription } from '../description';
 import { descriptionToOnnx, onnxToDescription, type OnnxExportOptions } from '../onnx';
 import { h5ToDescription, kerasToDescription, type KerasLoadOptions } from './index';
@@ -13,9 +13,11 @@ import { formatOfBytes, formatOfName, readSource, type ForeignFormat, type Model
 
 export { isSingleFileModel, formatOfName, type ModelSource } from './source';
 
-export interface ForeignLoadOptions extends KerasLoadOptions {
+export interface ForeignLoadOptions extends Omit<KerasLoadOptions, 'memoryLimit'> {
   /** Read the bytes as this format instead of guessing from the name or signature. */
   format?: ForeignFormat;
+  /** Bytes, or a size such as "2G", the model may take while it is read (default: the process budget of lib/limits). */
+  memoryLimit?: number | string;
 }
 
 /** External ONNX tensor data, read from files beside the model (inside its directory only). */
@@ -46,7 +48,7 @@ function externalReader(dir: string, memoryLimit: number) {
 
 /** Reads a .keras, .h5 or .onnx model (a path, file:// or http(s) URL, Buffer or ArrayBuffer). */
 export async function loadForeignDescription(source: ModelSource, options: ForeignLoadOptions = {}): Promise<ModelDescription> {
-  const memoryLimit = options.memoryLimit ?? defaultMemoryLimit();
+  const memoryLimit = resolveMemoryLimit(options.memoryLimit);
   const src = await readSource(source, memoryLimit);
   const format = options.format ?? (typeof source === 'string' ? formatOfName(source) : null) ?? formatOfBytes(src.bytes);
   switch (format) {

@@ -62,7 +62,7 @@ describe('Keras 3 .keras', () => {
     const y = e.input.map((_, i) => [0, 1, 2].map((c) => (c === i % 3 ? 1 : 0)));
     const before = m.predictSync(e.input).dataSync().slice();
     const h = await m.fit(e.input, y, { epochs: 2, batchSize: 3, verbose: 0 });
-    expect(h.history.loss.every(Number.isFinite)).toBe(true);
+    expect(h.history.loss!.every(Number.isFinite)).toBe(true);
     expect(optimizerEntry(m, 'iter')[0]).toBe(opt.iterations + 4);
     expect(m.predictSync(e.input).dataSync()).not.toEqual(before);
   });
@@ -208,5 +208,16 @@ describe('refused Keras files', () => {
   it('a file larger than the memory limit is refused before it is read', async () => {
     const err = await refusal(path.join(FIXTURES, 'keras3_mlp.keras'), { memoryLimit: 1000 });
     expect(err.code).toBe('ERR_LIMIT');
+  });
+
+  it('memoryLimit may be a size such as "1K" or "1G", as for tfjs folders; a bad one names the option', async () => {
+    const file = path.join(FIXTURES, 'keras3_mlp.keras');
+    const small = await refusal(file, { memoryLimit: '1K' });
+    expect(small.code).toBe('ERR_LIMIT');
+    expect(small.message).toMatch(/more than the memory limit of 1\.0 KiB/);
+    expect((await loadModel(file, { memoryLimit: '1G' })).layers.length).toBeGreaterThan(0);
+    const bad = await refusal(file, { memoryLimit: 'lots' });
+    expect(bad.code).toBe('ERR_INVALID_ARG');
+    expect(bad.message).toMatch(/for options\.memoryLimit but received "lots"/);
   });
 });
