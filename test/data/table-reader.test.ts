@@ -187,7 +187,7 @@ describe('table reader: structure', () => {
     const rec = t.record(0);
     expect(Object.keys(rec)).toEqual(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'y']);
     expect([rec['constructor'], rec['__proto__'], rec['toString'], rec['hasOwnProperty'], rec['y']]).toEqual([1, 'a', 'true', 5, 'p']);
-    const pre = data.preprocessor({ columns: { constructor: { scale: 'none' }, __proto__: { maxCategories: 5 } } }).fit(t);
+    const pre = data.preprocessor({ columns: { constructor: { scale: 'none' as const }, __proto__: { maxCategories: 5 } } }).fit(t);
     expect(pre.featureNames).toEqual(['constructor', '__proto__=a', '__proto__=b', 'toString', 'hasOwnProperty', 'hasOwnProperty (missing)']);
     const x = pre.transform(t).x.arraySync();
     expect(x[0]!.slice(0, 4)).toEqual([1, 1, 0, 1]);

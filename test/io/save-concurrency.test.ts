@@ -94,8 +94,8 @@ describe('saves and loads at the same time', () => {
       expect(l.code).toBe(0);
     }
     console.log(`io concurrency, two savers: ${saves.map((x) => x.out.saved).join(' + ')} saves; loads ${loads.map((l) => `${l.out.loads} (A ${l.out.A}, B ${l.out.B}, ${l.out.reloads} re-read)`).join(', ')}`);
-    expect(loads.reduce((n, l) => n + l.out.A, 0)).toBeGreaterThan(0);
-    expect(loads.reduce((n, l) => n + l.out.B, 0)).toBeGreaterThan(0);
+    expect(loads.reduce((n, l) => n + l.out.A!, 0)).toBeGreaterThan(0);
+    expect(loads.reduce((n, l) => n + l.out.B!, 0)).toBeGreaterThan(0);
     expectOneWholeModel(dir);
     expect(snapshot(dir, (n) => MODEL_FILE.test(n))).toEqual(before);
   }, 120_000);

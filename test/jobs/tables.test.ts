@@ -108,7 +108,7 @@ describe(`jobs on tables with text, missing cells and class names (${getEngine()
     });
     expect([...r.result.classes!].sort()).toEqual(['bad', 'good']);
     expect(r.result.features).toContain('Home');
-    console.log(`credit job val_accuracy (${getEngine().name}): ${r.result.scores.validation!.accuracy.toFixed(4)}`);
+    console.log(`credit job val_accuracy (${getEngine().name}): ${r.result.scores.validation!.accuracy!.toFixed(4)}`);
     expect(r.result.scores.validation!.accuracy).toBeGreaterThanOrEqual(0.75);
     r.model.dispose();
   }, 120_000);

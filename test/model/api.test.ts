@@ -180,9 +180,9 @@ describe(`model API (${getEngine().name} engine)`, () => {
     const y = [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]];
     const plain = await base().evaluateAsync(XOR_X, y);
     const reg = await base(regularizers.l2({ l2: 0.1 })).evaluateAsync(XOR_X, y);
-    expect(reg.loss - plain.loss).toBeCloseTo(0.1 * 6, 5);   // l2 * sum of six squared ones
+    expect(reg.loss! - plain.loss!).toBeCloseTo(0.1 * 6, 5);   // l2 * sum of six squared ones
     const l1 = await base(regularizers.l1(0.5)).evaluateAsync(XOR_X, y);
-    expect(l1.loss - plain.loss).toBeCloseTo(0.5 * 6, 5);
+    expect(l1.loss! - plain.loss!).toBeCloseTo(0.5 * 6, 5);
     expect(regularizers.l1l2().getConfig()).toEqual({ l1: 0.01, l2: 0.01 });
     const c = sequential({ layers: [layers.dense({ units: 2, inputShape: [2], kernelConstraint: constraints.maxNorm({ maxValue: 0.5 }), kernelInitializer: initializers.constant({ value: 3 }) })] });
     c.compile({ optimizer: 'sgd', loss: 'mse' });
@@ -390,7 +390,7 @@ describe(`tfjs extras (${getEngine().name} engine)`, () => {
     twin.setWeights(m.getWeights());
     const ev = await m.evaluateAsync(XOR_X, XOR_Y);
     const r = await m.trainOnBatch(XOR_X, XOR_Y) as number[];
-    expect(r[0]).toBeCloseTo(ev.loss, 6);
+    expect(r[0]).toBeCloseTo(ev.loss!, 6);
     expect(r[1]).toBeCloseTo(ev.mae!, 6);
     await twin.fit(XOR_X, XOR_Y, { epochs: 1, batchSize: 4, shuffle: false, verbose: 0 });
     expect(Array.from(m.predictOnBatch(XOR_X).dataSync())).toEqual(Array.from(twin.predictSync(XOR_X).dataSync()));

@@ -152,7 +152,7 @@ describe(`callbacks (${getEngine().name} engine)`, () => {
     expect(lines).toHaveLength(4);
     const row2 = lines[3]!.split(',').map(Number);
     expect(row2[0]).toBe(2);
-    expect(row2[1]).toBeCloseTo(h.history.loss[2]!, 10);
+    expect(row2[1]).toBeCloseTo(h.history.loss![2]!, 10);
     expect(row2[4]).toBeCloseTo(h.history.val_mae![2]!, 10);
     // append: true continues the same file.
     await m.fit(x, y, { epochs: 1, verbose: 0, validationSplit: 0.25, callbacks: [callbacks.csvLogger(file, { append: true })] });

@@ -2,6 +2,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BlasnetError, callbacks, layers, optimizers, sequential, setSeed, tensor2d, type Sequential } from '../../lib/index';
 import { getEngine } from '../../lib/engine';
+import { seedExample } from '../helpers/examples';
 
 /** Deterministic data: y = sum of features (regression) and the class of the sign (binary). */
 function makeData(rows: number, cols: number, seed: number): { x: number[][]; y: number[][]; cls: number[] } {
@@ -45,7 +46,7 @@ describe(`fit options (${getEngine().name} engine)`, () => {
     const h = await m.fit(x, y, { epochs: 5, batchSize: 16, verbose: 0 });
     expect(h.epoch).toEqual([0, 1, 2, 3, 4]);
     expect(h.history.loss).toHaveLength(5);
-    expect(h.history.loss[4]!).toBeLessThan(h.history.loss[0]!);
+    expect(h.history.loss![4]!).toBeLessThan(h.history.loss![0]!);
     expect(h.params).toMatchObject({ epochs: 5, samples: 64, steps: 4, batchSize: 16 });
   });
 
@@ -75,7 +76,7 @@ describe(`fit options (${getEngine().name} engine)`, () => {
     expect(h.params.samples).toBe(40);
     // val_loss of the last epoch is the loss on rows 40..49 with the final weights.
     const ev = await a.evaluateAsync(x.slice(40), y.slice(40));
-    expect(h.history.val_loss![2]).toBeCloseTo(ev.loss, 5);
+    expect(h.history.val_loss![2]).toBeCloseTo(ev.loss!, 5);
   });
 
   it('validationData is evaluated after each epoch, with metrics under val_ names', async () => {
@@ -86,7 +87,7 @@ describe(`fit options (${getEngine().name} engine)`, () => {
     // 'acc' keeps its spelling (Keras 3 and tfjs); 'accuracy' gives the Keras name.
     expect(Object.keys(h.history).sort()).toEqual(['acc', 'loss', 'val_acc', 'val_loss']);
     const ev = await m.evaluateAsync(x.slice(40), cls.slice(40));
-    expect(h.history.val_loss![1]).toBeCloseTo(ev.loss, 5);
+    expect(h.history.val_loss![1]).toBeCloseTo(ev.loss!, 5);
     expect(h.history.val_acc![1]).toBeCloseTo(ev.acc!, 6);
     m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy', metrics: ['accuracy'] });
     const h2 = await m.fit(x.slice(0, 40), cls.slice(0, 40), { epochs: 1, validationSplit: 0.25, verbose: 0 });
@@ -195,7 +196,7 @@ describe(`fit options (${getEngine().name} engine)`, () => {
     const hb = await b.fit(x, y, { epochs: 2, batchSize: 16, verbose: 0 });
     expect(batches).toEqual([0, 1, 2, 0, 1, 2]);
     expect(maxDiff(flat(a), flat(b))).toBe(0);
-    expect(ha.history.loss[1]).toBeCloseTo(hb.history.loss[1]!, 6);
+    expect(ha.history.loss![1]).toBeCloseTo(hb.history.loss![1]!, 6);
   });
 
   it('hooks run in order: train begin, epoch begin/end, train end (async hooks awaited)', async () => {
@@ -232,7 +233,7 @@ describe(`fit options (${getEngine().name} engine)`, () => {
     const m = regression(optimizers.sgd({ learningRate: 10 }));
     const h = await m.fit(x, big, { epochs: 50, batchSize: 8, verbose: 0, callbacks: [callbacks.terminateOnNaN()] });
     expect(h.epoch.length).toBeLessThan(50);
-    expect(Number.isNaN(h.history.loss[h.history.loss.length - 1])).toBe(true);
+    expect(Number.isNaN(h.history.loss![h.history.loss!.length - 1])).toBe(true);
   });
 
   it('fit while fitting is ERR_BUSY; predictAsync during a fit waits for its turn, synchronous predict is ERR_BUSY', async () => {
@@ -259,7 +260,7 @@ describe(`fit options (${getEngine().name} engine)`, () => {
   });
 
   it('the seed example lowers its loss (X 100x10 standardized, Dense(10, relu) -> Dense(1), adam, mse, 100 epochs, batch 10)', async () => {
-    const { run } = await import('../../examples/seed.js');
+    const { run } = await seedExample();
     const r = await run(await import('../../lib/index'), { verbose: 0 });
     expect(r.lossLast).toBeLessThan(r.lossFirst * 0.5);
     expect(r.history.history.loss).toHaveLength(100);

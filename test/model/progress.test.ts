@@ -44,7 +44,7 @@ describe(`progress output (${getEngine().name} engine)`, () => {
       const lines = out.join('').trimEnd().split('\n');
       expect(lines).toHaveLength(3);
       expect(lines[0]).toMatch(/^Epoch 1\/3 - \S+ \S+\/step - loss: \d+\.\d{4} - mae: \d+\.\d{4} - val_loss: \d+\.\d{4} - val_mae: \d+\.\d{4}$/);
-      expect(lines[2]).toContain(`loss: ${h.history.loss[2]!.toFixed(4)}`);
+      expect(lines[2]).toContain(`loss: ${h.history.loss![2]!.toFixed(4)}`);
     }
   });
 

@@ -15,8 +15,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const HANG_MS = 20_000;
 
-/** p, or a rejection saying `what` hung when it has not settled after HANG_MS. */
-function within<T>(p: Promise<T>, what: string): Promise<T> {
+/** p (a promise, or the value of a synchronous call), or a rejection saying `what` hung when it has not settled after HANG_MS. */
+function within<T>(p: T | Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const hang = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not settle within ${HANG_MS} ms`)), HANG_MS);
@@ -61,7 +61,7 @@ async function callAndCheck(m: Sequential, call: Call, where: string): Promise<v
     const logs: unknown = await within(m[call](X, Y) as never, `${where}: ${call}`);
     // evaluate is tfjs's form (the loss as a float32 Scalar); evaluateAsync gives the scores by name.
     const loss = call === 'evaluate' ? (logs as { dataSync(): Float32Array }).dataSync()[0] : (logs as { loss: number }).loss;
-    const expected = (await copy.evaluateAsync(X, Y)).loss;
+    const expected = (await copy.evaluateAsync(X, Y)).loss!;
     expect(loss).toBe(call === 'evaluate' ? Math.fround(expected) : expected);
   } else {
     const dir = fs.mkdtempSync(path.join(tmp, 'save-'));

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { callbacks, data, fromArtifacts, layers, loadLayersModel, loadModel, optimizers, sequential, setSeed } from '../../lib/index';
 import { getEngine } from '../../lib/engine';
+import { seedExample } from '../helpers/examples';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-save-'));
 const x = Array.from({ length: 40 }, (_, i) => [Math.sin(i), Math.cos(i), (i % 7) / 7]);
@@ -98,10 +99,10 @@ describe(`saving from the model (${getEngine().name} engine)`, () => {
   });
 
   it('the seed example saves and loads its model', async () => {
-    const { run } = await import('../../examples/seed.js');
+    const { run } = await seedExample();
     const dir = path.join(tmp(), 'seed');
     const r = await run(await import('../../lib/index'), { verbose: 0, saveDir: dir });
-    expect(Array.from(r.reloaded.predictSync(r.Xs).dataSync())).toEqual(Array.from(r.model.predictSync(r.Xs).dataSync()));
-    expect(r.reloaded.getScaler()).not.toBeNull();
+    expect(Array.from(r.reloaded!.predictSync(r.Xs).dataSync())).toEqual(Array.from(r.model.predictSync(r.Xs).dataSync()));
+    expect(r.reloaded!.getScaler()).not.toBeNull();
   });
 });

@@ -26,7 +26,7 @@ describe(`model outputs are tfjs tensors (${tf.getBackend()})`, () => {
     expect(p).toBeInstanceOf(tf.Tensor);
     expect(p.shape).toEqual([4, 2]);
     expect(Array.from(p.dataSync())).toEqual(Array.from((await m.predictAsync(X)).dataSync()));
-    expect(p.sum(1).arraySync().map((v: number) => Math.round(v * 1e5) / 1e5)).toEqual([1, 1, 1, 1]);
+    expect((p.sum(1).arraySync() as number[]).map((v) => Math.round(v * 1e5) / 1e5)).toEqual([1, 1, 1, 1]);
     expect(p.argMax(-1).dtype).toBe('int32');
     expect((await m.predict(X)).shape).toEqual([4, 2]); // await on a tensor is the tensor
   });

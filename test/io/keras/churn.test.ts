@@ -69,7 +69,7 @@ describe.skipIf(!dir)('Keras 3.7 legacy .h5 (keras_h5_churn)', () => {
     const me = e!.models['regression_model.h5']!;
     const { x, y } = rows(csv, header, me, e!.test_row_indices_0based);
     const scores = await m.evaluateAsync(x, y);
-    expect(Math.abs(scores.loss - e!.keras_printed['regression_model.h5']!.test_mae!) / 50184.6).toBeLessThan(1e-6);
+    expect(Math.abs(scores.loss! - e!.keras_printed['regression_model.h5']!.test_mae!) / 50184.6).toBeLessThan(1e-6);
   });
 
   it('reads the Adam state, and fit continues from it', async () => {
@@ -93,6 +93,6 @@ describe.skipIf(!dir)('Keras 3.7 legacy .h5 (keras_h5_churn)', () => {
     expect(optimizerEntry(m, 'iter')[0]).toBe(iter + 1);
     expect(m.predictSync(x).dataSync()).not.toEqual(fresh.predictSync(x).dataSync());
     const h = await m.fit(x, y, { epochs: 3, batchSize: 16, verbose: 0 });
-    expect(h.history.loss.every((l) => Number.isFinite(l) && l < 1)).toBe(true);
+    expect(h.history.loss!.every((l) => Number.isFinite(l) && l < 1)).toBe(true);
   });
 });

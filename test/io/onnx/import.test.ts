@@ -55,7 +55,7 @@ describe('ONNX files from torch, tf2onnx and skl2onnx', () => {
     const y = e.input.map((_, i) => [0, 1, 2].map((c) => (c === i % 3 ? 1 : 0)));
     const before = m.predictSync(e.input).dataSync().slice();
     const h = await m.fit(e.input, y, { epochs: 5, batchSize: 2, verbose: 0 });
-    expect(h.history.loss[4]!).toBeLessThan(h.history.loss[0]!);
+    expect(h.history.loss![4]!).toBeLessThan(h.history.loss![0]!);
     const after = m.predictSync(e.input).dataSync();
     expect(after).not.toEqual(before);
     await m.save(path.join(tmp, 'tuned'), { includeOptimizer: true });
