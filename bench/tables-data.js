@@ -3,24 +3,16 @@
 // columns (3 to 100 categories, 1% empty) and a yes/no label that depends on both, written in blocks
 // from a seeded generator until the file reaches the asked size. Every peer reads the same file.
 const fs = require('fs');
-
-function mulberry32(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const path = require('path');
+// blasnet's own seeded generator (mulberry32), started at the seed itself as its state.
+const { RandomStream } = require(path.join(__dirname, '..', 'dist', 'random.js'));
 
 const CATS = [3, 8, 20, 40, 100].map((n, j) => Array.from({ length: n }, (_, k) => `${['red', 'city', 'plan', 'shop', 'item'][j]}_${k}`));
 const HEADER = [...Array.from({ length: 10 }, (_, i) => `n${i}`), ...Array.from({ length: 5 }, (_, j) => `c${j}`), 'y'];
 
 /** Writes about `bytes` bytes of the table to `file`; returns the row count. */
 function writeTable(file, bytes, seed = 20261201) {
-  const rnd = mulberry32(seed);
+  const rnd = RandomStream.fromState(seed).next;
   const fd = fs.openSync(file, 'w');
   fs.writeSync(fd, HEADER.join(',') + '\n');
   let written = 0, rows = 0;

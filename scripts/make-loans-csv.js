@@ -6,22 +6,13 @@
 // the README's command-line example and the tests. Every value comes from the seeded generator below:
 // the file is the same on every run and describes no real person. Released with blasnet (MIT).
 //
-//   node scripts/make-loans-csv.js [out.csv]
+//   npm run build && node scripts/make-loans-csv.js [out.csv]
 const fs = require('fs');
 const path = require('path');
+// blasnet's own seeded generator (mulberry32), started at the seed itself as its state.
+const { RandomStream } = require(path.join(__dirname, '..', 'dist', 'random.js'));
 
-function mulberry32(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rnd = mulberry32(20261201);
+const rnd = RandomStream.fromState(20261201).next;
 const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
 const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
 

@@ -4,6 +4,7 @@ import type {
   LossSpec, NetSpec, OptimizerId, OptimizerSpec,
 } from '../../lib/engine/types';
 import { paramLayout } from '../../lib/engine/layout';
+import { RandomStream } from '../../lib/random';
 
 export function optimizer(id: OptimizerId, over: Partial<OptimizerSpec> = {}): OptimizerSpec {
   return {
@@ -47,17 +48,11 @@ export function netSpec(inputDim: number, layers: LayerSpec[], lossSpec: LossSpe
   return { inputDim, layers, loss: lossSpec, optimizer: opt };
 }
 
-/** Deterministic pseudo-random floats in [-scale, scale) (mulberry32). */
+/** Deterministic pseudo-random floats in [-scale, scale) (the library's mulberry32, started at the seed). */
 export function randomArray(n: number, seed: number, scale = 1): Float32Array {
-  let a = seed >>> 0;
+  const next = RandomStream.fromState(seed).next;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
+  for (let i = 0; i < n; i++) out[i] = (next() * 2 - 1) * scale;
   return out;
 }
 
