@@ -7,6 +7,7 @@ import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sequential, layers, setSeed, type Sequential } from '../../../lib';
 import { BlasnetError } from '../../../lib/errors';
+import { RandomStream } from '../../../lib/random';
 import { loadLayersModel, toFiles } from '../../../lib/model/saving';
 
 let tmp: string;
@@ -34,16 +35,9 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Small seeded PRNG (mulberry32) so every failure can be replayed from its case number. */
+/** The library's mulberry32 started at the seed, so every failure can be replayed from its case number. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return RandomStream.fromState(seed).next;
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -140,35 +134,35 @@ async function check(dir: string, caseNo: number, outcome: Record<string, number
   }
 }
 
+/**
+ * Loads `cases` mutations of one of the model's two files (case c drawn from prng(firstSeed + c), the
+ * other file kept as saved) and counts the outcomes: ok, or the error code.
+ */
+async function fuzzFile(file: 'model.json' | 'weights.bin', cases: number, firstSeed: number,
+  mutate: (rand: () => number) => string | Buffer): Promise<Record<string, number>> {
+  const outcome: Record<string, number> = {};
+  const dir = path.join(tmp, file === 'model.json' ? 'json' : 'bin');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'model.json'), baseJson);
+  fs.writeFileSync(path.join(dir, 'weights.bin'), baseBin);
+  for (let c = 0; c < cases; c++) {
+    fs.writeFileSync(path.join(dir, file), mutate(prng(firstSeed + c)));
+    await check(dir, c, outcome);
+  }
+  console.log(`io-fuzz ${file}: ${cases} cases`, JSON.stringify(outcome));
+  return outcome;
+}
+
 describe('loader fuzzing', () => {
   it('mutated model.json (structure, types, shapes, dtypes, paths)', async () => {
     const cases = 2500;
-    const outcome: Record<string, number> = {};
-    const dir = path.join(tmp, 'json');
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'weights.bin'), baseBin);
-    for (let c = 0; c < cases; c++) {
-      const rand = prng(1000 + c);
-      fs.writeFileSync(path.join(dir, 'model.json'), mutateJson(baseJson, rand));
-      await check(dir, c, outcome);
-    }
-    console.log(`io-fuzz model.json: ${cases} cases`, JSON.stringify(outcome));
+    const outcome = await fuzzFile('model.json', cases, 1000, (rand) => mutateJson(baseJson, rand));
     expect(outcome.ERR_FORMAT).toBeGreaterThan(cases / 4);
     expect(outcome.ok ?? 0).toBeGreaterThan(0);
   }, 60_000);
 
   it('mutated weights.bin (truncated, extended, flipped bytes)', async () => {
-    const cases = 1500;
-    const outcome: Record<string, number> = {};
-    const dir = path.join(tmp, 'bin');
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'model.json'), baseJson);
-    for (let c = 0; c < cases; c++) {
-      const rand = prng(900000 + c);
-      fs.writeFileSync(path.join(dir, 'weights.bin'), mutateBin(baseBin, rand));
-      await check(dir, c, outcome);
-    }
-    console.log(`io-fuzz weights.bin: ${cases} cases`, JSON.stringify(outcome));
+    const outcome = await fuzzFile('weights.bin', 1500, 900000, (rand) => mutateBin(baseBin, rand));
     expect(outcome.ERR_FORMAT).toBeGreaterThan(0);
     expect(outcome.ERR_NON_FINITE).toBeGreaterThan(0);
     expect(outcome.ok).toBeGreaterThan(0);
