@@ -4,7 +4,7 @@
 // inside the suite's time budget).
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { data, layers, optimizers, sequential, setSeed } from '../../lib/index';
+import { data, layers, optimizers, sequential, setSeed, type CompileArgs } from '../../lib/index';
 import { getEngine } from '../../lib/engine';
 import { dataset } from '../helpers/datasets';
 
@@ -14,37 +14,51 @@ if (!have('mnist_train.csv.gz')) console.warn('model-accuracy: ../shared/data/mn
 
 const engine = getEngine().name;
 
+interface SmallMlp {
+  seed: number; testSize: number; splitSeed: number;
+  inputs: number; hidden: number; classes: number;
+  optimizer: CompileArgs['optimizer'];
+  /** Labels one-hot with categoricalCrossentropy, else class indices with sparseCategoricalCrossentropy. */
+  oneHot: boolean;
+  epochs: number; batchSize: number;
+}
+
+/**
+ * The test accuracy of dense(hidden, relu) -> dense(classes, softmax) trained on a stratified split of a
+ * shipped CSV (label column "label"), standardized on its training rows.
+ */
+async function heldOutAccuracy(name: string, o: SmallMlp): Promise<number | undefined> {
+  setSeed(o.seed);
+  const { x, y } = await data.readCsv(file(name), { label: 'label' });
+  const split = data.trainTestSplit(x, y!, { testSize: o.testSize, stratify: true, seed: o.splitSeed });
+  const scaler = data.standardScaler().fit(split.xTrain);
+  const model = sequential({ layers: [
+    layers.dense({ units: o.hidden, activation: 'relu', inputShape: [o.inputs] }),
+    layers.dense({ units: o.classes, activation: 'softmax' }),
+  ] });
+  const loss = o.oneHot ? 'categoricalCrossentropy' : 'sparseCategoricalCrossentropy';
+  model.compile({ optimizer: o.optimizer, loss, metrics: ['accuracy'] });
+  const labels = (t: typeof split.yTrain) => (o.oneHot ? data.oneHot(t, o.classes) : t);
+  await model.fit(scaler.transform(split.xTrain), labels(split.yTrain), { epochs: o.epochs, batchSize: o.batchSize, verbose: 0 });
+  const { accuracy } = await model.evaluateAsync(scaler.transform(split.xTest), labels(split.yTest));
+  console.log(`${name.replace(/\.csv$/, '')} test accuracy (${engine}): ${(accuracy! * 100).toFixed(2)}% on ${split.yTest.shape[0]} rows`);
+  return accuracy;
+}
+
 describe(`accuracy on real data (${engine} engine)`, () => {
   it.skipIf(!have('iris.csv'))('iris: >= 95% test accuracy with a small MLP', async () => {
-    setSeed(1);
-    const { x, y } = await data.readCsv(file('iris.csv'), { label: 'label' });
-    const split = data.trainTestSplit(x, y!, { testSize: 0.3, stratify: true, seed: 3 });
-    const scaler = data.standardScaler().fit(split.xTrain);
-    const model = sequential({ layers: [
-      layers.dense({ units: 16, activation: 'relu', inputShape: [4] }),
-      layers.dense({ units: 3, activation: 'softmax' }),
-    ] });
-    model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-    await model.fit(scaler.transform(split.xTrain), split.yTrain, { epochs: 100, batchSize: 16, verbose: 0 });
-    const { accuracy } = await model.evaluateAsync(scaler.transform(split.xTest), split.yTest);
-    console.log(`iris test accuracy (${engine}): ${(accuracy! * 100).toFixed(2)}% on ${split.yTest.shape[0]} rows`);
+    const accuracy = await heldOutAccuracy('iris.csv', {
+      seed: 1, testSize: 0.3, splitSeed: 3, inputs: 4, hidden: 16, classes: 3,
+      optimizer: optimizers.adam({ learningRate: 0.01 }), oneHot: false, epochs: 100, batchSize: 16,
+    });
     expect(accuracy).toBeGreaterThanOrEqual(0.95);
   });
 
   it.skipIf(!have('digits8x8.csv'))('digits8x8: >= 96% test accuracy with a small MLP', async () => {
-    setSeed(2);
-    const { x, y } = await data.readCsv(file('digits8x8.csv'), { label: 'label' });
-    const split = data.trainTestSplit(x, y!, { testSize: 0.2, stratify: true, seed: 5 });
-    const scaler = data.standardScaler().fit(split.xTrain);
-    const model = sequential({ layers: [
-      layers.dense({ units: 64, activation: 'relu', inputShape: [64] }),
-      layers.dense({ units: 10, activation: 'softmax' }),
-    ] });
-    model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    const yTrain = data.oneHot(split.yTrain, 10);
-    await model.fit(scaler.transform(split.xTrain), yTrain, { epochs: 40, batchSize: 32, verbose: 0 });
-    const { accuracy } = await model.evaluateAsync(scaler.transform(split.xTest), data.oneHot(split.yTest, 10));
-    console.log(`digits8x8 test accuracy (${engine}): ${(accuracy! * 100).toFixed(2)}% on ${split.yTest.shape[0]} rows`);
+    const accuracy = await heldOutAccuracy('digits8x8.csv', {
+      seed: 2, testSize: 0.2, splitSeed: 5, inputs: 64, hidden: 64, classes: 10,
+      optimizer: 'adam', oneHot: true, epochs: 40, batchSize: 32,
+    });
     expect(accuracy).toBeGreaterThanOrEqual(0.96);
   });
 
