@@ -1,7 +1,6 @@
 // What the forward, backward and update passes (passes.ts) read and write of a net: the TypeScript twin
-// of native/core/net.h's members, kept apart from the Net class so that the passes do not import it.
-import type { NetSpec } from '../types';
-import type { ParamTensor } from '../layout';
+// of native/core/net.h's members. The passes import these types only, never the Net class itself.
+import type { Net } from './net';
 
 /** Called after every batch with (batches done, loss sum, samples done); return false to stop the call. */
 export type ProgressFn = (batches: number, lossSum: number, samples: number) => boolean;
@@ -36,20 +35,7 @@ export interface LayerBuffers {
   batchStats: boolean;
 }
 
-/** The state of a net that the passes use; Net implements it. */
-export interface NetState {
-  readonly spec: NetSpec;
-  readonly outputDim: number;
-  readonly paramCount: number;
-  readonly params: Float32Array;
-  readonly grads: Float32Array;
-  /** [iterations, slot_0[P], ...]. */
-  readonly state: Float32Array;
-  readonly slots: Float32Array;
-  readonly layerParams: LayerParams[];
-  readonly layerGrads: LayerParams[];
-  readonly buffers: LayerBuffers[];
-  /** The tensors the optimizer, the regularizers and clipping touch now. */
-  trained: ParamTensor[];
-  lossFused(): boolean;
-}
+/** The members of a Net that the passes use (declared and documented in net.ts). */
+export type NetState = Pick<Net,
+  'spec' | 'outputDim' | 'paramCount' | 'params' | 'grads' | 'state' | 'slots' | 'layerParams' | 'layerGrads' | 'buffers'
+  | 'trained' | 'lossFused'>;

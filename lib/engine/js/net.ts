@@ -11,7 +11,7 @@ import type { EvaluateResult, NetSpec, TrainResult } from '../types';
 import { regularizationBackward, regularizationForward } from './regularizers';
 import { clipGradients } from './optimizers';
 import { applyUpdate, backward, dataLoss, forward, loss } from './passes';
-import type { LayerBuffers, LayerParams, NetState, ProgressFn } from './net-state';
+import type { LayerBuffers, LayerParams, ProgressFn } from './net-state';
 
 export type { LayerBuffers, LayerParams, ProgressFn } from './net-state';
 
@@ -28,7 +28,7 @@ function views(tensors: ParamTensor[], layer: number, buf: Float32Array): LayerP
   };
 }
 
-export class Net implements NetState {
+export class Net {
   readonly spec: NetSpec;
   readonly inputDim: number;
   readonly outputDim: number;
