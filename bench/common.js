@@ -252,6 +252,17 @@ function readWeights(files, prefix, layers) {
   return out;
 }
 
+/** W3's config, rows, widths, x and y (n rows each) and initial weights, the same for every peer. */
+function readW3(task) {
+  const c = task.cfg, n = task.rows;
+  const din = c.width[0], dout = c.width.at(-1);
+  return {
+    c, n, din, dout,
+    xAll: readF32(task.files.w3_x, n * din), yAll: readF32(task.files.w3_y, n * dout),
+    init: readWeights(task.files, 'w3_init', c.width.length - 1),
+  };
+}
+
 /** Largest |a - b| over the first rows*cols values. */
 function maxAbsDiff(a, b, n) {
   let m = 0;
@@ -339,5 +350,5 @@ function runChild(main) {
 
 module.exports = {
   FULL, QUICK, REF_ROWS, RESULT_TAG, rowsFor, runsFor, w2Widths, paramCount, rng, glorot, referenceForward, writeData,
-  readF32, readWeights, maxAbsDiff, median, percentile, latency, latencySync, nowMs, childTask, emit, runChild, peakRssMB,
+  readF32, readWeights, readW3, maxAbsDiff, median, percentile, latency, latencySync, nowMs, childTask, emit, runChild, peakRssMB,
 };

@@ -96,10 +96,7 @@ async function w2(bn, task) {
 }
 
 async function w3(bn, task) {
-  const c = task.cfg, n = task.rows;
-  const din = c.width[0], dout = c.width.at(-1);
-  const xAll = C.readF32(task.files.w3_x, n * din), yAll = C.readF32(task.files.w3_y, n * dout);
-  const init = C.readWeights(task.files, 'w3_init', c.width.length - 1);
+  const { c, n, din, dout, xAll, yAll, init } = C.readW3(task);
   const make = () => {
     bn.setSeed(42);
     const m = denseStack(bn, c.width, 'linear');
