@@ -37,6 +37,15 @@ async function calls(c: Calls, n: number): Promise<void> {
   }
 }
 
+/** Resolves once the model's queue holds `n` rows (bounded), so a test's requests have all arrived. */
+async function queuedRowsReach(s: InferenceServer, n: number): Promise<void> {
+  const t0 = Date.now();
+  while (s.models()[0]!.queuedRows < n) {
+    if (Date.now() - t0 > 10_000) throw new Error(`only ${s.models()[0]!.queuedRows} of ${n} rows queued`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 let server: InferenceServer | null = null;
 afterEach(async () => { await server?.close(); server = null; });
 
@@ -68,8 +77,8 @@ describe('serve: dynamic batching', () => {
     await calls(c, 1);
     const later = [3, 1, 2, 1].map((n, i) => rows(n, 6, 10 + i));
     const pending = later.map((x) => infer(server!, x));
-    // Give the requests time to arrive and queue behind the held call.
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait (bounded) for every request to arrive and queue behind the held call: a fixed pause was too short under load.
+    await queuedRowsReach(server, 7);
     expect(server.models()[0]!.queuedRows).toBe(7);
     c.release();
     const replies = await Promise.all([first, ...pending]);
@@ -85,7 +94,7 @@ describe('serve: dynamic batching', () => {
     const first = infer(server, rows(1, 6, 1));
     await calls(c, 1);
     const pending = [3, 3, 3, 9, 2].map((n, i) => infer(server!, rows(n, 6, 20 + i)));
-    await new Promise((r) => setTimeout(r, 300));
+    await queuedRowsReach(server, 20);
     c.release();
     expect((await Promise.all([first, ...pending])).map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     // In arrival order: 3+3, then 3 (3+9 is over 6), 9 alone, 2.
@@ -99,7 +108,7 @@ describe('serve: dynamic batching', () => {
     const one = infer(server, rows(1, 6, 1));
     await calls(c, 1);
     const each = [1, 1, 2].map((n, i) => infer(server!, rows(n, 6, 30 + i)));
-    await new Promise((r) => setTimeout(r, 300));
+    await queuedRowsReach(server, 4);
     c.release();
     expect((await Promise.all([one, ...each])).every((r) => r.status === 200)).toBe(true);
     expect(c.rows.sort()).toEqual([1, 1, 1, 2]);
