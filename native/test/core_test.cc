@@ -15,25 +15,14 @@
 #include "core/layout.h"
 #include "core/net.h"
 #include "core/row_kernel.h"
+#include "test/check.h"
 
 using namespace blasnet;
 
-int run_packed_tests();  // packed_test.cc
-
-static int failures = 0;
-
-#define CHECK(cond, ...)                  \
-  do {                                    \
-    if (!(cond)) {                        \
-      ++failures;                         \
-      std::printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      std::printf(__VA_ARGS__);           \
-      std::printf("\n");                  \
-    }                                     \
-  } while (0)
+void run_packed_tests();  // packed_test.cc
 
 static std::mt19937 rng(12345);
-static float urand(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(rng); }
+static float urand(float lo, float hi) { return blasnet_test::uniform(rng, lo, hi); }
 
 static void test_gemm() {
   const int shapes[][3] = {{1, 1, 1}, {7, 13, 5}, {1, 64, 33}, {200, 3, 17}, {3, 200, 9}, {65, 67, 129}, {5, 1, 300}};
@@ -349,9 +338,9 @@ int main() {
   test_row_kernel();
   test_gradients();
   test_training_and_errors();
-  failures += run_packed_tests();
-  if (failures) {
-    std::printf("%d failure(s)\n", failures);
+  run_packed_tests();
+  if (blasnet_test::failures) {
+    std::printf("%d failure(s)\n", blasnet_test::failures);
     return 1;
   }
   std::printf("all core tests passed\n");

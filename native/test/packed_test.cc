@@ -14,25 +14,14 @@
 #include "core/layout.h"
 #include "core/net.h"
 #include "core/packed_kernel.h"
+#include "test/check.h"
 
 using namespace blasnet;
 
 namespace {
 
-int failures = 0;
-
-#define PCHECK(cond, ...)                                \
-  do {                                                   \
-    if (!(cond)) {                                       \
-      ++failures;                                        \
-      std::printf("FAIL %s:%d: ", __FILE__, __LINE__);   \
-      std::printf(__VA_ARGS__);                          \
-      std::printf("\n");                                 \
-    }                                                    \
-  } while (0)
-
 std::mt19937 rng(777);
-float urand(float lo, float hi) { return std::uniform_real_distribution<float>(lo, hi)(rng); }
+float urand(float lo, float hi) { return blasnet_test::uniform(rng, lo, hi); }
 
 bool same_bits(const float* a, const float* b, size_t n) { return std::memcmp(a, b, n * sizeof(float)) == 0; }
 
@@ -66,17 +55,17 @@ void test_packed_gemm() {
             if (relu) s = s > 0 ? s : 0;
             const double err = std::fabs(Y[(size_t)i * ldy + j] - s);
             // The float summation bound: every rounding of the K + 1 additions at most 2^-24 of |terms|.
-            PCHECK(err <= (K + 2) * std::ldexp(mag, -24) + 1e-30, "packed %dx%dx%d [%d,%d]: %g vs %g", M, K, N, i, j,
+            CHECK(err <= (K + 2) * std::ldexp(mag, -24) + 1e-30, "packed %dx%dx%d [%d,%d]: %g vs %g", M, K, N, i, j,
                    Y[(size_t)i * ldy + j], s);
             worst = std::max(worst, err / std::max(mag, 1e-30));
           }
-          for (long j = N; j < ldy; ++j) PCHECK(Y[(size_t)i * ldy + j] == 42.0f, "packed %dx%dx%d wrote padding", M, K, N);
+          for (long j = N; j < ldy; ++j) CHECK(Y[(size_t)i * ldy + j] == 42.0f, "packed %dx%dx%d wrote padding", M, K, N);
         }
         // A row's outputs do not depend on the rows beside it (tile shape, K blocking).
         std::vector<float> alone(N);
         for (int i = 0; i < M; ++i) {
           packed_gemm(1, A.data() + (size_t)i * lda, lda, P, bias, relu, alone.data(), N);
-          PCHECK(same_bits(alone.data(), Y.data() + (size_t)i * ldy, N), "packed %dx%dx%d row %d differs alone", M, K, N, i);
+          CHECK(same_bits(alone.data(), Y.data() + (size_t)i * ldy, N), "packed %dx%dx%d row %d differs alone", M, K, N, i);
         }
       }
   std::printf("packed kernels vs naive: worst error %.3g of the sum of |terms| (%s)\n", worst,
@@ -109,7 +98,7 @@ std::unique_ptr<Net> make_net(const NetSpec& s, std::vector<float>* params) {
       for (long k = 0; k < t.size; ++k) (*params)[t.offset + k] += 0.6f;
   std::unique_ptr<Net> net;
   Status st = Net::create(s, params->data(), (long)params->size(), &net);
-  PCHECK(st.ok(), "create: %s", st.message.c_str());
+  CHECK(st.ok(), "create: %s", st.message.c_str());
   return net;
 }
 
@@ -132,53 +121,52 @@ void test_packed_predict() {
   for (auto& v : x) v = urand(-2, 2);
   const int threads = get_threads();
   set_threads(1);
-  PCHECK(net->predict(x.data(), rows, 33, 64, p1.data()).ok(), "predict, 1 thread");
+  CHECK(net->predict(x.data(), rows, 33, 64, p1.data()).ok(), "predict, 1 thread");
   set_threads(2);
-  PCHECK(net->predict(x.data(), rows, 33, 4097, p2.data()).ok(), "predict, 2 threads");
+  CHECK(net->predict(x.data(), rows, 33, 4097, p2.data()).ok(), "predict, 2 threads");
   set_threads(threads);
-  PCHECK(same_bits(p1.data(), p2.data(), p1.size()), "predict depends on the threads or batch");
+  CHECK(same_bits(p1.data(), p2.data(), p1.size()), "predict depends on the threads or batch");
   for (long r : {0L, 5L, 4096L}) {
     std::vector<float> one(od);
-    PCHECK(net->predict(x.data() + r * 33, 1, 33, 1, one.data()).ok(), "predict one row");
-    PCHECK(same_bits(one.data(), p1.data() + r * od, od), "row %ld alone differs from its batch", r);
+    CHECK(net->predict(x.data() + r * 33, 1, 33, 1, one.data()).ok(), "predict one row");
+    CHECK(same_bits(one.data(), p1.data() + r * od, od), "row %ld alone differs from its batch", r);
   }
   // evaluate still runs OpenBLAS's sgemm: the two paths agree to float rounding.
   EvalResult er;
-  PCHECK(net->evaluate(x.data(), rows, 33, y.data(), od, 256, nullptr, ref.data(), &er).ok(), "evaluate");
+  CHECK(net->evaluate(x.data(), rows, 33, y.data(), od, 256, nullptr, ref.data(), &er).ok(), "evaluate");
   double md = 0;
   for (size_t k = 0; k < ref.size(); ++k) md = std::max(md, (double)std::fabs(p1[k] - ref[k]));
-  PCHECK(md < 1e-6, "packed predict vs sgemm evaluate: max diff %g", md);
+  CHECK(md < 1e-6, "packed predict vs sgemm evaluate: max diff %g", md);
   // New weights, by set_params and by training, are repacked before the next predict.
   for (auto& v : params) v = -v;
   for (const ParamTensor& t : net->layout())
     if (t.name == TensorName::MovingVariance)
       for (long k = 0; k < t.size; ++k) params[t.offset + k] = std::fabs(params[t.offset + k]);
-  PCHECK(net->set_params(params.data(), (long)params.size()).ok(), "set_params");
+  CHECK(net->set_params(params.data(), (long)params.size()).ok(), "set_params");
   auto fresh_predict = [&](std::vector<float>* out) {
     std::unique_ptr<Net> twin;
-    PCHECK(Net::create(s, net->params().data(), net->param_count(), &twin).ok(), "twin");
-    PCHECK(twin->predict(x.data(), 50, 33, 50, out->data()).ok(), "twin predict");
+    CHECK(Net::create(s, net->params().data(), net->param_count(), &twin).ok(), "twin");
+    CHECK(twin->predict(x.data(), 50, 33, 50, out->data()).ok(), "twin predict");
   };
   std::vector<float> got((size_t)50 * od), want(got.size());
-  PCHECK(net->predict(x.data(), 50, 33, 50, got.data()).ok(), "predict after set_params");
+  CHECK(net->predict(x.data(), 50, 33, 50, got.data()).ok(), "predict after set_params");
   fresh_predict(&want);
-  PCHECK(same_bits(got.data(), want.data(), got.size()), "predict after set_params used the old packing");
-  PCHECK(!same_bits(got.data(), p1.data(), got.size()), "new weights gave the old predictions");
+  CHECK(same_bits(got.data(), want.data(), got.size()), "predict after set_params used the old packing");
+  CHECK(!same_bits(got.data(), p1.data(), got.size()), "new weights gave the old predictions");
   std::vector<uint32_t> order(rows);
   for (long i = 0; i < rows; ++i) order[i] = (uint32_t)i;
   TrainResult tr;
-  PCHECK(net->train_batches(x.data(), rows, 33, y.data(), od, order.data(), 64, 32, nullptr, nullptr, nullptr, &tr).ok(),
+  CHECK(net->train_batches(x.data(), rows, 33, y.data(), od, order.data(), 64, 32, nullptr, nullptr, nullptr, &tr).ok(),
          "train");
-  PCHECK(net->predict(x.data(), 50, 33, 50, got.data()).ok(), "predict after training");
+  CHECK(net->predict(x.data(), 50, 33, 50, got.data()).ok(), "predict after training");
   fresh_predict(&want);
-  PCHECK(same_bits(got.data(), want.data(), got.size()), "predict after training used the old packing");
+  CHECK(same_bits(got.data(), want.data(), got.size()), "predict after training used the old packing");
   std::printf("packed predict vs sgemm evaluate (4097 rows, 7 layers): max abs diff %.3g\n", md);
 }
 
 }  // namespace
 
-int run_packed_tests() {
+void run_packed_tests() {
   test_packed_gemm();
   test_packed_predict();
-  return failures;
 }
