@@ -48,6 +48,14 @@ function monitorMode(mode: Mode, monitor: string): 'min' | 'max' {
   return /acc|auc|precision|recall/.test(k) ? 'max' : 'min';
 }
 
+/**
+ * Keras's improvement test, shared by every callback that watches a monitor: `value` beats `reference`
+ * by more than minDelta in the monitor's direction.
+ */
+function improves(mode: 'min' | 'max', value: number, reference: number, minDelta: number): boolean {
+  return mode === 'min' ? value < reference - minDelta : value > reference + minDelta;
+}
+
 function checkMode(v: unknown, fn: string): Mode {
   return orDefault(v, 'auto', (x) => oneOf(x, `${fn} mode`, ['auto', 'min', 'max'] as const));
 }
@@ -72,76 +80,98 @@ function readMonitor(logs: Logs | undefined, key: string, fn: string): number | 
   return v;
 }
 
-export interface EarlyStoppingArgs {
-  /** Default 'val_loss'; 'acc' is accepted for 'accuracy'. */
+/** What every callback that watches one logged quantity takes (Keras's monitor, mode, min_delta, patience). */
+export interface MonitorArgs {
+  /** The log key to watch (default 'val_loss'); 'acc' is accepted for 'accuracy'. */
   monitor?: string;
-  /** Smallest change that counts as an improvement (default 0). */
-  minDelta?: number;
-  /** Epochs without improvement before stopping (default 0). */
-  patience?: number;
+  /** 'min', 'max' or 'auto' (the default: 'max' for accuracy-like keys, else 'min'). */
   mode?: Mode;
+  /** A change of at most this much is no improvement (default 0 for earlyStopping, 1e-4 for reduceLROnPlateau). */
+  minDelta?: number;
+  /** Epochs without improvement before acting (default 0 for earlyStopping, 10 for reduceLROnPlateau). */
+  patience?: number;
+  verbose?: number;
+}
+
+/** A callback that watches one logged quantity: its options, the best value so far and the epochs since. */
+abstract class MonitorCallback extends Callback {
+  readonly monitor: string;
+  readonly mode: 'min' | 'max';
+  readonly minDelta: number;
+  readonly patience: number;
+  protected readonly verbose: number;
+  wait = 0;
+  best = Infinity;
+
+  protected constructor(protected readonly fn: string, args: MonitorArgs, defaults: { minDelta: number; patience: number }) {
+    super();
+    optionsObject(args, `${fn} options`);
+    this.monitor = monitorArg(args.monitor, fn, 'val_loss');
+    this.mode = monitorMode(checkMode(args.mode, fn), this.monitor);
+    this.minDelta = nonNeg(args.minDelta, `${fn} minDelta`, defaults.minDelta);
+    this.patience = nonNeg(args.patience, `${fn} patience`, defaults.patience, true);
+    this.verbose = args.verbose ?? 0;
+  }
+
+  /** Keras's improvement test: `value` beats `reference` by more than minDelta in the monitor's direction. */
+  protected improves(value: number, reference: number): boolean {
+    return improves(this.mode, value, reference, this.minDelta);
+  }
+
+  protected resetBest(): void {
+    this.wait = 0;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+  }
+
+  /** The monitored value in these logs (a warning when it is missing). */
+  protected current(logs: Logs | undefined): number | undefined {
+    return readMonitor(logs, this.monitor, this.fn);
+  }
+}
+
+export interface EarlyStoppingArgs extends MonitorArgs {
   /** Training stops if the monitored value does not improve on this. */
   baseline?: number;
   /** Restore the weights of the best epoch when stopping (default false). */
   restoreBestWeights?: boolean;
   /** Epochs to wait before counting (default 0). */
   startFromEpoch?: number;
-  verbose?: number;
 }
 
 /** Keras EarlyStopping (same state machine as keras/src/callbacks/early_stopping.py). */
-export class EarlyStopping extends Callback {
-  readonly monitor: string;
-  readonly minDelta: number;
-  readonly patience: number;
-  readonly mode: 'min' | 'max';
+export class EarlyStopping extends MonitorCallback {
   readonly baseline: number | null;
   readonly restoreBestWeights: boolean;
   readonly startFromEpoch: number;
-  private readonly verbose: number;
-  wait = 0;
   stoppedEpoch = 0;
-  best = Infinity;
   bestEpoch = 0;
   private bestWeights: Float32Array[] | null = null;
 
   constructor(args: EarlyStoppingArgs = {}) {
-    super();
-    const fn = 'earlyStopping';
-    optionsObject(args, `${fn} options`);
-    this.monitor = monitorArg(args.monitor, fn, 'val_loss');
-    this.minDelta = Math.abs(nonNeg(args.minDelta, `${fn} minDelta`, 0));
-    this.patience = nonNeg(args.patience, `${fn} patience`, 0, true);
-    this.mode = monitorMode(checkMode(args.mode, fn), this.monitor);
-    this.baseline = orDefault(args.baseline, null, (x) => finiteNumber(x, `${fn} baseline`), true);
-    this.restoreBestWeights = orDefault(args.restoreBestWeights, false, (x) => bool(x, `${fn} restoreBestWeights`));
-    this.startFromEpoch = nonNeg(args.startFromEpoch, `${fn} startFromEpoch`, 0, true);
-    this.verbose = args.verbose ?? 0;
-  }
-
-  private improved(v: number, ref: number): boolean {
-    return this.mode === 'min' ? v - this.minDelta < ref : v + this.minDelta > ref;
+    super('earlyStopping', args, { minDelta: 0, patience: 0 });
+    this.baseline = orDefault(args.baseline, null, (x) => finiteNumber(x, `${this.fn} baseline`), true);
+    this.restoreBestWeights = orDefault(args.restoreBestWeights, false, (x) => bool(x, `${this.fn} restoreBestWeights`));
+    this.startFromEpoch = nonNeg(args.startFromEpoch, `${this.fn} startFromEpoch`, 0, true);
   }
 
   onTrainBegin(): void {
-    this.wait = 0;
+    this.resetBest();
     this.stoppedEpoch = 0;
-    this.best = this.mode === 'min' ? Infinity : -Infinity;
     this.bestWeights = null;
     this.bestEpoch = 0;
   }
 
   onEpochEnd(epoch: number, logs?: Logs): void {
-    const current = readMonitor(logs, this.monitor, 'earlyStopping');
+    const current = this.current(logs);
     if (current === undefined || epoch < this.startFromEpoch) return;
     const model = this.requireModel();
     if (this.restoreBestWeights && this.bestWeights === null) this.bestWeights = snapshot(model);
     this.wait += 1;
-    if (this.improved(current, this.best)) {
+    if (this.improves(current, this.best)) {
       this.best = current;
       this.bestEpoch = epoch;
       if (this.restoreBestWeights) this.bestWeights = snapshot(model);
-      if (this.baseline === null || this.improved(current, this.baseline)) {
+      if (this.baseline === null || this.improves(current, this.baseline)) {
         this.wait = 0;
         return;
       }
@@ -164,71 +194,45 @@ function snapshot(model: TrainableModel): Float32Array[] {
   return model.getWeights().map((t) => Float32Array.from(t.dataSync()));
 }
 
-export interface ReduceLROnPlateauArgs {
-  monitor?: string;
+export interface ReduceLROnPlateauArgs extends MonitorArgs {
   /** New rate = rate * factor (default 0.1; must be < 1). */
   factor?: number;
-  /** Epochs without improvement before reducing (default 10). */
-  patience?: number;
-  mode?: Mode;
-  /** Default 1e-4. */
-  minDelta?: number;
   /** Epochs to wait after a reduction (default 0). */
   cooldown?: number;
   /** Lower bound of the rate (default 0). */
   minLr?: number;
-  verbose?: number;
 }
 
 /** Keras ReduceLROnPlateau. */
-export class ReduceLROnPlateau extends Callback {
-  readonly monitor: string;
+export class ReduceLROnPlateau extends MonitorCallback {
   readonly factor: number;
-  readonly patience: number;
-  readonly mode: 'min' | 'max';
-  readonly minDelta: number;
   readonly cooldown: number;
   readonly minLr: number;
-  private readonly verbose: number;
-  wait = 0;
   cooldownCounter = 0;
-  best = Infinity;
 
   constructor(args: ReduceLROnPlateauArgs = {}) {
-    super();
-    const fn = 'reduceLROnPlateau';
-    optionsObject(args, `${fn} options`);
-    this.monitor = monitorArg(args.monitor, fn, 'val_loss');
+    super('reduceLROnPlateau', args, { minDelta: 1e-4, patience: 10 });
     const factor = args.factor ?? 0.1;
-    if (typeof factor !== 'number' || !(factor > 0 && factor < 1)) throw invalidArg(`${fn} factor`, 'a number in (0, 1)', factor);
+    if (typeof factor !== 'number' || !(factor > 0 && factor < 1)) throw invalidArg(`${this.fn} factor`, 'a number in (0, 1)', factor);
     this.factor = factor;
-    this.patience = nonNeg(args.patience, `${fn} patience`, 10, true);
-    this.mode = monitorMode(checkMode(args.mode, fn), this.monitor);
-    this.minDelta = nonNeg(args.minDelta, `${fn} minDelta`, 1e-4);
-    this.cooldown = nonNeg(args.cooldown, `${fn} cooldown`, 0, true);
-    this.minLr = nonNeg(args.minLr, `${fn} minLr`, 0);
-    this.verbose = args.verbose ?? 0;
-  }
-
-  private better(a: number, b: number): boolean {
-    return this.mode === 'min' ? a < b - this.minDelta : a > b + this.minDelta;
+    this.cooldown = nonNeg(args.cooldown, `${this.fn} cooldown`, 0, true);
+    this.minLr = nonNeg(args.minLr, `${this.fn} minLr`, 0);
   }
 
   onTrainBegin(): void {
-    this.wait = 0;
+    this.resetBest();
     this.cooldownCounter = 0;
-    this.best = this.mode === 'min' ? Infinity : -Infinity;
   }
 
   onEpochEnd(epoch: number, logs?: Logs): void {
-    const current = readMonitor(logs, this.monitor, 'reduceLROnPlateau');
+    const current = this.current(logs);
     if (current === undefined) return;
     const model = this.requireModel();
     if (this.cooldownCounter > 0) {
       this.cooldownCounter -= 1;
       this.wait = 0;
     }
-    if (this.better(current, this.best)) {
+    if (this.improves(current, this.best)) {
       this.best = current;
       this.wait = 0;
     } else if (this.cooldownCounter <= 0) {
@@ -333,7 +337,7 @@ export class ModelCheckpoint extends Callback {
     if (this.saveBestOnly) {
       const v = readMonitor(logs, this.monitor, 'modelCheckpoint');
       if (v === undefined) return;
-      if (!(this.mode === 'min' ? v < this.best : v > this.best)) return;
+      if (!improves(this.mode, v, this.best, 0)) return;
       this.best = v;
     }
     const target = formatPath(this.filepath, epoch + 1, logs);

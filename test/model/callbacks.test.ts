@@ -90,6 +90,34 @@ describe(`callbacks (${getEngine().name} engine)`, () => {
     expect(h.epoch).toEqual([0, 1]);
   });
 
+  it('minDelta as Keras: a gain smaller than minDelta is no improvement, for earlyStopping and reduceLROnPlateau alike', () => {
+    // The monitor falls by 0.02 an epoch: with minDelta 0.1 only epoch 0 improves (on Infinity).
+    const falling = [1, 0.98, 0.96, 0.94, 0.92];
+    const m = model(0.05);
+    const es = callbacks.earlyStopping({ monitor: 'loss', minDelta: 0.1, patience: 2 });
+    es.setModel(m);
+    es.onTrainBegin();
+    let epoch = 0;
+    for (; epoch < falling.length && !m.stopTraining; epoch++) es.onEpochEnd(epoch, { loss: falling[epoch]! });
+    expect([epoch, es.stoppedEpoch, es.best]).toEqual([3, 2, 1]);
+    const rl = callbacks.reduceLROnPlateau({ monitor: 'loss', minDelta: 0.1, patience: 2, factor: 0.5 });
+    rl.setModel(m);
+    rl.onTrainBegin();
+    const rates = falling.map((loss, e) => { rl.onEpochEnd(e, { loss }); return m.getLearningRate(); });
+    expect(rates).toEqual([0.05, 0.05, 0.025, 0.025, 0.0125]);
+    expect(rl.best).toBe(1);
+    // Mode max: a rise by less than minDelta does not count either; one by more does.
+    const up = callbacks.earlyStopping({ monitor: 'accuracy', minDelta: 0.05, patience: 1 });
+    const m2 = model(0.05);
+    up.setModel(m2);
+    up.onTrainBegin();
+    up.onEpochEnd(0, { accuracy: 0.5 });
+    up.onEpochEnd(1, { accuracy: 0.6 });
+    expect([up.best, up.wait, m2.stopTraining]).toEqual([0.6, 0, false]);
+    up.onEpochEnd(2, { accuracy: 0.64 });
+    expect([up.best, up.stoppedEpoch, m2.stopTraining]).toEqual([0.6, 2, true]);
+  });
+
   it('reduceLROnPlateau lowers the rate by `factor` after `patience` epochs without improvement', async () => {
     const { x, y } = makeData(64, 5);
     const valY = y.map((r) => [-r[0]!]);
