@@ -2,7 +2,6 @@
 import { BlasnetError, invalidArg } from '../errors';
 import type { Matrix } from '../engine/types';
 import { matrixTensor, type Tensor2D } from '../tensor';
-import { localRandom, random } from '../random';
 import { gatherRows, toLabels, toMatrix } from './coerce';
 import { classCodes, splitIndices } from './folds';
 import { Table } from './table/table';
@@ -25,18 +24,12 @@ export interface TrainTestSplit {
   yTest: Tensor2D;
 }
 
+/** The class of row r of y: its value (one column) or the index of its largest entry (one-hot). */
 function classOf(y: Matrix, r: number): number {
   if (y.cols === 1) return y.data[r]!;
   let best = 0;
   for (let j = 1; j < y.cols; j++) if (y.data[r * y.cols + j]! > y.data[r * y.cols + best]!) best = j;
   return best;
-}
-
-function shuffleArr(a: number[], rnd: () => number): void {
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    const t = a[i]!; a[i] = a[j]!; a[j] = t;
-  }
 }
 
 export interface TableSplit {
@@ -48,9 +41,9 @@ export interface TableSplit {
 }
 
 /**
- * Splits a Table into train and test tables (stratify: by its label column, every class keeping a
- * training row), or x and y into train and test parts (copies: the parts are new tensors; labels keep
- * their width, 1 for 1-D).
+ * Splits a Table into train and test tables, or x and y into train and test parts (copies: the parts
+ * are new tensors; labels keep their width, 1 for 1-D). Both through folds.ts's splitIndices: stratify
+ * (by the Table's label column, or y's class) keeps every class's proportion and a training row of it.
  */
 export function trainTestSplit(table: Table, options?: TrainTestSplitOptions): TableSplit;
 export function trainTestSplit(x: unknown, y: unknown, options?: TrainTestSplitOptions): TrainTestSplit;
@@ -69,51 +62,12 @@ function splitMatrices(x: unknown, y: unknown, options: TrainTestSplitOptions): 
   const X = toMatrix(x, 'x');
   const Y = toLabels(y, 'y');
   if (X.rows !== Y.rows) throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected y with ${X.rows} rows (as x) but received ${Y.rows}`);
-  const n = X.rows;
-  const ts = options.testSize ?? 0.25;
-  let nTest: number;
-  if (typeof ts === 'number' && ts > 0 && ts < 1) nTest = Math.ceil(n * ts);
-  else if (typeof ts === 'number' && Number.isInteger(ts) && ts >= 1 && ts < n) nTest = ts;
-  else throw invalidArg('testSize', `a fraction in (0, 1) or a row count in [1, ${n - 1}]`, ts);
-  if (nTest >= n) throw invalidArg('testSize', 'a size that leaves training rows', ts);
-  const shuffle = options.shuffle ?? true;
-  if (typeof shuffle !== 'boolean') throw invalidArg('shuffle', 'a boolean', shuffle);
-  if (options.seed !== undefined && (typeof options.seed !== 'number' || !Number.isFinite(options.seed))) {
-    throw invalidArg('seed', 'a finite number', options.seed);
-  }
-  const rnd = localRandom(options.seed ?? Math.floor(random() * 4294967296));
-  let trainIdx: number[], testIdx: number[];
-  if (options.stratify) {
-    if (!shuffle) throw new BlasnetError('ERR_INVALID_ARG', 'stratify needs shuffle: true (as scikit-learn)');
-    const groups = new Map<number, number[]>();
-    for (let r = 0; r < n; r++) { const c = classOf(Y, r); (groups.get(c) ?? groups.set(c, []).get(c)!).push(r); }
-    trainIdx = []; testIdx = [];
-    // Largest-remainder allocation of the test rows across classes.
-    const keys = [...groups.keys()].sort((a, b) => a - b);
-    const exact = keys.map((k) => (groups.get(k)!.length * nTest) / n);
-    const alloc = exact.map(Math.floor);
-    let left = nTest - alloc.reduce((a, b) => a + b, 0);
-    const byRem = keys.map((_, i) => i).sort((a, b) => (exact[b]! - alloc[b]!) - (exact[a]! - alloc[a]!));
-    for (const i of byRem) { if (left <= 0) break; alloc[i]!++; left--; }
-    keys.forEach((k, i) => {
-      const g = groups.get(k)!;
-      shuffleArr(g, rnd);
-      testIdx.push(...g.slice(0, alloc[i]));
-      trainIdx.push(...g.slice(alloc[i]));
-    });
-    shuffleArr(trainIdx, rnd);
-    shuffleArr(testIdx, rnd);
-  } else {
-    const idx = Array.from({ length: n }, (_, i) => i);
-    if (shuffle) shuffleArr(idx, rnd);
-    // scikit-learn puts the test rows first in the permutation; without shuffle the last rows are the test part.
-    if (shuffle) { testIdx = idx.slice(0, nTest); trainIdx = idx.slice(nTest); }
-    else { trainIdx = idx.slice(0, n - nTest); testIdx = idx.slice(n - nTest); }
-  }
+  const classes = options.stratify ? classCodes(Array.from({ length: Y.rows }, (_, r) => classOf(Y, r))) : null;
+  const f = splitIndices(X.rows, options.testSize ?? 0.25, { shuffle: options.shuffle, seed: options.seed, classes });
   const t = (m: Matrix): Tensor2D => matrixTensor(m.data, [m.rows, m.cols]);
   return {
-    xTrain: t(gatherRows(X, trainIdx)), xTest: t(gatherRows(X, testIdx)),
-    yTrain: t(gatherRows(Y, trainIdx)), yTest: t(gatherRows(Y, testIdx)),
+    xTrain: t(gatherRows(X, f.train)), xTest: t(gatherRows(X, f.test)),
+    yTrain: t(gatherRows(Y, f.train)), yTest: t(gatherRows(Y, f.test)),
   };
 }
 

@@ -35,6 +35,24 @@ describe('table splits', () => {
     }
   });
 
+  it('trainTestSplit of x and y stratifies as the Table split does: the same rows, a lone class kept for training', () => {
+    const labels = ['a', 'a', 'a', 'b', 'a', 'c', 'c', 'a', 'c', 'a'];
+    const t = data.parseCsv('v,y\n' + labels.map((l, i) => `${i},${l}`).join('\n') + '\n', { label: 'y' });
+    const x = labels.map((_, i) => [i]);
+    const y = labels.map((l) => ['a', 'b', 'c'].indexOf(l));
+    const oneHotY = y.map((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0)));
+    for (let seed = 0; seed < 10; seed++) {
+      const table = data.trainTestSplit(t, { testSize: 0.5, stratify: true, seed });
+      for (const labelsOf of [y, oneHotY]) {
+        const xy = data.trainTestSplit(x, labelsOf, { testSize: 0.5, stratify: true, seed });
+        // x holds each row's index, so the parts name the rows they took.
+        expect(Array.from(xy.xTest.dataSync())).toEqual(Array.from(table.testIndex));
+        expect(Array.from(xy.xTrain.dataSync())).toEqual(Array.from(table.trainIndex));
+      }
+      expect(classesOf(table.train)).toContain('b');
+    }
+  });
+
   it('kFold: a partition of the rows; stratified folds keep the balance; labels, counts or tables', () => {
     const t = data.parseCsv(text, { label: 'y' });
     const folds = data.kFold(t, { k: 5, stratify: true, seed: 2 });
