@@ -34,10 +34,10 @@ export interface FitArgs {
   verbose?: 0 | 1 | 2;
   callbacks?: CallbackHooks | CallbackHooks[];
   /**
-   * tfjs's yieldEvery, accepted so that tfjs code runs unchanged; it has no effect yet: each epoch is
-   * already one engine call that leaves the event loop free while it computes.
+   * tfjs's yieldEvery, checked so that tfjs code runs unchanged; it changes nothing here, since each
+   * epoch is one engine call that leaves the event loop free while it computes.
    */
-  yieldEvery?: unknown;
+  yieldEvery?: YieldEvery;
 }
 
 export class History {
@@ -62,6 +62,15 @@ export interface FitTarget extends ModelTarget {
   readonly shuffleRandom: () => number;
 }
 
+/** tfjs's YieldEveryOptions: a mode or a number of milliseconds. */
+export type YieldEvery = 'auto' | 'batch' | 'epoch' | 'never' | number;
+
+/** Checks a fit or fitDataset yieldEvery (tfjs's values), which the engines need no yielding for. */
+export function checkYieldEvery(value: unknown): void {
+  if (value === undefined || (typeof value === 'number' && Number.isFinite(value) && value >= 0)) return;
+  oneOf(value, 'yieldEvery', ['auto', 'batch', 'epoch', 'never'] as const, '"auto", "batch", "epoch", "never" or a number of milliseconds >= 0');
+}
+
 const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'initialEpoch', 'classWeight',
   'sampleWeight', 'verbose', 'callbacks', 'yieldEvery'];
 const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
@@ -79,6 +88,7 @@ interface FitOptions {
 function fitOptions(args: FitArgs): FitOptions {
   if (args === null || typeof args !== 'object') throw invalidArg('fit options', 'an object', args);
   rejectUnknownOptions(args, FIT_KEYS, 'fit');
+  checkYieldEvery(args.yieldEvery);
   const o: FitOptions = {
     epochs: orDefault(args.epochs, 1, (v) => nonNegativeInt(v, 'epochs')),
     batchSize: orDefault(args.batchSize, 32, (v) => positiveInt(v, 'batchSize')),

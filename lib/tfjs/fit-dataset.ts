@@ -6,6 +6,7 @@
 import { BlasnetError, describe, invalidArg } from '../errors';
 import { History } from '../model/sequential';
 import { aliasAccuracy } from '../model/metrics';
+import { checkYieldEvery, type YieldEvery } from '../model/fit';
 import type { CallbackHooks, Logs } from '../model/callbacks';
 import { Progress } from '../model/progress';
 import { Tensor } from '../tensor';
@@ -34,7 +35,7 @@ export interface FitDatasetArgs {
   callbacks?: CallbackHooks | CallbackHooks[];
   verbose?: 0 | 1 | 2;
   classWeight?: Record<number | string, number> | number[];
-  yieldEvery?: unknown;
+  yieldEvery?: YieldEvery;
 }
 
 const FIT_DATASET_KEYS = ['epochs', 'batchesPerEpoch', 'initialEpoch', 'validationData', 'validationBatches', 'validationBatchSize',
@@ -189,6 +190,7 @@ export async function fitDataset(model: DatasetModel, dataset: unknown, args: Fi
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw invalidArg('initialEpoch', 'a non-negative integer', initialEpoch);
   const verbose = args.verbose ?? 1;
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw invalidArg('verbose', '0, 1 or 2', verbose);
+  checkYieldEvery(args.yieldEvery);
   const validationBatches = positiveInt(args.validationBatches, 'validationBatches');
   const validationBatchSize = positiveInt(args.validationBatchSize, 'validationBatchSize') ?? 32;
   const vd = args.validationData;

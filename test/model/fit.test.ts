@@ -120,6 +120,23 @@ describe(`fit options (${getEngine().name} engine)`, () => {
     expect(h.params).toMatchObject({ batchSize: 10, steps: 1 });
   });
 
+  it('yieldEvery takes tfjs\'s values (the same weights as without it) and refuses others by name', async () => {
+    const { x, y } = makeData(32, 4, 8);
+    const trained: Float32Array[] = [];
+    for (const yieldEvery of [undefined, 'never', 'batch', 'auto', 50] as const) {
+      setSeed(5);
+      const m = regression();
+      await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, yieldEvery });
+      trained.push(flat(m));
+    }
+    for (const w of trained.slice(1)) expect(maxDiff(w, trained[0]!)).toBe(0);
+    const m = regression();
+    for (const bad of ['sometimes', -1, Number.NaN, null]) {
+      await expect(m.fit(x, y, { epochs: 1, verbose: 0, yieldEvery: bad as never }))
+        .rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/for yieldEvery but received/) });
+    }
+  });
+
   it('initialEpoch starts the epoch count there', async () => {
     const { x, y } = makeData(32, 4, 7);
     const m = regression();

@@ -101,5 +101,13 @@ describe(`fitDataset (${tf.getBackend()})`, () => {
     await expect(m.fitDataset(tf.data.array([{ xs: { a: tf.ones([2, 3]) }, ys: tf.ones([2, 1]) }]), { epochs: 1 })).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
     await expect(m.fitDataset(dataset(4), { epochs: 1, shuffle: true } as never)).rejects.toThrow(/Unknown option "shuffle"/);
     await expect(m.fitDataset(tf.data.array([]), { epochs: 1 })).rejects.toThrow(/no batches/);
+    await expect(m.fitDataset(dataset(4), { epochs: 1, yieldEvery: 'often' as never })).rejects.toThrow(/for yieldEvery but received "often"/);
+  });
+
+  it('yieldEvery takes tfjs\'s values and trains to the same weights', async () => {
+    const a = model(), b = model();
+    await a.fitDataset(dataset(10), { epochs: 2, verbose: 0 });
+    await b.fitDataset(dataset(10), { epochs: 2, verbose: 0, yieldEvery: 'epoch' });
+    expect(flatWeights(b)).toEqual(flatWeights(a));
   });
 });
