@@ -58,7 +58,7 @@ export const train = {
     make('adam', { learningRate: rate(learningRate, 'adam', 0.001), beta1, beta2, epsilon: epsilon ?? BACKEND_EPSILON }),
   rmsprop: (learningRate?: number, decay = 0.9, momentum = 0, epsilon: number | null = null, centered = false): TfjsOptimizer =>
     make('rmsprop', { learningRate: rate(learningRate, 'rmsprop', 0.001), rho: decay, momentum, epsilon: epsilon ?? BACKEND_EPSILON, centered }),
-  adagrad: (learningRate?: number, initialAccumulatorValue = 0.1): TfjsOptimizer =>
+  adagrad: (learningRate?: number, initialAccumulatorValue?: number): TfjsOptimizer =>
     make('adagrad', { learningRate: rate(learningRate, 'adagrad', 0.01), initialAccumulatorValue }),
   adamax: (learningRate = 0.002, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null, decay = 0): UnsupportedOptimizer =>
     new UnsupportedOptimizer('Adamax', { learningRate: rate(learningRate, 'adamax', 0.002), beta1, beta2, epsilon: epsilon ?? BACKEND_EPSILON, decay }),

@@ -6,7 +6,7 @@
 // One difference from the C++: a call resumes where `result` says it stopped, so JsNet can pause a
 // long call (its progress function returns false) to give the JavaScript thread a turn.
 import { BlasnetError } from '../../errors';
-import { optimizerStateLength, paramTensors, type ParamTensor } from '../layout';
+import { initialOptimizerState, optimizerStateLength, paramTensors, type ParamTensor } from '../layout';
 import type { EvaluateResult, NetSpec, TrainResult } from '../types';
 import { regularizationBackward, regularizationForward } from './regularizers';
 import { clipGradients } from './optimizers';
@@ -71,8 +71,7 @@ export class Net {
     }
     this.params = shared ? params : Float32Array.from(params);
     this.grads = new Float32Array(count);
-    this.state = shared ? shared.state : new Float32Array(stateLength);
-    if (!shared && this.spec.optimizer.id === 'adagrad') this.state.fill(this.spec.optimizer.initialAccumulatorValue, 1);
+    this.state = shared ? shared.state : initialOptimizerState(this.spec);
     this.slots = this.state.subarray(1);
     this.layerParams = this.spec.layers.map((_, l) => views(this.layout, l, this.params));
     this.layerGrads = this.spec.layers.map((_, l) => views(this.layout, l, this.grads));

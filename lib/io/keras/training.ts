@@ -3,6 +3,7 @@
 // (Keras's Adam, AdamW, SGD, RMSprop and Adagrad updates are blasnet's, term for term).
 import { BlasnetError, describe } from '../../errors';
 import type { NamedTensor, TrainingDescription } from '../description';
+import { initialStateValue } from '../tfjs/optimizer-state';
 import { isObject, type Json, type ModelPlan } from './config';
 
 const norm = (s: string) => s.toLowerCase().replace(/[_\s-]/g, '');
@@ -173,8 +174,7 @@ export function optimizerState(vars: SavedVariable[], plan: ModelPlan, t: Traini
     });
   }
   const tensors: NamedTensor[] = [{ name: 'iter', shape: [], data: Float32Array.of(iterVar.data[0]!) }];
-  const fill = t.optimizerConfig.className === 'Adagrad'
-    ? (typeof t.optimizerConfig.config.initialAccumulatorValue === 'number' ? t.optimizerConfig.config.initialAccumulatorValue : 0.1) : 0;
+  const fill = initialStateValue(t);
   for (const [slot] of slots) {
     for (const l of plan.layers) {
       for (const s of l.slots) {

@@ -9,7 +9,7 @@ import { decodeWeight, type CheckedSpec } from './weight-codecs';
 import { checkFiniteWeight, ownerLayer } from './weight-names';
 
 /** The value an optimizer's per-parameter state starts at: adagrad's initial accumulator, else 0. */
-function initialStateValue(t: TrainingDescription | null): number {
+export function initialStateValue(t: TrainingDescription | null): number {
   if (!t || optimizerClass(t) !== 'adagrad') return 0;
   const cfg = t.optimizerConfig.config;
   const v = cfg.initialAccumulatorValue ?? cfg.initial_accumulator_value;
