@@ -9,7 +9,7 @@ import { BlasnetError } from '../errors';
 import type { ModelArtifacts } from '../io';
 import { formatBytes } from '../limits';
 import { callbacks, type CallbackHooks } from '../model/callbacks';
-import { layers as L, type Layer } from '../model/layers';
+import { layers, type Layer } from '../model/layers';
 import { optimizers } from '../model/optimizers';
 import { fromArtifacts, loadModel } from '../model/saving';
 import { sequential, type Sequential } from '../model/sequential';
@@ -76,12 +76,12 @@ function buildLayer(spec: JobLayer, i: number, first: { inputShape: number[] } |
   const where = `job.model.layers[${i}]`;
   try {
     switch (spec.type) {
-      case 'dense': return L.dense({ units: spec.units, activation: (spec.activation ?? 'linear') as 'relu', useBias: spec.useBias ?? true, ...name, ...first });
-      case 'dropout': return L.dropout({ rate: spec.rate, ...name, ...first });
-      case 'batchNormalization': return L.batchNormalization({ ...name, ...first });
-      case 'layerNormalization': return L.layerNormalization({ ...name, ...first });
-      case 'activation': return L.activation({ activation: spec.activation as 'relu', ...name, ...first });
-      case 'leakyReLU': return L.leakyReLU({ ...(spec.alpha === undefined ? {} : { alpha: spec.alpha }), ...name, ...first });
+      case 'dense': return layers.dense({ units: spec.units, activation: (spec.activation ?? 'linear') as 'relu', useBias: spec.useBias ?? true, ...name, ...first });
+      case 'dropout': return layers.dropout({ rate: spec.rate, ...name, ...first });
+      case 'batchNormalization': return layers.batchNormalization({ ...name, ...first });
+      case 'layerNormalization': return layers.layerNormalization({ ...name, ...first });
+      case 'activation': return layers.activation({ activation: spec.activation as 'relu', ...name, ...first });
+      case 'leakyReLU': return layers.leakyReLU({ ...(spec.alpha === undefined ? {} : { alpha: spec.alpha }), ...name, ...first });
     }
   } catch (err) {
     if (err instanceof BlasnetError) throw new BlasnetError(err.code, `${where}: ${err.message}`);
@@ -105,7 +105,7 @@ function buildModel(job: ResolvedJob, d: PreparedData): Sequential {
   const out = d.task === 'classification' ? d.classes!.length : 1;
   return sequential({
     name: job.name ?? 'job',
-    layers: [...hidden, L.dense({
+    layers: [...hidden, layers.dense({
       units: out, activation: d.task === 'classification' ? 'softmax' : 'linear', name: 'output', ...(hidden.length === 0 ? { inputShape: [cols] } : {}),
     })],
   });

@@ -41,6 +41,6 @@ export function matchRoute(rawPath: string): Route | null {
 }
 
 /** Routes that need the bearer token when one is set (probes and the metrics scrape stay open). */
-export function guarded(kind: RouteKind): boolean {
+export function needsToken(kind: RouteKind): boolean {
   return kind === 'v2-infer' || kind === 'v1-predict' || kind === 'v2-model' || kind === 'v1-status' || kind === 'v1-metadata';
 }

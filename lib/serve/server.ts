@@ -17,7 +17,7 @@ import { inferResponse, modelMetadata, parseInfer, V2_TENSOR_KEYS } from './prot
 import { modelMetadataV1, modelStatus, parsePredict, V1_TENSOR_KEYS } from './protocol-v1';
 import { preprocess, recordAnswers } from './records';
 import { Repository, resolveSources, type ModelVersion, type ServedModel } from './repository';
-import { guarded, matchRoute, type Route } from './routes';
+import { matchRoute, needsToken, type Route } from './routes';
 import { matrixJson } from './tensor-input';
 
 export interface ServedModelStatus {
@@ -159,7 +159,7 @@ export class Server implements InferenceServer {
       if (!route) throw notFound(`No such endpoint: ${req.method} ${describe(req.path)}`);
       const method = req.method === 'HEAD' ? 'GET' : req.method;
       if (method !== route.method) throw new HttpError(405, 'ERR_INVALID_ARG', `${describe(req.path)} takes ${route.method}, not ${req.method}`, { Allow: route.method });
-      if (guarded(route.kind) && !this.authorized(req.headers.authorization)) {
+      if (needsToken(route.kind) && !this.authorized(req.headers.authorization)) {
         throw new HttpError(401, 'ERR_UNAUTHORIZED', 'This endpoint needs an Authorization: Bearer <token> header with the server\'s token',
           { 'WWW-Authenticate': 'Bearer' });
       }

@@ -1,14 +1,14 @@
 // The chained ops (x.add(y), x.sum(1), ...): installed on Tensor.prototype from the ops, as tfjs does,
 // so tensor.ts needs no import of the ops.
-import * as E from './ops/elementwise';
-import * as R from './ops/reduce';
-import * as S from './ops/shape';
-import * as C from './ops/scan';
+import * as elementwise from './ops/elementwise';
+import * as reductions from './ops/reduce';
+import * as shapes from './ops/shape';
+import * as scans from './ops/scan';
 import { stridedSlice, unique } from './ops/slicing';
 import { variable, type Variable } from './variable';
 import { matMul, dot } from './ops/matmul';
 import { oneHot, onesLike, zerosLike } from './ops/create';
-import * as X from './extras';
+import * as extras from './extras';
 import { Tensor } from '../tensor';
 import type { DataType, Rank, TensorLike } from '../tensor/types';
 
@@ -51,7 +51,7 @@ declare module '../tensor' {
     prod<T extends Tensor>(axis?: Axis, keepDims?: boolean): T; any<T extends Tensor>(axis?: Axis, keepDims?: boolean): T;
     all<T extends Tensor>(axis?: Axis, keepDims?: boolean): T;
     argMax<T extends Tensor>(axis?: number): T; argMin<T extends Tensor>(axis?: number): T;
-    norm<T extends Tensor>(ord?: R.NormOrd, axis?: Axis, keepDims?: boolean): T;
+    norm<T extends Tensor>(ord?: reductions.NormOrd, axis?: Axis, keepDims?: boolean): T;
     topk<T extends Tensor>(this: T, k?: number, sorted?: boolean): { values: T; indices: T };
     matMul<T extends Tensor>(this: T, b: Arg, transposeA?: boolean, transposeB?: boolean): T; dot(b: Arg): Tensor;
     reshape<T extends Tensor>(shape: number[]): T; reshapeAs<T extends Tensor>(x: T): T; flatten(): Tensor<Rank.R1>;
@@ -91,38 +91,38 @@ for (const name of ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum', 'sq
   'square', 'sqrt', 'rsqrt', 'exp', 'expm1', 'log', 'log1p', 'abs', 'neg', 'reciprocal', 'sign', 'floor', 'ceil', 'round', 'sigmoid',
   'tanh', 'relu', 'relu6', 'elu', 'selu', 'softplus', 'sin', 'cos', 'isNaN', 'isFinite', 'isInf', 'tan', 'asin', 'acos', 'atan', 'sinh',
   'cosh', 'asinh', 'acosh', 'atanh', 'erf', 'atan2'] as const) {
-  methods[name] = self(E[name] as (x: Tensor, ...a: never[]) => unknown);
+  methods[name] = self(elementwise[name] as (x: Tensor, ...a: never[]) => unknown);
 }
 for (const name of ['sum', 'mean', 'min', 'max', 'prod', 'any', 'all', 'argMax', 'argMin', 'norm', 'topk', 'softmax', 'logSoftmax',
   'logSumExp'] as const) {
-  methods[name] = self(R[name] as (x: Tensor, ...a: never[]) => unknown);
+  methods[name] = self(reductions[name] as (x: Tensor, ...a: never[]) => unknown);
 }
 for (const name of ['reshape', 'flatten', 'expandDims', 'squeeze', 'slice', 'gather', 'transpose', 'split', 'unstack', 'tile',
   'reverse', 'broadcastTo', 'cast'] as const) {
-  methods[name] = self(S[name] as (x: Tensor, ...a: never[]) => unknown);
+  methods[name] = self(shapes[name] as (x: Tensor, ...a: never[]) => unknown);
 }
 for (const name of ['cumsum', 'cumprod', 'pad'] as const) {
-  methods[name] = self(C[name] as (x: Tensor, ...a: never[]) => unknown);
+  methods[name] = self(scans[name] as (x: Tensor, ...a: never[]) => unknown);
 }
 for (const name of ['leakyRelu', 'step', 'logSigmoid', 'divNoNan', 'euclideanNorm'] as const) {
-  methods[name] = self(X[name] as (x: Tensor, ...a: never[]) => unknown);
+  methods[name] = self(extras[name] as (x: Tensor, ...a: never[]) => unknown);
 }
 Object.assign(methods, {
-  where(this: Tensor, condition: Arg, b: Arg) { return E.where(condition, this, b); },
+  where(this: Tensor, condition: Arg, b: Arg) { return elementwise.where(condition, this, b); },
   matMul(this: Tensor, b: Arg, ta?: boolean, tb?: boolean) { return matMul(this, b, ta, tb); },
   dot(this: Tensor, b: Arg) { return dot(this, b); },
-  reshapeAs(this: Tensor, x: Tensor) { return S.reshape(this, x.shape); },
-  asScalar(this: Tensor) { return S.reshape(this, []); },
-  as1D(this: Tensor) { return S.reshape(this, [this.size]); },
-  as2D(this: Tensor, r: number, c: number) { return S.reshape(this, [r, c]); },
-  as3D(this: Tensor, r: number, c: number, d: number) { return S.reshape(this, [r, c, d]); },
-  as4D(this: Tensor, r: number, c: number, d: number, d2: number) { return S.reshape(this, [r, c, d, d2]); },
-  concat(this: Tensor, x: Tensor | Tensor[], axis?: number) { return S.concat([this, ...(Array.isArray(x) ? x : [x])], axis); },
-  stack(this: Tensor, x: Tensor | Tensor[], axis?: number) { return S.stack([this, ...(Array.isArray(x) ? x : [x])], axis); },
-  asType(this: Tensor, dtype: DataType) { return S.cast(this, dtype); },
-  toFloat(this: Tensor) { return S.cast(this, 'float32'); },
-  toInt(this: Tensor) { return S.cast(this, 'int32'); },
-  toBool(this: Tensor) { return S.cast(this, 'bool'); },
+  reshapeAs(this: Tensor, x: Tensor) { return shapes.reshape(this, x.shape); },
+  asScalar(this: Tensor) { return shapes.reshape(this, []); },
+  as1D(this: Tensor) { return shapes.reshape(this, [this.size]); },
+  as2D(this: Tensor, r: number, c: number) { return shapes.reshape(this, [r, c]); },
+  as3D(this: Tensor, r: number, c: number, d: number) { return shapes.reshape(this, [r, c, d]); },
+  as4D(this: Tensor, r: number, c: number, d: number, d2: number) { return shapes.reshape(this, [r, c, d, d2]); },
+  concat(this: Tensor, x: Tensor | Tensor[], axis?: number) { return shapes.concat([this, ...(Array.isArray(x) ? x : [x])], axis); },
+  stack(this: Tensor, x: Tensor | Tensor[], axis?: number) { return shapes.stack([this, ...(Array.isArray(x) ? x : [x])], axis); },
+  asType(this: Tensor, dtype: DataType) { return shapes.cast(this, dtype); },
+  toFloat(this: Tensor) { return shapes.cast(this, 'float32'); },
+  toInt(this: Tensor) { return shapes.cast(this, 'int32'); },
+  toBool(this: Tensor) { return shapes.cast(this, 'bool'); },
   oneHot(this: Tensor, depth: number, on?: number, off?: number) { return oneHot(this, depth, on, off); },
   zerosLike(this: Tensor) { return zerosLike(this); },
   onesLike(this: Tensor) { return onesLike(this); },

@@ -4,9 +4,9 @@
 import { BlasnetError, invalidArg } from '../errors';
 import { getEngine } from '../engine';
 import { convertToTensor } from './convert';
-import * as E from './ops/elementwise';
-import * as R from './ops/reduce';
-import * as S from './ops/shape';
+import * as elementwise from './ops/elementwise';
+import * as reductions from './ops/reduce';
+import * as shapes from './ops/shape';
 import { matMul } from './ops/matmul';
 import { op } from './ops/op';
 import { Tensor } from '../tensor';
@@ -17,7 +17,7 @@ type Arg = Tensor | TensorLike;
 
 export const leakyRelu = op('leakyRelu', <T extends Tensor>(x: T | TensorLike, alpha = 0.2): T => {
   const t = convertToTensor(x, 'x', 'leakyRelu');
-  return E.maximum(E.mul(alpha, t), t) as T;
+  return elementwise.maximum(elementwise.mul(alpha, t), t) as T;
 });
 export const step = op('step', <T extends Tensor>(x: T | TensorLike, alpha = 0): T => {
   const t = convertToTensor(x, 'x', 'step');
@@ -26,32 +26,32 @@ export const step = op('step', <T extends Tensor>(x: T | TensorLike, alpha = 0):
   for (let i = 0; i < v.length; i++) out[i] = Number.isNaN(v[i]!) ? NaN : v[i]! > 0 ? 1 : alpha;
   return new Tensor(out, t.shape, t.dtype) as T;
 });
-export const logSigmoid = op('logSigmoid', <T extends Tensor>(x: T | TensorLike): T => E.neg(E.softplus(E.neg(convertToTensor(x, 'x', 'logSigmoid')))) as T);
+export const logSigmoid = op('logSigmoid', <T extends Tensor>(x: T | TensorLike): T => elementwise.neg(elementwise.softplus(elementwise.neg(convertToTensor(x, 'x', 'logSigmoid')))) as T);
 export const divNoNan = op('divNoNan', <T extends Tensor>(a: T | TensorLike, b: Arg): T => {
   const y = convertToTensor(b, 'b', 'divNoNan');
-  return E.where(E.equal(y, 0), S.cast(E.mul(0, convertToTensor(a, 'a', 'divNoNan')), 'float32'), E.div(a, y)) as T;
+  return elementwise.where(elementwise.equal(y, 0), shapes.cast(elementwise.mul(0, convertToTensor(a, 'a', 'divNoNan')), 'float32'), elementwise.div(a, y)) as T;
 });
 export const addN = op('addN', <T extends Tensor>(tensors: Array<T | TensorLike>): T => {
   if (!Array.isArray(tensors) || tensors.length === 0) throw invalidArg('addN tensors', 'a non-empty array of tensors', tensors);
-  return tensors.slice(1).reduce<Tensor>((acc, t) => E.add(acc, t), S.clone(convertToTensor(tensors[0], 'tensors[0]', 'addN'))) as T;
+  return tensors.slice(1).reduce<Tensor>((acc, t) => elementwise.add(acc, t), shapes.clone(convertToTensor(tensors[0], 'tensors[0]', 'addN'))) as T;
 });
 export const outerProduct = op('outerProduct', (v1: Arg, v2: Arg): Tensor => {
   const a = convertToTensor(v1, 'v1', 'outerProduct'), b = convertToTensor(v2, 'v2', 'outerProduct');
-  return matMul(S.reshape(a, [-1, 1]), S.reshape(b, [1, -1]));
+  return matMul(shapes.reshape(a, [-1, 1]), shapes.reshape(b, [1, -1]));
 });
 export const euclideanNorm = op('euclideanNorm', (x: Arg, axis: number | number[] | null = null, keepDims = false): Tensor =>
-  R.norm(x, 'euclidean', axis, keepDims));
+  reductions.norm(x, 'euclidean', axis, keepDims));
 
-export const concat1d = (tensors: Arg[]): Tensor => S.concat(tensors, 0);
-export const concat2d = (tensors: Arg[], axis = 0): Tensor => S.concat(tensors, axis);
+export const concat1d = (tensors: Arg[]): Tensor => shapes.concat(tensors, 0);
+export const concat2d = (tensors: Arg[], axis = 0): Tensor => shapes.concat(tensors, axis);
 export const concat3d = concat2d;
 export const concat4d = concat2d;
-export const slice1d = (x: Arg, begin: number, size: number): Tensor => S.slice(x, [begin], [size]);
-export const slice2d = (x: Arg, begin: number[], size: number[]): Tensor => S.slice(x, begin, size);
+export const slice1d = (x: Arg, begin: number, size: number): Tensor => shapes.slice(x, [begin], [size]);
+export const slice2d = (x: Arg, begin: number[], size: number[]): Tensor => shapes.slice(x, begin, size);
 export const slice3d = slice2d;
 export const slice4d = slice2d;
-export const reverse1d = (x: Arg): Tensor => S.reverse(x);
-export const reverse2d = (x: Arg, axis?: number | number[]): Tensor => S.reverse(x, axis);
+export const reverse1d = (x: Arg): Tensor => shapes.reverse(x);
+export const reverse2d = (x: Arg, axis?: number | number[]): Tensor => shapes.reverse(x, axis);
 export const reverse3d = reverse2d;
 export const reverse4d = reverse2d;
 

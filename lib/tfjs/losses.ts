@@ -6,10 +6,10 @@ import { BlasnetError } from '../errors';
 import { losses as blasnetLosses, type Loss } from '../model/losses';
 import type { LossId } from '../engine/types';
 import { convertToTensor } from './convert';
-import * as F from './metric-fns';
-import * as E from './ops/elementwise';
-import * as R from './ops/reduce';
-import * as S from './ops/shape';
+import * as metricFns from './metric-fns';
+import * as elementwise from './ops/elementwise';
+import * as reductions from './ops/reduce';
+import * as shapes from './ops/shape';
 import { ones, scalar } from './ops/create';
 import { op } from './ops/op';
 import { Tensor } from '../tensor';
@@ -35,20 +35,20 @@ export const computeWeightedLoss = op('computeWeightedLoss',
   (losses: Arg, weights?: Arg | null, reduction: Reduction = Reduction.SUM_BY_NONZERO_WEIGHTS): Tensor => {
     const l = convertToTensor(losses, 'losses', 'computeWeightedLoss');
     const w = weights === undefined || weights === null ? null : convertToTensor(weights, 'weights', 'computeWeightedLoss');
-    const weighted = w ? E.mul(l, w) : l;
+    const weighted = w ? elementwise.mul(l, w) : l;
     switch (reduction) {
       case Reduction.NONE: return weighted;
-      case Reduction.SUM: return R.sum(weighted);
+      case Reduction.SUM: return reductions.sum(weighted);
       case Reduction.MEAN: {
-        if (!w) return R.mean(weighted);
-        const result = E.div(R.sum(weighted), R.sum(w));
+        if (!w) return reductions.mean(weighted);
+        const result = elementwise.div(reductions.sum(weighted), reductions.sum(w));
         const factor = l.size / w.size;
-        return factor > 1 ? E.div(result, scalar(factor)) : result;
+        return factor > 1 ? elementwise.div(result, scalar(factor)) : result;
       }
       case Reduction.SUM_BY_NONZERO_WEIGHTS: {
-        if (!w) return E.div(R.sum(weighted), scalar(l.size));
-        const nonZero = S.cast(R.sum(E.notEqual(E.mul(w, ones(l.shape)), scalar(0))), 'float32');
-        return E.div(R.sum(weighted), nonZero);
+        if (!w) return elementwise.div(reductions.sum(weighted), scalar(l.size));
+        const nonZero = shapes.cast(reductions.sum(elementwise.notEqual(elementwise.mul(w, ones(l.shape)), scalar(0))), 'float32');
+        return elementwise.div(reductions.sum(weighted), nonZero);
       }
     }
     throw new BlasnetError('ERR_INVALID_ARG', `Unknown reduction: ${String(reduction)}`);
@@ -70,39 +70,39 @@ function tensorLoss(name: string, f: (l: Tensor, p: Tensor, rest: unknown[]) => 
   });
 }
 
-export const absoluteDifference = tensorLoss('absoluteDifference', (l, p) => E.abs(E.sub(l, p)));
-export const meanSquaredError = tensorLoss('meanSquaredError', (l, p) => E.squaredDifference(l, p));
-export const hingeLoss = tensorLoss('hingeLoss', (l, p) => E.relu(E.sub(1, E.mul(E.sub(E.mul(2, l), 1), p))));
+export const absoluteDifference = tensorLoss('absoluteDifference', (l, p) => elementwise.abs(elementwise.sub(l, p)));
+export const meanSquaredError = tensorLoss('meanSquaredError', (l, p) => elementwise.squaredDifference(l, p));
+export const hingeLoss = tensorLoss('hingeLoss', (l, p) => elementwise.relu(elementwise.sub(1, elementwise.mul(elementwise.sub(elementwise.mul(2, l), 1), p))));
 export const huberLoss = tensorLoss('huberLoss', (l, p, rest) => {
   const delta = (rest[1] as number | undefined) ?? 1;
-  const error = E.abs(E.sub(l, p));
-  const quadratic = E.minimum(error, scalar(delta));
-  return E.add(E.mul(0.5, E.square(quadratic)), E.mul(delta, E.sub(error, quadratic)));
+  const error = elementwise.abs(elementwise.sub(l, p));
+  const quadratic = elementwise.minimum(error, scalar(delta));
+  return elementwise.add(elementwise.mul(0.5, elementwise.square(quadratic)), elementwise.mul(delta, elementwise.sub(error, quadratic)));
 }, 2, 4);
 export const logLoss = tensorLoss('logLoss', (l, p, rest) => {
   const eps = (rest[1] as number | undefined) ?? 1e-7;
-  return E.sub(E.neg(E.mul(l, E.log(E.add(p, eps)))), E.mul(E.sub(1, l), E.log(E.add(E.sub(1, p), eps))));
+  return elementwise.sub(elementwise.neg(elementwise.mul(l, elementwise.log(elementwise.add(p, eps)))), elementwise.mul(elementwise.sub(1, l), elementwise.log(elementwise.add(elementwise.sub(1, p), eps))));
 }, 2, 4);
 export const sigmoidCrossEntropy = tensorLoss('sigmoidCrossEntropy', (l, p, rest) => {
   const smoothing = (rest[1] as number | undefined) ?? 0;
-  const labels = smoothing > 0 ? E.add(E.mul(l, 1 - smoothing), 0.5 * smoothing) : l;
-  return F.sigmoidCrossEntropyWithLogits(labels, p);
+  const labels = smoothing > 0 ? elementwise.add(elementwise.mul(l, 1 - smoothing), 0.5 * smoothing) : l;
+  return metricFns.sigmoidCrossEntropyWithLogits(labels, p);
 }, 2, 4);
 export const softmaxCrossEntropy = tensorLoss('softmaxCrossEntropy', (l, p, rest) => {
   const smoothing = (rest[1] as number | undefined) ?? 0;
-  const labels = smoothing > 0 ? E.add(E.mul(l, 1 - smoothing), smoothing / l.shape[1]!) : l;
+  const labels = smoothing > 0 ? elementwise.add(elementwise.mul(l, 1 - smoothing), smoothing / l.shape[1]!) : l;
   const last = p.rank - 1;
-  return R.sum(E.neg(E.mul(E.sub(S.cast(p, 'float32'), R.logSumExp(p, [last], true)), labels)), [last]);
+  return reductions.sum(elementwise.neg(elementwise.mul(elementwise.sub(shapes.cast(p, 'float32'), reductions.logSumExp(p, [last], true)), labels)), [last]);
 }, 2, 4);
 export const cosineDistance = op('cosineDistance', (labels: Arg, predictions: Arg, axis: number, weights?: Arg, reduction?: Reduction): Tensor => {
   const l = convertToTensor(labels, 'labels', 'cosineDistance'), p = convertToTensor(predictions, 'predictions', 'cosineDistance');
   sameShape(l, p, 'cosineDistance');
-  return computeWeightedLoss(E.sub(scalar(1), R.sum(E.mul(l, p), axis, true)), weights, reduction ?? Reduction.SUM_BY_NONZERO_WEIGHTS);
+  return computeWeightedLoss(elementwise.sub(scalar(1), reductions.sum(elementwise.mul(l, p), axis, true)), weights, reduction ?? Reduction.SUM_BY_NONZERO_WEIGHTS);
 });
 
 /** The batch mean of a per-sample function (blasnet's loss names called on tensors). */
 function meanOf(name: string, f: (t: Arg, p: Arg) => Tensor) {
-  return op(name, (yTrue: Arg, yPred: Arg): Tensor => R.mean(f(yTrue, yPred)));
+  return op(name, (yTrue: Arg, yPred: Arg): Tensor => reductions.mean(f(yTrue, yPred)));
 }
 
 function isTensorArg(v: unknown): boolean {
@@ -137,10 +137,10 @@ export const losses = {
   softmaxCrossEntropy: dual('softmaxCrossEntropy', softmaxCrossEntropy, null, { id: 'categoricalCrossentropy', fromLogits: true, delta: 1 }),
   meanAbsoluteError: dual('meanAbsoluteError', absoluteDifference, blasnetLosses.meanAbsoluteError, mae),
   huber: dual('huber', huberLoss, blasnetLosses.huber, { id: 'huber', fromLogits: false, delta: 1 }),
-  binaryCrossentropy: dual('binaryCrossentropy', meanOf('binaryCrossentropy', F.binaryCrossentropy), blasnetLosses.binaryCrossentropy,
+  binaryCrossentropy: dual('binaryCrossentropy', meanOf('binaryCrossentropy', metricFns.binaryCrossentropy), blasnetLosses.binaryCrossentropy,
     { id: 'binaryCrossentropy', fromLogits: false, delta: 1 }),
-  categoricalCrossentropy: dual('categoricalCrossentropy', meanOf('categoricalCrossentropy', F.categoricalCrossentropy),
+  categoricalCrossentropy: dual('categoricalCrossentropy', meanOf('categoricalCrossentropy', metricFns.categoricalCrossentropy),
     blasnetLosses.categoricalCrossentropy, { id: 'categoricalCrossentropy', fromLogits: false, delta: 1 }),
-  sparseCategoricalCrossentropy: dual('sparseCategoricalCrossentropy', meanOf('sparseCategoricalCrossentropy', F.sparseCategoricalCrossentropy),
+  sparseCategoricalCrossentropy: dual('sparseCategoricalCrossentropy', meanOf('sparseCategoricalCrossentropy', metricFns.sparseCategoricalCrossentropy),
     blasnetLosses.sparseCategoricalCrossentropy, { id: 'sparseCategoricalCrossentropy', fromLogits: false, delta: 1 }),
 };

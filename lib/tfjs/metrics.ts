@@ -3,7 +3,7 @@
 // returns blasnet's Metric for compile. Entries that name a metric the model computes carry it (BUILTIN).
 import { BlasnetError } from '../errors';
 import { metrics as blasnetMetrics, type Metric } from '../model/metrics';
-import * as F from './metric-fns';
+import * as metricFns from './metric-fns';
 import { BUILTIN, type BuiltinMetric } from './losses';
 import { convertToTensor } from './convert';
 import { op } from './ops/op';
@@ -36,7 +36,7 @@ function dual<O>(name: string, onTensors: PairFn | ((o: O | undefined) => PairFn
 /** Keras's 'accuracy' on tensors: binary for one output column, categorical otherwise. */
 const accuracyOnTensors = op('accuracy', (yTrue: Arg, yPred: Arg): Tensor => {
   const p = convertToTensor(yPred, 'yPred', 'accuracy');
-  return p.shape[p.rank - 1] === 1 ? F.binaryAccuracy(yTrue, p) : F.categoricalAccuracy(yTrue, p);
+  return p.shape[p.rank - 1] === 1 ? metricFns.binaryAccuracy(yTrue, p) : metricFns.categoricalAccuracy(yTrue, p);
 });
 
 /** ROC AUC of the batch as one scalar (blasnet's metric, 200 thresholds). */
@@ -51,22 +51,22 @@ const aucOnTensors = op('auc', (yTrue: Arg, yPred: Arg): Tensor => {
   return new Tensor(new Float32Array([value]), [], 'float32');
 });
 
-const mse = dual('meanSquaredError', F.meanSquaredError, blasnetMetrics.meanSquaredError, 'mse');
-const mae = dual('meanAbsoluteError', F.meanAbsoluteError, blasnetMetrics.meanAbsoluteError, 'mae');
-const mape = dual('meanAbsolutePercentageError', F.meanAbsolutePercentageError, null, null);
+const mse = dual('meanSquaredError', metricFns.meanSquaredError, blasnetMetrics.meanSquaredError, 'mse');
+const mae = dual('meanAbsoluteError', metricFns.meanAbsoluteError, blasnetMetrics.meanAbsoluteError, 'mae');
+const mape = dual('meanAbsolutePercentageError', metricFns.meanAbsolutePercentageError, null, null);
 
 export const metrics = {
   accuracy: dual('accuracy', accuracyOnTensors, blasnetMetrics.accuracy, 'accuracy'),
-  binaryAccuracy: dual('binaryAccuracy', F.binaryAccuracy, blasnetMetrics.binaryAccuracy, 'binaryAccuracy'),
-  binaryCrossentropy: dual('binaryCrossentropy', F.binaryCrossentropy, null, null),
-  categoricalAccuracy: dual('categoricalAccuracy', F.categoricalAccuracy, blasnetMetrics.categoricalAccuracy, 'categoricalAccuracy'),
-  categoricalCrossentropy: dual('categoricalCrossentropy', F.categoricalCrossentropy, null, null),
-  sparseCategoricalAccuracy: dual('sparseCategoricalAccuracy', F.sparseCategoricalAccuracy, blasnetMetrics.sparseCategoricalAccuracy,
+  binaryAccuracy: dual('binaryAccuracy', metricFns.binaryAccuracy, blasnetMetrics.binaryAccuracy, 'binaryAccuracy'),
+  binaryCrossentropy: dual('binaryCrossentropy', metricFns.binaryCrossentropy, null, null),
+  categoricalAccuracy: dual('categoricalAccuracy', metricFns.categoricalAccuracy, blasnetMetrics.categoricalAccuracy, 'categoricalAccuracy'),
+  categoricalCrossentropy: dual('categoricalCrossentropy', metricFns.categoricalCrossentropy, null, null),
+  sparseCategoricalAccuracy: dual('sparseCategoricalAccuracy', metricFns.sparseCategoricalAccuracy, blasnetMetrics.sparseCategoricalAccuracy,
     'sparseCategoricalAccuracy'),
-  sparseCategoricalCrossentropy: dual('sparseCategoricalCrossentropy', F.sparseCategoricalCrossentropy, null, null),
-  topKCategoricalAccuracy: dual('topKCategoricalAccuracy', (o: { k?: number } | undefined) => F.topKCategoricalAccuracyK(o?.k ?? 5),
+  sparseCategoricalCrossentropy: dual('sparseCategoricalCrossentropy', metricFns.sparseCategoricalCrossentropy, null, null),
+  topKCategoricalAccuracy: dual('topKCategoricalAccuracy', (o: { k?: number } | undefined) => metricFns.topKCategoricalAccuracyK(o?.k ?? 5),
     blasnetMetrics.topKCategoricalAccuracy, 'topKCategoricalAccuracy', true),
-  cosineProximity: dual('cosineProximity', F.cosineProximity, null, null),
+  cosineProximity: dual('cosineProximity', metricFns.cosineProximity, null, null),
   meanSquaredError: mse,
   mse,
   MSE: mse,
@@ -76,8 +76,8 @@ export const metrics = {
   meanAbsolutePercentageError: mape,
   mape,
   MAPE: mape,
-  precision: dual('precision', F.precision, blasnetMetrics.precision, 'precision'),
-  recall: dual('recall', F.recall, blasnetMetrics.recall, 'recall'),
-  r2Score: dual('r2Score', F.r2Score, null, null),
+  precision: dual('precision', metricFns.precision, blasnetMetrics.precision, 'precision'),
+  recall: dual('recall', metricFns.recall, blasnetMetrics.recall, 'recall'),
+  r2Score: dual('r2Score', metricFns.r2Score, null, null),
   auc: dual('auc', aucOnTensors, blasnetMetrics.auc, 'auc'),
 };

@@ -343,8 +343,8 @@ export function onnxToDescription(bytes: Uint8Array, options: OnnxImportOptions 
   const width = dims && typeof dims[1] === 'number' && dims[1] > 0 ? dims[1] : null;
   const b = new Builder(width, g, options);
   let t = g.input.name;
-  for (let guard = 0; t !== g.output; guard++) {
-    if (guard > g.live.size + 1) throw new BlasnetError('ERR_FORMAT', 'Not a valid ONNX file: the graph does not lead from its input to its output');
+  for (let steps = 0; t !== g.output; steps++) {
+    if (steps > g.live.size + 1) throw new BlasnetError('ERR_FORMAT', 'Not a valid ONNX file: the graph does not lead from its input to its output');
     const next = g.consumers.get(t) ?? [];
     if (next.length === 0) throw new BlasnetError('ERR_FORMAT', `Not a valid ONNX file: tensor ${JSON.stringify(t)} leads nowhere on the way to the output`);
     let out: string | null = null;

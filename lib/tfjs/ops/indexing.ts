@@ -76,9 +76,9 @@ function booleanMask(tensor: Arg, mask: Arg, axis: number | null | undefined): T
     throw new BlasnetError('ERR_SHAPE_MISMATCH', `mask's shape must match the first K dimensions of tensor's shape, Shapes ${m.shape.join(',')} and ${covered.join(',')} must match`);
   }
   const outer = sizeFromShape(t.shape.slice(0, ax)), span = sizeFromShape(covered), inner = sizeFromShape(t.shape.slice(ax + m.rank));
-  const mv = m.dataSync(), v = t.dataSync();
+  const maskValues = m.dataSync(), v = t.dataSync();
   const picked: number[] = [];
-  for (let i = 0; i < span; i++) if (mv[i]) picked.push(i);
+  for (let i = 0; i < span; i++) if (maskValues[i]) picked.push(i);
   const out = makeArray(t.dtype, outer * picked.length * inner);
   let o = 0;
   for (let a = 0; a < outer; a++) {
