@@ -14,7 +14,8 @@ const FULL = {
     reduced: { 'blasnet-js': 1024, 'tfjs-cpu': 512, 'tfjs-wasm': 512 }, runsFor: { 'blasnet-js': 2, 'tfjs-cpu': 1, 'tfjs-wasm': 2 } },
   w4: { rows: 100000, batchSize: 4096, latencyCalls: 2000, latencyWarmup: 2000, runs: 5,
     reduced: { 'blasnet-js': 32768, 'tfjs-cpu': 8192, 'tfjs-wasm': 32768 } },
-  gemm: { n: 2048, runs: 7 },
+  // shapes: W4's three dense layers at its batch, [M, K, N], for the bound of those exact products.
+  gemm: { n: 2048, runs: 7, shapes: [[4096, 784, 256], [4096, 256, 128], [4096, 128, 10]], shapeRuns: 9 },
   d1: { mb: 1024, sampleRows: 20000, hidden: 32, epochs: 3, batchSize: 16384, runs: 1 },
   serve: { seconds: 10, warmupS: 2, connections1: 64, connections256: 16 },
 };
@@ -26,7 +27,7 @@ const QUICK = {
     reduced: { 'brain.js': 128 } },
   w3: { rows: 512, width: [256, 1024, 1024, 256], batchSize: 128, lr: 0.01, runs: 1, checkRows: 32, reduced: {} },
   w4: { rows: 4096, batchSize: 1024, latencyCalls: 50, latencyWarmup: 10, runs: 1, reduced: {} },
-  gemm: { n: 512, runs: 1 },
+  gemm: { n: 512, runs: 1, shapes: [[256, 784, 256], [256, 256, 128], [256, 128, 10]], shapeRuns: 1 },
   d1: { mb: 8, sampleRows: 5000, hidden: 32, epochs: 1, batchSize: 4096, runs: 1 },
   serve: { seconds: 1, warmupS: 0.3, connections1: 64, connections256: 16 },
 };

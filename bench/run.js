@@ -20,6 +20,7 @@ const path = require('path');
 const C = require('./common');
 const D1 = require('./tables-report');
 const W5 = require('./fitdataset');
+const SB = require('./shape-bound');
 
 const BENCH = __dirname;
 const ROOT = path.resolve(BENCH, '..');
@@ -158,7 +159,7 @@ async function main() {
       gemmRuns.push({ when, ...g });
       const good = gemmRuns.filter((r) => !r.error && r.check && r.check.ok);
       const best = good.sort((a, b) => C.median(b.gflops) - C.median(a.gflops))[0];
-      out.gemm = best ? { gflops: stats(best.gflops), blas: best.blas, check: best.check, when: best.when,
+      out.gemm = best ? { gflops: stats(best.gflops), blas: best.blas, check: best.check, when: best.when, shapes: SB.bestShapes(good),
         all: gemmRuns.map((r) => ({ when: r.when, gflops: r.gflops ? stats(r.gflops) : null, error: r.error ?? null })) }
         : { error: gemmRuns.map((r) => r.error || (r.check && r.check.detail)).join('; ') };
     };
@@ -308,6 +309,7 @@ function report(out, cfgs) {
     { h: 'batch-1 sync p50 / p99 µs', f: (r) => (r.latSync ? `${r.latSync.p50.toFixed(1)} / ${r.latSync.p99.toFixed(1)}` : '-') },
     { h: 'batch-1 async p50 / p99 µs', f: (r) => (r.latAsync ? `${r.latAsync.p50.toFixed(1)} / ${r.latAsync.p99.toFixed(1)}` : '-') },
   ]);
+  if (has('w4').length) lines.push(...SB.reportLines(out.gemm?.shapes, peak, nat('w4', 'rates'), fmtN));
   lines.push(...D1.reportLines(out, cfgs, { get, note, has, fmtS, fmtN, ratio, stats }));
   lines.push('', '\\* peak RSS of a reduced-N run: not comparable with the full-size rows. Batch-1 "sync" is `predictSync` for blasnet, ' +
     '`predict` + `dataSync` for tfjs, a no-grad forward for PyTorch; "async" is blasnet\'s `predict` (worker hop) and onnxruntime\'s `session.run`. ' +
