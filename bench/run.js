@@ -348,6 +348,15 @@ function targets(out, cfgs, h) {
   const l4 = get('blasnet-native', 'w4');
   const lat = l4 && l4.latSync ? l4.latSync.p50 : null;
   add('native W4 predictSync p50 < 10 µs', lat ? `${lat.toFixed(1)} µs` : '-', lat ? lat < 10 : null);
+  const o4 = val('onnxruntime-node', 'w4', 'rates'), t4 = val('pytorch', 'w4', 'rates');
+  add('native W4 >= 1.05x onnxruntime-node', n4 && o4 ? ratio(n4 / o4) : '-', n4 && o4 ? n4 / o4 >= 1.05 : null);
+  add('native W4 >= 1.2x PyTorch', n4 && t4 ? ratio(n4 / t4) : '-', n4 && t4 ? n4 / t4 >= 1.2 : null);
+  const la = l4 && l4.latAsync ? l4.latAsync.p50 : null, lo = get('onnxruntime-node', 'w4')?.latAsync?.p50 ?? null;
+  add('native async predict p50 <= 0.6x onnxruntime session.run p50', la && lo ? `${la.toFixed(1)} / ${lo.toFixed(1)} µs = ${ratio(la / lo)}` : '-',
+    la && lo ? la / lo <= 0.6 : null);
+  const b4 = SB.boundRate(out.gemm?.shapes, null);
+  add('native W4 against the bound of its own products (reported)', b4 ? `bound ${fmtN(b4)} rows/s` +
+    `${peak ? ` (${pct(b4, 2 * w2p).toFixed(0)}% of peak)` : ''}${n4 ? `; W4 at ${((100 * n4) / b4).toFixed(0)}% of it` : ''}` : '-', null);
   const rss = get('blasnet-native', 'w2');
   const rssMB = rss && rss.rows === rss.fullRows ? rss.maxRssMB : null;
   add(`native W2 peak RSS < data + 100 MiB (${(w2data + 100).toFixed(0)} MiB)`, rssMB ? `${rssMB.toFixed(0)} MiB` : '-', rssMB ? rssMB < w2data + 100 : null);
