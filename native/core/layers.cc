@@ -19,10 +19,19 @@ void dense_backward(int n, int in, int out, const float* X, const float* W, cons
                     float* dX) {
   if (dW) gemm(true, false, in, out, n, 1.0f, X, in, dZ, out, 0.0f, dW, out);
   if (db) {
-    for (int j = 0; j < out; ++j) {
-      double s = 0;
-      for (int i = 0; i < n; ++i) s += dZ[(long)i * out + j];
-      db[j] = (float)s;
+    // Row by row into double sums: each column still adds its rows in order i = 0..n-1 (the same
+    // bits as a loop down each column), but the loads are contiguous and the adds vectorize instead
+    // of one dependent add chain per column.
+    constexpr int kBlock = 512;
+    double s[kBlock];
+    for (int j0 = 0; j0 < out; j0 += kBlock) {
+      const int w = std::min(kBlock, out - j0);
+      std::fill(s, s + w, 0.0);
+      for (int i = 0; i < n; ++i) {
+        const float* row = dZ + (long)i * out + j0;
+        for (int j = 0; j < w; ++j) s[j] += row[j];
+      }
+      for (int j = 0; j < w; ++j) db[j0 + j] = (float)s[j];
     }
   }
   if (dX) gemm(false, true, n, in, out, 1.0f, dZ, out, W, out, 0.0f, dX, in);
