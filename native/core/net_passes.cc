@@ -4,14 +4,23 @@
 #include <cstring>
 
 #include "activations.h"
+#include "gemm.h"
 #include "layers.h"
 #include "losses.h"
 #include "net.h"
 #include "optimizers.h"
+#include "parallel.h"
 #include "regularizers.h"
 #include "row_kernel.h"
 
 namespace blasnet {
+
+namespace {
+// The optimizer update is shared among the BLAS thread count's threads from this many trained values
+// on (below it, waking a helper costs more than it saves), in slices of kUpdateSlice values.
+constexpr long kParallelUpdate = 1 << 16;
+constexpr long kUpdateSlice = 1 << 14;
+}  // namespace
 
 // X[n, input_dim] -> buffers_.back().out[n, output_dim]; every layer keeps what its backward needs.
 void Net::forward(const float* X, int n, bool training, uint32_t step, bool one_row) {
@@ -156,8 +165,33 @@ void Net::apply_update() {
   state_[0] = iterations;
   const double t = iterations;
   const double lr = schedule_lr(o, o.lr, t - 1.0);
-  for (const ParamTensor& tensor : trained_)
-    optimizer_update(o, lr, t, params_.data(), grads_.data(), state_.data() + 1, P, tensor.offset, tensor.size);
+  long trained_values = 0, slices = 0;
+  for (const ParamTensor& tensor : trained_) {
+    trained_values += tensor.size;
+    slices += (tensor.size + kUpdateSlice - 1) / kUpdateSlice;
+  }
+  const int threads = trained_values < kParallelUpdate ? 1 : get_threads();
+  if (threads <= 1) {
+    for (const ParamTensor& tensor : trained_)
+      optimizer_update(o, lr, t, params_.data(), grads_.data(), state_.data() + 1, P, tensor.offset, tensor.size);
+  } else {
+    // Every value's update reads and writes only its own weight, gradient and slots: slices of the
+    // tensors on several threads give the same bits as one loop.
+    run_tasks(threads, (int)slices, [&](int, int task) {
+      long k = task;
+      for (const ParamTensor& tensor : trained_) {
+        const long n = (tensor.size + kUpdateSlice - 1) / kUpdateSlice;
+        if (k >= n) {
+          k -= n;
+          continue;
+        }
+        const long off = tensor.offset + k * kUpdateSlice;
+        optimizer_update(o, lr, t, params_.data(), grads_.data(), state_.data() + 1, P, off,
+                         std::min(kUpdateSlice, tensor.offset + tensor.size - off));
+        return;
+      }
+    });
+  }
   for (size_t l = 0; l < buffers_.size(); ++l) {
     const LayerSpec& layer = spec_.layers[l];
     const LayerParams& p = layer_params_[l];

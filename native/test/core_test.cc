@@ -331,6 +331,45 @@ static void test_training_and_errors() {
   std::printf("training and error paths: loss %.4g -> %.4g\n", first, last);
 }
 
+// The optimizer update shared among threads (from 65,536 trained values on) gives the bits of the
+// one-thread loop, for every optimizer. One input, so each product of the forward and backward
+// GEMMs has a single order of its few terms whatever OpenBLAS's threads do.
+static void test_threaded_update() {
+  const int units = 70000, n = 4;
+  std::vector<float> x(n), y((size_t)n * units), params(2 * (size_t)units);
+  for (auto& v : x) v = urand(-1, 1);
+  for (auto& v : y) v = urand(-1, 1);
+  for (auto& v : params) v = urand(-0.5f, 0.5f);
+  std::vector<uint32_t> order(n);
+  for (int i = 0; i < n; ++i) order[i] = i;
+  for (OptId id : {OptId::Sgd, OptId::Adam, OptId::AdamW, OptId::RmsProp, OptId::Adagrad}) {
+    NetSpec s;
+    s.input_dim = 1;
+    s.layers = {dense(units, Act::Linear)};
+    s.loss.id = LossId::Mse;
+    s.opt.id = id;
+    s.opt.lr = 0.01;
+    s.opt.momentum = id == OptId::Sgd ? 0.9 : 0;
+    s.opt.amsgrad = id == OptId::Adam;
+    std::vector<float> got[2], state[2];
+    for (int threads = 1; threads <= 2; ++threads) {
+      set_threads(threads);
+      std::unique_ptr<Net> net;
+      CHECK(Net::create(s, params.data(), (long)params.size(), &net).ok(), "create");
+      TrainResult r;
+      for (int e = 0; e < 3; ++e)
+        CHECK(net->train_batches(x.data(), n, 1, y.data(), units, order.data(), n, 2, nullptr, nullptr, nullptr, &r).ok(),
+              "train");
+      got[threads - 1] = net->params();
+      state[threads - 1] = net->optimizer_state();
+    }
+    set_threads(1);
+    CHECK(got[0] != params, "optimizer %d changed nothing", (int)id);
+    CHECK(got[0] == got[1] && state[0] == state[1], "optimizer %d: the threaded update differs", (int)id);
+  }
+  std::printf("threaded optimizer update: the one-thread bits for 5 optimizers\n");
+}
+
 int main() {
   set_threads(1);
   std::printf("%s (core %s)\n", blas_config().c_str(), blas_core().c_str());
@@ -338,6 +377,7 @@ int main() {
   test_row_kernel();
   test_gradients();
   test_training_and_errors();
+  test_threaded_update();
   run_packed_tests();
   if (blasnet_test::failures) {
     std::printf("%d failure(s)\n", blasnet_test::failures);
