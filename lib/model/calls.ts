@@ -29,9 +29,12 @@ export class CallQueue {
    * at once on the weights of that moment, as tfjs allows, instead of queueing behind it. A call that
    * would wait for a running call that itself waits, through other models, for the caller is refused at
    * once with ERR_BUSY: waiting would deadlock. `beforeStart` runs when the call's turn comes (a model
-   * disposed meanwhile refuses it).
+   * disposed meanwhile refuses it). A call that runs no user code (`runsUserCode` false: predict,
+   * evaluate, trainOnBatch) is not entered into the async context: nothing it runs can make a call, and
+   * on Node 20 entering an AsyncLocalStorage context turns promise hooks on for the whole process (a
+   * third of a batch-1 predictAsync).
    */
-  exclusive<T>(what: string, f: () => Promise<T>, beforeStart: () => void): Promise<T> {
+  exclusive<T>(what: string, f: () => Promise<T>, beforeStart: () => void, runsUserCode = true): Promise<T> {
     const outer = runningInside.getStore() ?? [];
     if (outer.some((c) => c.queue === this)) return f();
     const cycle = this.waitPathTo(outer);
@@ -43,7 +46,7 @@ export class CallQueue {
       beforeStart();
       const call = new RunningCall(this);
       this.running = call;
-      return runningInside.run([...outer, call], f).finally(() => { this.running = null; });
+      return (runsUserCode ? runningInside.run([...outer, call], f) : f()).finally(() => { this.running = null; });
     });
     this.tail = p.catch(() => undefined);
     return p;

@@ -50,7 +50,7 @@ function scores(inp: ReturnType<typeof evaluateInputs>, r: EvaluateResult): Reco
 /** Loss and metrics by name, computed off the JavaScript thread where the engine can. */
 export async function evaluate(t: ModelTarget, x: unknown, y: unknown, args: EvaluateArgs): Promise<Record<string, number>> {
   const inp = evaluateInputs(t, x, y, args, 'evaluateAsync');
-  const r = await t.exclusive('evaluate()', () => t.engineCall((net) => net.evaluate(inp.X, inp.Y, inp.batch, inp.w, inp.preds)));
+  const r = await t.exclusive('evaluate()', () => t.engineCall((net) => net.evaluate(inp.X, inp.Y, inp.batch, inp.w, inp.preds)), false);
   return scores(inp, r);
 }
 
@@ -67,7 +67,7 @@ export async function predict(t: ModelTarget, x: unknown, args: PredictArgs): Pr
   const batchSize = orDefault(args.batchSize, 32, (v) => positiveInt(v, 'batchSize'));
   const X = t.features(x, 'x');
   const d = t.outputDim();
-  const out = await t.exclusive('predict()', () => t.engineCall((net) => net.predict(X, Math.min(batchSize, X.rows))));
+  const out = await t.exclusive('predict()', () => t.engineCall((net) => net.predict(X, Math.min(batchSize, X.rows))), false);
   checkOutputs(out, d);
   return matrixTensor(out, [X.rows, d]);
 }
@@ -94,7 +94,7 @@ export async function trainOnBatch(t: ModelTarget, x: unknown, y: unknown): Prom
   const order = rowOrder(X.rows, false);
   const r = await t.exclusive('trainOnBatch()', () => t.engineCall((net) => net.trainBatches({
     x: X, y: Y, order, batchSize: X.rows, sampleWeight: null, predictionsOut: preds,
-  })));
+  })), false);
   if (r.nonFiniteBatch >= 0) throw new BlasnetError('ERR_NAN_LOSS', 'Loss became NaN in trainOnBatch (the step was not applied)');
   const loss = r.lossSum / r.samples;
   if (!preds) return loss;

@@ -138,7 +138,9 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /** Runs `f` after the calls already queued on this model (at once inside this model's fit). */
-  private exclusive<T>(what: string, f: () => Promise<T>): Promise<T> { return this.calls.exclusive(what, f, () => this.checkAlive()); }
+  private exclusive<T>(what: string, f: () => Promise<T>, runsUserCode = true): Promise<T> {
+    return this.calls.exclusive(what, f, () => this.checkAlive(), runsUserCode);
+  }
 
   /** One asynchronous engine call; synchronous net access is refused while it runs. */
   private engineCall<T>(f: (net: Net) => Promise<T>): Promise<T> {
@@ -201,7 +203,7 @@ export class Sequential implements LayerOwner, TrainableModel {
       outputDim: () => this.outputDimOf(this.layers.length - 1)!,
       net: () => this.ensureNet(),
       engineCall: (f) => this.engineCall(f),
-      exclusive: (what, f) => this.exclusive(what, f),
+      exclusive: (what, f, runsUserCode) => this.exclusive(what, f, runsUserCode),
     };
   }
 

@@ -15,6 +15,9 @@ export interface ModelTarget {
   net(): Net;
   /** One asynchronous engine call on the net. */
   engineCall<T>(f: (net: Net) => Promise<T>): Promise<T>;
-  /** Runs `f` after the calls already queued on the model; `what` names the call in errors. */
-  exclusive<T>(what: string, f: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `f` after the calls already queued on the model; `what` names the call in errors. runsUserCode
+   * false: `f` calls back into no user code (calls/CallQueue.exclusive).
+   */
+  exclusive<T>(what: string, f: () => Promise<T>, runsUserCode?: boolean): Promise<T>;
 }
