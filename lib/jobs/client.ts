@@ -2,6 +2,7 @@
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BlasnetError, ERROR_CODES, invalidArg, type ErrorCode } from '../errors';
+import { intInRange, orDefault } from '../validate';
 import { bullmq, cancelKey, connect, ready, resolveConnection, type ConnectionOptions, type ResolvedConnection } from './connection';
 import { resolveJob, toDescription } from './description';
 import type { JobProgress } from './run';
@@ -102,11 +103,7 @@ function checkQueue(q: unknown): asserts q is JobQueue {
 
 function jobOptions(o: SubmitOptions): Record<string, unknown> {
   if (o === null || typeof o !== 'object') throw invalidArg('submit options', 'an object', o);
-  const int = (v: unknown, name: string, min: number, max: number): number | undefined => {
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalidArg(name, `an integer from ${min} to ${max}`, v);
-    return v;
-  };
+  const int = (v: unknown, name: string, min: number, max: number): number | undefined => orDefault(v, undefined, (x) => intInRange(x, name, min, max));
   const attempts = int(o.attempts, 'attempts', 1, 1000) ?? 3;
   const delay = int(o.backoffMs, 'backoffMs', 0, 86_400_000) ?? 2000;
   const priority = int(o.priority, 'priority', 1, 2_097_152);
