@@ -60,9 +60,9 @@ const entries: Entry[] = [
   { where: 'loadModel', option: 'timeoutMs', run: (v) => tf.loadModel(modelDir, { timeoutMs: v as number }) },
   ...['maxLineBytes', 'maxColumns', 'maxBytes', 'maxDistinct', 'memoryLimit'].map((option): Entry => ({
     where: 'data.readCsv', option, run: (v) => tf.data.readCsv(csvFile, { [option]: v }),
-    // Sizes may be text ("512M", "12"); maxBytes may be lifted with Infinity (the memory limit still holds);
+    // Byte sizes may be text ("512M", "12"); maxBytes may be lifted with Infinity (the memory limit still holds);
     // a null memory limit is the default one.
-    accepts: [...(['maxLineBytes', 'maxBytes', 'memoryLimit'].includes(option) ? ['"12"'] : []), ...(option === 'maxBytes' ? ['Infinity'] : []),
+    accepts: [...(['maxBytes', 'memoryLimit'].includes(option) ? ['"12"'] : []), ...(option === 'maxBytes' ? ['Infinity'] : []),
       ...(option === 'memoryLimit' ? ['null'] : [])],
   })),
   { where: 'data.readCsvBatches', option: 'batchSize', run: async (v) => { for await (const t of tf.data.readCsvBatches(csvFile, { batchSize: v as number })) void t; } },
