@@ -129,7 +129,7 @@ export function registerTune(program: Command, print: Print): void {
     collect(parseList, '--grid'))
     .option('--random <name=dist>', 'with --trials: draw from log(min,max), uniform(min,max), int(min,max) or a list (repeatable)', collect(parseDistribution, '--random'))
     .addOption(intOption('--trials <n>', 'random search: this many trials (drawn from --grid and --random)', 1, 10_000))
-    .addOption(intOption('--seed <n>', 'seed of the random draws (each trial trains with the job\'s own seed)', 0).default(1))
+    .addOption(intOption('--seed <n>', 'seed of the random draws (each trial trains with the job\'s own seed)', 0, 0xffffffff).default(1))
     .option('--objective <name>', 'validation score to rank on (default: val_accuracy for classifiers, val_loss for regressors)')
     .option('--baseline', 'also run the job as written (trial 0)')
     .addOption(intOption('--attempts <n>', 'runs allowed per trial when it fails for a reason that may pass', 1, 1000).default(3))

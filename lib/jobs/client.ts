@@ -227,6 +227,8 @@ export interface WaitOptions {
 
 /** Resolves to the job's result when it completes; rejects with its failure (code from the reason) when it fails. */
 export async function waitForJob(q: JobQueue, id: string, options: WaitOptions = {}): Promise<WorkerJobResult> {
+  // At most what a Node timer holds: a longer one fires at once.
+  const timeoutMs = orDefault(options.timeoutMs, undefined, (x) => intInRange(x, 'timeoutMs', 1, 2 ** 31 - 1));
   const job = await getJob(q, id);
   const ev = await q.queueEvents();
   const onProgress = options.onProgress;
@@ -236,11 +238,11 @@ export async function waitForJob(q: JobQueue, id: string, options: WaitOptions =
   };
   if (onProgress) ev.on('progress', listener);
   try {
-    return (await job.waitUntilFinished(ev, options.timeoutMs)) as WorkerJobResult;
+    return (await job.waitUntilFinished(ev, timeoutMs)) as WorkerJobResult;
   } catch (err) {
     const msg = (err as Error).message;
-    if (options.timeoutMs && /timed out before finishing/.test(msg)) {
-      throw new BlasnetError('ERR_TIMEOUT', `Job ${id} did not finish within ${options.timeoutMs} ms`);
+    if (timeoutMs !== undefined && /timed out before finishing/.test(msg)) {
+      throw new BlasnetError('ERR_TIMEOUT', `Job ${id} did not finish within ${timeoutMs} ms`);
     }
     throw jobFailure(id, msg);
   } finally {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../lib/index';
 import { BlasnetError } from '../../lib/errors';
-import { resolveJob, startWorker, trialParameters } from '../../lib/jobs';
+import { resolveJob, startWorker, trialParameters, waitForJob, type JobQueue } from '../../lib/jobs';
 
 const HOSTILE: [string, unknown][] = [
   ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity], ['1e+300', 1e300], ['9007199254740992', 2 ** 53],
@@ -56,6 +56,9 @@ const entries: Entry[] = [
   { where: 'job', option: 'seed', run: (v) => resolveJob({ ...job({}), seed: v }, { baseDir: dir }), accepts: ['0'] },
   { where: 'job.model', option: 'hidden[0]', run: (v) => resolveJob({ ...job({}), model: { hidden: [v] } }, { baseDir: dir }) },
   { where: 'tune', option: 'trials', run: (v) => trialParameters({ grid: { units: [4, 8] }, trials: v as number }) },
+  { where: 'tune', option: 'seed', run: (v) => trialParameters({ grid: { units: [4, 8] }, seed: v as number }), accepts: ['0'] },
+  // The option is checked before the queue is touched, so no Redis is needed to see it refused.
+  { where: 'waitForJob', option: 'timeoutMs', run: (v) => waitForJob(null as unknown as JobQueue, 'a-job', { timeoutMs: v as number }) },
   { where: 'loadModel', option: 'memoryLimit', run: (v) => tf.loadModel(modelDir, { memoryLimit: v as number }), accepts: ['"12"', 'null'] },
   { where: 'loadModel', option: 'timeoutMs', run: (v) => tf.loadModel(modelDir, { timeoutMs: v as number }) },
   ...['maxLineBytes', 'maxColumns', 'maxBytes', 'maxDistinct', 'memoryLimit'].map((option): Entry => ({
