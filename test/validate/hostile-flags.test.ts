@@ -9,7 +9,7 @@ import { buildProgram } from '../../lib/cli/main';
 import { CliError } from '../../lib/cli/errors';
 import { BlasnetError } from '../../lib/errors';
 import { intFromText, numberFromText } from '../../lib/validate';
-import { assertBuilt, CLI, ROOT } from '../cli-helpers';
+import { assertBuilt, CLI, ROOT } from '../helpers/cli';
 
 const HOSTILE = ['12abc', '', ' 12', '1e3', '0x10', '-1', '1.5', '1e300', '9007199254740993'];
 
