@@ -1,7 +1,7 @@
 'use strict';
-// The hostile inputs of loading and saving, each against blasnet's dist/ in a fresh process: what it
-// answers, how long the call took and the process's peak RSS. `node bench/io-attacks.js [--quick]`
-// (--quick: 8 MB files instead of 64 MB; checks the script works, says nothing about speed).
+// The hostile inputs of loading, saving, tables and training, each against blasnet's dist/ in a fresh
+// process: what it answers, how long the call took and the process's peak RSS. `node bench/io-attacks.js
+// [--quick]` (--quick: smaller files and fits; checks the script works, says nothing about speed).
 // A wrong answer (anything but the expected typed error, or a save that removed a user's file) exits 1.
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -49,6 +49,95 @@ function child(setup, call, env = {}) {
   try { return JSON.parse(line); } catch { return { outcome: `child failed: ${r.status} ${r.signal || ''} ${(r.stderr || '').slice(0, 200)}`, ms: NaN, rssMB: NaN }; }
 }
 
+/** The tables' attacks: a .csv.gz bomb and a single line of 200 MB (sizes scaled down with --quick). */
+function tableAttacks(tmp, check) {
+  const zlib = require('zlib');
+  const MB = 1024 * 1024;
+  const bombMB = quick ? 32 : 320;
+  // `bombMB` MB of short numeric lines, compressed a megabyte at a time (never held whole).
+  const bomb = path.join(tmp, 'bomb.csv.gz');
+  const line = Buffer.from('0,0,0,0\n'.repeat(MB / 8));
+  // Concatenated gzip members are one valid .gz stream (RFC 1952): one member per MB keeps memory flat.
+  const out = fs.openSync(bomb, 'w');
+  let written = 0;
+  for (let i = 0; i < bombMB; i++) {
+    const member = zlib.gzipSync(i === 0 ? Buffer.concat([Buffer.from('a,b,c,d\n'), line.subarray(8)]) : line, { level: 9 });
+    fs.writeSync(out, member);
+    written += member.length;
+  }
+  fs.closeSync(out);
+  check(`${(written / 1024).toFixed(0)} KB .csv.gz expanding to ${bombMB} MB of lines, data.readCsv, default limits`,
+    child('', `const t = await lib.data.readCsv(${JSON.stringify(bomb)}); return t.x.shape.join(' x ') + ' rows x columns'`), /^(resolved|ERR_LIMIT)/);
+
+  const lineMB = quick ? 16 : 200;
+  const long = path.join(tmp, 'long.csv');
+  const fd = fs.openSync(long, 'w');
+  fs.writeSync(fd, 'a,b\n"');
+  const block = Buffer.alloc(MB, 'x');
+  for (let i = 0; i < lineMB; i++) fs.writeSync(fd, block);
+  fs.writeSync(fd, '",1\n');
+  fs.closeSync(fd);
+  check(`one ${lineMB} MB line, data.readCsv, default maxLineBytes (16M)`,
+    child('', `return lib.data.readCsv(${JSON.stringify(long)}, { label: 'b' })`), /^ERR_LIMIT/);
+  check(`one ${lineMB} MB line, data.readCsv with maxLineBytes 256M (time: linear?)`,
+    child('', `const t = await lib.data.readCsv(${JSON.stringify(long)}, { label: 'b', maxLineBytes: 256 * 2 ** 20 }); return 'rows ' + t.y.shape[0]`), /^(resolved|ERR_)/);
+}
+
+/** The engines' attacks, on one engine: thread pool starvation, the event loop during a W2 fit, a very wide layer. */
+function engineAttacks(engine, tmp, check) {
+  const env = { BLASNET_ENGINE: engine };
+  // 16 models fitting at once beside an fs.stat loop on libuv's default 4 threads: the stat latencies.
+  check(`${engine}: fs.stat p50/p99 while 16 models fit at once (target p99 < 10 ms)`, child(`
+    const rows = 2048, d = 64, k = 10;
+    const xs = new Float32Array(rows * d).map((_, i) => ((i * 2654435761) % 1000) / 1000);
+    const ys = new Float32Array(rows * k); for (let r = 0; r < rows; r++) ys[r * k + (r % k)] = 1;
+    const X = lib.tensor2d(xs, [rows, d]), Y = lib.tensor2d(ys, [rows, k]);
+    const models = Array.from({ length: 16 }, () => {
+      const m = lib.sequential({ layers: [lib.layers.dense({ units: 256, activation: 'relu', inputShape: [d] }), lib.layers.dense({ units: k, activation: 'softmax' })] });
+      m.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
+      return m;
+    });`, `
+    let done = false;
+    const fits = Promise.all(models.map((m) => m.fit(X, Y, { epochs: ${quick ? 1 : 4}, batchSize: 32, verbose: 0 }))).finally(() => { done = true; });
+    const lat = [];
+    while (!done) { const t = process.hrtime.bigint(); await fs.promises.stat(${JSON.stringify(DIST)}); lat.push(Number(process.hrtime.bigint() - t) / 1e6); }
+    await fits;
+    lat.sort((a, b) => a - b);
+    const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(2);
+    return 'p50 ' + q(0.5) + ' ms, p99 ' + q(0.99) + ' ms over ' + lat.length + ' stats'`, env), /^resolved/);
+
+  // The W2 model and batch (784-256-128-10, batch 128, adam) on fewer rows than the benchmark's 60,000 x 2 epochs.
+  const w2Rows = quick ? 1024 : 15000;
+  check(`${engine}: longest event-loop block during a W2 fit (${w2Rows} rows, 1 epoch; target < 20 ms)`, child(`
+    const { monitorEventLoopDelay } = require('perf_hooks');
+    const n = ${w2Rows}, d = 784, k = 10;
+    const xs = new Float32Array(n * d).map((_, i) => ((i * 2654435761) % 997) / 997);
+    const ys = new Float32Array(n * k); for (let r = 0; r < n; r++) ys[r * k + (r % k)] = 1;
+    const X = lib.tensor2d(xs, [n, d]), Y = lib.tensor2d(ys, [n, k]);
+    lib.setSeed(42);
+    const m = lib.sequential({ layers: [lib.layers.dense({ units: 256, activation: 'relu', inputShape: [d] }),
+      lib.layers.dense({ units: 128, activation: 'relu' }), lib.layers.dense({ units: k, activation: 'softmax' })] });
+    m.compile({ optimizer: lib.optimizers.adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });`, `
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    await m.fit(X, Y, { epochs: 1, batchSize: 128, verbose: 0 });
+    h.disable();
+    // As the benchmark: the histogram holds whole 10 ms tick intervals, so the period is taken off.
+    return 'max block ' + Math.max(0, h.max / 1e6 - 10).toFixed(1) + ' ms'`, env), /^resolved/);
+
+  // A small model.json with a 262,144-unit layer, predicting 1,024 rows: predict's workspace
+  // alone would be 1 GiB per layer without row chunks.
+  const wide = path.join(tmp, `wide-${engine}`);
+  check(`${engine}: predict 1,024 rows through a 262,144-unit layer`, child(`
+    const m = lib.sequential({ layers: [lib.layers.dense({ units: 262144, activation: 'relu', inputShape: [4] }), lib.layers.dense({ units: 1 })] });
+    await m.save(${JSON.stringify(wide)});
+    const bytes = fs.statSync(path.join(${JSON.stringify(wide)}, 'model.json')).size;
+    const loaded = await lib.loadModel(${JSON.stringify(wide)});
+    const x = lib.tensor2d(new Float32Array(1024 * 4).fill(0.5), [1024, 4]);`, `
+    const p = await loaded.predictAsync(x);
+    return 'shape ' + p.shape.join('x') + ', model.json ' + bytes + ' bytes'`, env), /^resolved: shape 1024x1/);
+}
+
 function main() {
   if (!fs.existsSync(DIST)) throw new Error('build first: npm run build');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-io-attacks-'));
@@ -88,6 +177,8 @@ function main() {
       const m = lib.sequential({ layers: [lib.layers.dense({ units: 2, inputShape: [2] })] });
       let v = {}; for (let i = 0; i < 100000; i++) v = { v };
       m.userDefinedMetadata = { v };`, `return m.save(${JSON.stringify(path.join(tmp, 'deep'))})`), /^ERR_INVALID_ARG/);
+    tableAttacks(tmp, check);
+    for (const engine of ['native', 'js']) engineAttacks(engine, tmp, check);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

@@ -35,6 +35,41 @@ export function nonNegativeInt(value: unknown, argument: string): number {
   return value;
 }
 
+/** An integer from min to max (max at most 2^53 - 1: the default). */
+export function intInRange(value: unknown, argument: string, min: number, max = Number.MAX_SAFE_INTEGER, code?: ErrorCode): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw expected(integerWhat(value, rangeWhat(min, max)), argument, value, code);
+  }
+  return value;
+}
+
+function rangeWhat(min: number, max: number): string {
+  return max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+}
+
+// Flags and settings arrive as text. Number() reads far more than a user means: '' and ' ' as 0, ' 12',
+// '1e3', '0x10', '0b11', 'Infinity', and '9007199254740993' rounded to another integer; so the text is
+// matched first, and only plain decimal is read.
+const INTEGER_TEXT = /^-?\d{1,16}$/;
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const MAX_NUMBER_TEXT = 64;
+
+/** An integer from min to max written in decimal digits (a flag's value: '--epochs 12'). */
+export function intFromText(text: unknown, argument: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = typeof text === 'string' && INTEGER_TEXT.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw expected(`${rangeWhat(min, max)} in decimal digits${Number.isInteger(n) && !Number.isSafeInteger(n) ? ` (${SAFE})` : ''}`, argument, text);
+  }
+  return n === 0 ? 0 : n;
+}
+
+/** A finite decimal number for which `ok` holds ('0.001', '1e-3'; not '0x10', ' 1', 'Infinity'). */
+export function numberFromText(text: unknown, argument: string, what = 'a decimal number', ok: (v: number) => boolean = () => true): number {
+  const n = typeof text === 'string' && text.length <= MAX_NUMBER_TEXT && DECIMAL_TEXT.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(n) || !ok(n)) throw expected(what, argument, text);
+  return n === 0 ? 0 : n;
+}
+
 /** A finite number for which `ok` holds; `what` says what was expected ('a finite number > 0'). */
 export function finiteNumber(value: unknown, argument: string, what = 'a finite number', ok: (v: number) => boolean = () => true): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) throw expected(what, argument, value);

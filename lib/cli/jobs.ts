@@ -6,11 +6,12 @@ import { BlasnetError } from '../index';
 import { formatLogs as fmtLogs } from '../model/progress';
 import type { Print } from './commands';
 import { CliError } from './errors';
+import { intOption } from './flags';
 import {
   openQueue, submitJobs, waitForJob, getJobStatus, getJobResult, listJobs, jobCounts, cancelJob, startWorker, modelFromResult,
   type JobQueue, type JobStatus, type WorkerEvent, type WorkerJobResult,
 } from '../jobs';
-import { int, queueOptions, readJobFile, withQueue, type QueueFlags } from './queue-options';
+import { queueOptions, readJobFile, withQueue, type QueueFlags } from './queue-options';
 import { registerTune } from './tune';
 
 function time(): string {
@@ -67,9 +68,9 @@ async function saveModel(r: WorkerJobResult, out: string): Promise<void> {
 export function registerJobCommands(program: Command, print: Print): void {
   queueOptions(program.command('worker')
     .description('run training jobs from a queue, each in a child process, until stopped (SIGINT/SIGTERM: finish the running jobs and exit)'))
-    .option('--concurrency <n>', 'jobs at a time', int(1, 256), 1)
-    .option('--threads <n>', 'BLAS threads per job (default: cores / concurrency)', int(1, 1024))
-    .option('--lock-duration <ms>', "how long a job's lock lasts unrenewed: a dead worker's job is retried elsewhere after this", int(1000), 30_000)
+    .addOption(intOption('--concurrency <n>', 'jobs at a time', 1, 256).default(1))
+    .addOption(intOption('--threads <n>', 'BLAS threads per job (default: cores / concurrency)', 1, 1024))
+    .addOption(intOption('--lock-duration <ms>', "how long a job's lock lasts unrenewed: a dead worker's job is retried elsewhere after this", 1000).default(30_000))
     .option('--allow-path <dir>', 'jobs may read and write only inside this folder (repeatable; URLs stay allowed)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--log-epochs', 'log every epoch of every job')
     .action(async (o: QueueFlags & { concurrency: number; threads?: number; lockDuration: number; allowPath?: string[]; logEpochs?: boolean }, cmd: Command) => {
@@ -98,8 +99,8 @@ export function registerJobCommands(program: Command, print: Print): void {
   queueOptions(program.command('submit')
     .description('add training jobs (JSON job descriptions) to a queue and print their ids')
     .argument('<job.json...>', 'job description files (- for stdin); relative paths in them are taken from the file\'s folder'))
-    .option('--attempts <n>', 'runs allowed when a job fails for a reason that may pass (a crash, I/O)', int(1, 1000), 3)
-    .option('--priority <n>', '1 (highest) to 2097152; default: first come, first served', int(1, 2_097_152))
+    .addOption(intOption('--attempts <n>', 'runs allowed when a job fails for a reason that may pass (a crash, I/O)', 1, 1000).default(3))
+    .addOption(intOption('--priority <n>', '1 (highest) to 2097152; default: first come, first served', 1, 2_097_152))
     .option('--job-id <id>', 'your own id for the job (one job only)')
     .option('--wait', 'follow the jobs to the end and print their results (exit 1 if one fails)')
     .option('--out <dir>', 'with --wait and one job: save its model here')
@@ -139,7 +140,7 @@ export function registerJobCommands(program: Command, print: Print): void {
   queueOptions(jobs.command('status', { isDefault: true })
     .description('counts per state and the latest jobs, or the given jobs')
     .argument('[ids...]', 'job ids (default: the latest jobs)'))
-    .option('--limit <n>', 'at most this many jobs per state', int(1, 10_000), 20)
+    .addOption(intOption('--limit <n>', 'at most this many jobs per state', 1, 10_000).default(20))
     .option('--json', 'print JSON')
     .action(async (ids: string[], o: QueueFlags & { limit: number; json?: boolean }) => {
       await withQueue(o, async (q) => {

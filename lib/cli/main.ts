@@ -3,7 +3,7 @@
 // Errors are one line on stderr (exit 1 for files and data, 2 for usage); --verbose adds the stack.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { BlasnetError } from '../index';
 import { CliError } from './errors';
 import { train, evaluate, predict, summary, info, type Print } from './commands';
@@ -11,6 +11,7 @@ import { demo } from './demo';
 import { registerConvert } from './convert';
 import { registerJobCommands } from './jobs';
 import { addDataOptions, dataFlagsOf } from './table';
+import { fractionOption, intFromFlag, intOption, numberOption } from './flags';
 import { registerServe } from './serve';
 import type { Task } from './model-info';
 
@@ -22,31 +23,10 @@ function version(): string {
   } catch { return 'unknown'; }
 }
 
-function int(min: number): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`Expected an integer >= ${min}.`);
-    return n;
-  };
-}
-
-function fraction(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError('Expected a number in [0, 1).');
-  return n;
-}
-
-function positive(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('Expected a number > 0.');
-  return n;
-}
-
 function hiddenList(v: string): number[] {
   if (v.trim() === '' || v.trim() === 'none') return [];
   const parts = v.split(',').map((s) => s.trim());
-  if (!parts.every((s) => /^\d+$/.test(s) && Number(s) >= 1)) throw new InvalidArgumentError('Expected layer widths like 64,32 (integers >= 1), or "none".');
-  return parts.map(Number);
+  return parts.map((s) => intFromFlag(s, '--hidden (layer widths like 64,32, or "none")', 1));
 }
 
 /** Peak resident memory of this process (VmHWM; getrusage's maxrss can carry a parent's peak across exec). */
@@ -77,9 +57,9 @@ export function buildProgram(): Command {
 
   program.command('demo')
     .description('train an MLP on the handwritten digits shipped with blasnet, show the loss curve, save, reload and predict')
-    .option('--epochs <n>', 'training epochs', int(1), 30)
+    .addOption(intOption('--epochs <n>', 'training epochs', 1).default(30))
     .option('--out <dir>', 'where to save the model (default: a new temporary directory)')
-    .option('--seed <n>', 'random seed', int(0), 42)
+    .addOption(intOption('--seed <n>', 'random seed', 0).default(42))
     .action(async (o: { epochs: number; out?: string; seed: number }, cmd: Command) => {
       await demo({ epochs: o.epochs, out: o.out, seed: o.seed, fitVerbose: fitVerbose(cmd) }, print);
     });
@@ -91,18 +71,18 @@ export function buildProgram(): Command {
     .addOption(new Option('--task <task>', 'classification or regression (default: classification for text labels and for at most 20 distinct integers)').choices(['classification', 'regression']))
     .option('--hidden <widths>', 'hidden layer widths, comma-separated ("none" for no hidden layer)', hiddenList, [64, 32])
     .option('--activation <name>', 'activation of the hidden layers', 'relu')
-    .option('--epochs <n>', 'training epochs (default: up to 200, stopping when the validation loss has not improved for 10 epochs)', int(1))
-    .option('--batch-size <n>', 'rows per gradient step', int(1), 32)
+    .addOption(intOption('--epochs <n>', 'training epochs (default: up to 200, stopping when the validation loss has not improved for 10 epochs)', 1))
+    .addOption(intOption('--batch-size <n>', 'rows per gradient step', 1).default(32))
     .option('--optimizer <name>', 'sgd, adam, adamw, rmsprop or adagrad', 'adam')
-    .option('--learning-rate <x>', "the optimizer's learning rate (default: the optimizer's own, 0.001 for adam)", positive)
-    .option('--validation-split <f>', 'fraction of the training rows held out for validation, stratified by class (default 0.1 without --epochs, else 0)', fraction)
-    .option('--early-stopping <patience>', 'stop after this many epochs without improvement (val_loss, or loss) and keep the best weights', int(1))
-    .option('--test-split <f>', 'fraction of the rows held out (stratified by class) and scored at the end', fraction)
-    .option('--cv <k>', 'k-fold cross-validation first: the mean and spread of the scores, then the final model on all rows', int(2))
+    .addOption(numberOption('--learning-rate <x>', "the optimizer's learning rate (default: the optimizer's own, 0.001 for adam)", 'a number > 0', (v) => v > 0))
+    .addOption(fractionOption('--validation-split <f>', 'fraction of the training rows held out for validation, stratified by class (default 0.1 without --epochs, else 0)'))
+    .addOption(intOption('--early-stopping <patience>', 'stop after this many epochs without improvement (val_loss, or loss) and keep the best weights', 1))
+    .addOption(fractionOption('--test-split <f>', 'fraction of the rows held out (stratified by class) and scored at the end'))
+    .addOption(intOption('--cv <k>', 'k-fold cross-validation first: the mean and spread of the scores, then the final model on all rows', 2))
     .option('--explain-data', 'print the data report (column types, missing values, categories, classes) and stop')
     .addOption(new Option('--missing-label <what>', 'rows without a label: drop them (and say how many) or stop with an error').choices(['drop', 'error']).default('drop'))
-    .option('--max-categories <n>', 'one-hot columns per categorical column: the most frequent ones, the rest share an "(other)" column (default 50)', int(1))
-    .option('--seed <n>', 'random seed (weights, shuffling, splits)', int(0), 42)
+    .addOption(intOption('--max-categories <n>', 'one-hot columns per categorical column: the most frequent ones, the rest share an "(other)" column (default 50)', 1))
+    .addOption(intOption('--seed <n>', 'random seed (weights, shuffling, splits)', 0).default(42))
     .option('--out <dir>', 'model directory to write', 'blasnet-model')
     .option('--plot <file.svg>', 'write an SVG chart of loss and metrics per epoch'))
     .action(async (file: string, o: {
@@ -118,7 +98,7 @@ export function buildProgram(): Command {
     .argument('<model>', 'a model directory (model.json), or a .keras, .h5 or .onnx file')
     .argument('<data.csv>', 'labelled data (the columns the model was trained on, and the label)')
     .option('--label <column>', 'the label column (default: the one the model was trained on)')
-    .option('--batch-size <n>', 'rows read and evaluated at a time', int(1), 4096))
+    .addOption(intOption('--batch-size <n>', 'rows read and evaluated at a time', 1).default(4096)))
     .action(async (dir: string, file: string, o: { label?: string; batchSize: number }) => {
       await evaluate(dir, file, { label: o.label, batchSize: o.batchSize, data: dataFlagsOf(o) }, print, (l) => process.stderr.write(l + '\n'));
     });
@@ -127,7 +107,7 @@ export function buildProgram(): Command {
     .description('stream predictions for a CSV or JSONL file (or - for stdin) to stdout: class and probabilities by class name, or values')
     .argument('<model>', 'a model directory (model.json), or a .keras, .h5 or .onnx file')
     .argument('<input>', 'input.csv, input.jsonl, or - to read stdin')
-    .option('--batch-size <n>', 'rows read, predicted and written at a time', int(1), 1024)
+    .addOption(intOption('--batch-size <n>', 'rows read, predicted and written at a time', 1).default(1024))
     .addOption(new Option('--format <format>', 'output format (default: that of the input)').choices(['csv', 'jsonl'])))
     .action(async (dir: string, input: string, o: { batchSize: number; format?: 'csv' | 'jsonl' }) => {
       await predict(dir, input, { batchSize: o.batchSize, format: o.format, data: dataFlagsOf(o) }, process.stdout);

@@ -1,22 +1,12 @@
-// What the queue commands (worker, submit, jobs, tune) share: integer flags, --redis / --queue, job files.
+// What the queue commands (worker, submit, jobs, tune) share: --redis / --queue, job files.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { openQueue, type JobQueue } from '../jobs';
 import { parseJobJson } from '../jobs/description';
 import { CliError } from './errors';
 
 export interface QueueFlags { redis?: string; queue?: string }
-
-export function int(min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `Expected an integer >= ${min}.` : `Expected an integer from ${min} to ${max}.`);
-    }
-    return n;
-  };
-}
 
 /** --redis and --queue, on every queue command. */
 export function queueOptions(cmd: Command): Command {

@@ -2,7 +2,7 @@
 // --missing, --categorical, limits), reading a whole table for train, and batches for evaluate and
 // predict, all through the library's one reader (lib/data/table).
 import type { Readable } from 'node:stream';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { BlasnetError } from '../errors';
 import { parseByteSize } from '../limits';
 import { parseOptions, type ColumnSpec, type ReadCsvOptions } from '../data/table/options';
@@ -10,6 +10,7 @@ import { openSource, readBatches, readTable as readWhole } from '../data/table/s
 import type { TableParser } from '../data/table/parse';
 import type { NumberColumn, Table } from '../data/table/table';
 import { usageError } from './errors';
+import { intFromFlag, intOption } from './flags';
 
 export type TableFormat = 'csv' | 'jsonl';
 
@@ -71,8 +72,7 @@ export function readOptionsOf(f: DataFlags, extra: { label?: string | number } =
 /** The label as the reader takes it: a name, or with --no-header a 0-based index. */
 export function labelArg(label: string, header: boolean | undefined): string | number {
   if (header === false) {
-    if (!/^\d+$/.test(label.trim())) throw usageError(`--label ${JSON.stringify(label)}: a file without a header names its label by 0-based column index (e.g. --label 0)`);
-    return Number(label.trim());
+    return intFromFlag(label, '--label (a file without a header names its label by 0-based column index, e.g. --label 0)', 0);
   }
   return label;
 }
@@ -133,11 +133,7 @@ export function addDataOptions(cmd: Command): Command {
     .option('--categorical <columns>', 'comma-separated columns to read as categories even when they hold numbers')
     .option('--numeric <columns>', 'comma-separated columns that must hold numbers (anything else is an error)')
     .option('--max-line-bytes <size>', 'longest line or quoted record (default 16M)')
-    .option('--max-columns <n>', 'most columns (default 100000)', (v) => {
-      const n = Number(v);
-      if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('Expected an integer >= 1.');
-      return n;
-    })
+    .addOption(intOption('--max-columns <n>', 'most columns (default 100000)', 1))
     .option('--max-bytes <size>', 'most bytes of table text after decompression (default: unlimited, the memory limit for .gz)');
 }
 

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { Print } from './commands';
 import { CliError } from './errors';
-import { int, queueOptions, readJobFile, withQueue, type QueueFlags } from './queue-options';
+import { intOption, numberFromFlag } from './flags';
+import { queueOptions, readJobFile, withQueue, type QueueFlags } from './queue-options';
 import { tune, saveTuneResult, defaultObjective, trialScore, type Distribution, type Trial, type TuneResult } from '../jobs/tune';
 
 function parseScalar(s: string): unknown {
@@ -38,8 +39,7 @@ export function parseDistribution(text: string, name: string): Distribution | un
     if (!/^[A-Za-z]+\(/.test(text) && (text.startsWith('[') || text.includes(','))) return parseList(text, name);
     throw new InvalidArgumentError(`${name}: expected log(min,max), uniform(min,max), int(min,max) or a list.`);
   }
-  const a = Number(m[2]), b = Number(m[3]);
-  if (!Number.isFinite(a) || !Number.isFinite(b)) throw new InvalidArgumentError(`${name}: the bounds must be numbers.`);
+  const [a, b] = [m[2], m[3]].map((bound) => numberFromFlag(bound!, `--random ${name} (its bounds)`));
   return { [m[1]!]: [a, b] } as Distribution;
 }
 
@@ -128,11 +128,11 @@ export function registerTune(program: Command, print: Print): void {
       'dropout, learningRate, optimizer, loss, epochs, batchSize, validationSplit, earlyStopping, seed, or a field path such as fit.batchSize',
     collect(parseList, '--grid'))
     .option('--random <name=dist>', 'with --trials: draw from log(min,max), uniform(min,max), int(min,max) or a list (repeatable)', collect(parseDistribution, '--random'))
-    .option('--trials <n>', 'random search: this many trials (drawn from --grid and --random)', int(1, 10_000))
-    .option('--seed <n>', 'seed of the random draws (each trial trains with the job\'s own seed)', int(0), 1)
+    .addOption(intOption('--trials <n>', 'random search: this many trials (drawn from --grid and --random)', 1, 10_000))
+    .addOption(intOption('--seed <n>', 'seed of the random draws (each trial trains with the job\'s own seed)', 0, 0xffffffff).default(1))
     .option('--objective <name>', 'validation score to rank on (default: val_accuracy for classifiers, val_loss for regressors)')
     .option('--baseline', 'also run the job as written (trial 0)')
-    .option('--attempts <n>', 'runs allowed per trial when it fails for a reason that may pass', int(1, 1000), 3)
+    .addOption(intOption('--attempts <n>', 'runs allowed per trial when it fails for a reason that may pass', 1, 1000).default(3))
     .option('--out <dir>', 'where to save the best model and tune.json (every trial)', 'blasnet-tune')
     .option('--json', 'print the trials as JSON at the end'))
     .action(async (file: string, o: QueueFlags & {

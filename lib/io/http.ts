@@ -6,6 +6,7 @@ import * as http from 'http';
 import * as https from 'https';
 import { BlasnetError, describe } from '../errors';
 import { checkModelMemory } from './budget';
+import { intInRange, orDefault } from '../validate';
 import { checkModelJSON, modelJSONToArtifacts, type LoadOptions, type ModelArtifacts } from './tfjs';
 import { MAX_MODEL_JSON_BYTES, parseModelJson } from './json-guard';
 
@@ -101,12 +102,10 @@ function shardUrl(base: URL, p: string): string {
   return u.href;
 }
 
-function timeoutOption(v: unknown): number {
-  if (v === undefined) return DEFAULT_TIMEOUT_MS;
-  if (typeof v !== 'number' || !(v > 0) || v > 2 ** 31 - 1) {
-    throw new BlasnetError('ERR_INVALID_ARG', `Expected a number of milliseconds in (0, ${2 ** 31 - 1}] for options.timeoutMs but received ${describe(v)}`);
-  }
-  return v;
+/** The timeoutMs load option, checked on every load (a local one ignores it, but takes no bad value either). */
+export function timeoutOption(v: unknown): number {
+  // At most what a Node timer holds: a longer one fires at once.
+  return orDefault(v, DEFAULT_TIMEOUT_MS, (x) => intInRange(x, 'options.timeoutMs', 1, 2 ** 31 - 1));
 }
 
 /** Downloads one file (a .keras, .h5 or .onnx model) of at most `limit` bytes within one deadline. */

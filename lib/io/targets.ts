@@ -4,7 +4,7 @@
 import { checkModelMemory } from './budget';
 import type { ModelDescription } from './description';
 import { loadDescription, saveArtifacts } from './files';
-import { fetchArtifacts, isHttpUrl } from './http';
+import { fetchArtifacts, isHttpUrl, timeoutOption } from './http';
 import { checkSavedState } from './saved-state';
 import { artifactsToDescription, type LoadOptions, type ModelArtifacts } from './tfjs';
 import { isSingleFileModel, loadForeignDescription, saveForeignDescription, type ForeignLoadOptions, type ModelSource } from './keras/formats';
@@ -80,6 +80,7 @@ export function writeModelFile(desc: ModelDescription, target: string, options: 
  * load(); a .keras, .h5 or .onnx path or URL, or the bytes of one, from that format.
  */
 export async function readDescription(source: string | IOHandler | ModelSource, options: LoadOptions & ForeignLoadOptions = {}): Promise<ModelDescription> {
+  timeoutOption(options?.timeoutMs);
   if (isSingleFileModel(source)) {
     const foreign = await loadForeignDescription(source, options);
     checkSavedState(foreign);

@@ -2,6 +2,7 @@
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BlasnetError, ERROR_CODES, invalidArg, type ErrorCode } from '../errors';
+import { intInRange, orDefault } from '../validate';
 import { bullmq, cancelKey, connect, ready, resolveConnection, type ConnectionOptions, type ResolvedConnection } from './connection';
 import { resolveJob, toDescription } from './description';
 import type { JobProgress } from './run';
@@ -102,11 +103,7 @@ function checkQueue(q: unknown): asserts q is JobQueue {
 
 function jobOptions(o: SubmitOptions): Record<string, unknown> {
   if (o === null || typeof o !== 'object') throw invalidArg('submit options', 'an object', o);
-  const int = (v: unknown, name: string, min: number, max: number): number | undefined => {
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalidArg(name, `an integer from ${min} to ${max}`, v);
-    return v;
-  };
+  const int = (v: unknown, name: string, min: number, max: number): number | undefined => orDefault(v, undefined, (x) => intInRange(x, name, min, max));
   const attempts = int(o.attempts, 'attempts', 1, 1000) ?? 3;
   const delay = int(o.backoffMs, 'backoffMs', 0, 86_400_000) ?? 2000;
   const priority = int(o.priority, 'priority', 1, 2_097_152);
@@ -230,6 +227,8 @@ export interface WaitOptions {
 
 /** Resolves to the job's result when it completes; rejects with its failure (code from the reason) when it fails. */
 export async function waitForJob(q: JobQueue, id: string, options: WaitOptions = {}): Promise<WorkerJobResult> {
+  // At most what a Node timer holds: a longer one fires at once.
+  const timeoutMs = orDefault(options.timeoutMs, undefined, (x) => intInRange(x, 'timeoutMs', 1, 2 ** 31 - 1));
   const job = await getJob(q, id);
   const ev = await q.queueEvents();
   const onProgress = options.onProgress;
@@ -239,11 +238,11 @@ export async function waitForJob(q: JobQueue, id: string, options: WaitOptions =
   };
   if (onProgress) ev.on('progress', listener);
   try {
-    return (await job.waitUntilFinished(ev, options.timeoutMs)) as WorkerJobResult;
+    return (await job.waitUntilFinished(ev, timeoutMs)) as WorkerJobResult;
   } catch (err) {
     const msg = (err as Error).message;
-    if (options.timeoutMs && /timed out before finishing/.test(msg)) {
-      throw new BlasnetError('ERR_TIMEOUT', `Job ${id} did not finish within ${options.timeoutMs} ms`);
+    if (timeoutMs !== undefined && /timed out before finishing/.test(msg)) {
+      throw new BlasnetError('ERR_TIMEOUT', `Job ${id} did not finish within ${timeoutMs} ms`);
     }
     throw jobFailure(id, msg);
   } finally {

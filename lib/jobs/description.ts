@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { BlasnetError, invalidArg } from '../errors';
 import { layers } from '../model/layers';
+import { intInRange as int } from '../validate';
 
 export type JobTask = 'classification' | 'regression';
 
@@ -134,12 +135,6 @@ function str(v: unknown, where: string, opts: { optional?: boolean; choices?: re
   return v;
 }
 
-function int(v: unknown, where: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw invalidArg(where, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`, v);
-  }
-  return v;
-}
 
 function strings(v: unknown, where: string, max: number): string[] {
   if (!Array.isArray(v) || v.length > max || !v.every((x) => typeof x === 'string' && x.length <= 1000)) {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlasnetError, invalidArg } from '../errors';
 import { RandomStream } from '../random';
+import { intInRange, orDefault } from '../validate';
 import { resolveJob, toDescription, type JobDescription } from './description';
 import { submitJobs, waitForJob, type JobQueue, type SubmitOptions } from './client';
 import { modelFromResult, writeFileAtomic, type JobProgress } from './run';
@@ -150,7 +151,7 @@ export function trialParameters(options: Pick<TuneOptions, 'grid' | 'random' | '
   if (new Set(names).size !== names.length) throw new BlasnetError('ERR_INVALID_ARG', `A parameter is given twice: ${names.join(', ')}`);
   if (names.length === 0) throw new BlasnetError('ERR_INVALID_ARG', 'Expected at least one parameter to search (grid or random)');
   const trials = options.trials;
-  if (trials !== undefined && (!Number.isInteger(trials) || trials < 1 || trials > MAX_TRIALS)) throw invalidArg('trials', `an integer from 1 to ${MAX_TRIALS}`, trials);
+  if (trials !== undefined) intInRange(trials, 'trials', 1, MAX_TRIALS);
   if (random.length > 0 && trials === undefined) throw new BlasnetError('ERR_INVALID_ARG', 'Random parameters need a number of trials (trials / --trials)');
   const size = grid.reduce((n, [, v]) => n * (v as unknown[]).length, 1);
   const combos = (): Record<string, unknown>[] => {
@@ -158,7 +159,8 @@ export function trialParameters(options: Pick<TuneOptions, 'grid' | 'random' | '
     for (const [k, vs] of grid) out = out.flatMap((o) => (vs as unknown[]).map((v) => ({ ...o, [k]: v })));
     return out;
   };
-  const rnd = RandomStream.fromState(options.seed ?? 1).next;
+  // The draws' generator keeps 32 bits of state: a larger seed would repeat a smaller one's draws.
+  const rnd = RandomStream.fromState(orDefault(options.seed, 1, (x) => intInRange(x, 'seed', 0, 0xffffffff))).next;
   if (trials === undefined) {
     if (size > MAX_TRIALS) throw new BlasnetError('ERR_LIMIT', `The grid has ${size} combinations, more than ${MAX_TRIALS}; sample it with trials`);
     return combos();

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BlasnetError, invalidArg } from '../errors';
+import { intInRange, orDefault } from '../validate';
 import { bullmq, cancelKey, connect, ready, resolveConnection, safeUrl, CANCEL_REASON, type ConnectionOptions } from './connection';
 import type { JobProgress } from './run';
 import type { WorkerJobResult } from './processor';
@@ -57,10 +58,8 @@ function processorFile(): string {
   return file;
 }
 
-function positiveInt(v: unknown, name: string, dflt: number, max = 1_000_000): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw invalidArg(name, `an integer from 1 to ${max}`, v);
-  return v;
+function positiveInt(v: unknown, name: string, dflt: number, max: number): number {
+  return orDefault(v, dflt, (x) => intInRange(x, name, 1, max));
 }
 
 /** Starts a worker; it runs until close(). Resolves once it is connected. */

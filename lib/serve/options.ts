@@ -1,6 +1,7 @@
 // serve()'s options, their defaults and their checks.
 import { BlasnetError, describe, invalidArg } from '../errors';
 import { defaultMemoryLimit, parseByteSize } from '../limits';
+import { intInRange, orDefault } from '../validate';
 import type { LogLevel, LogSink } from './log';
 import type { ModelsOption } from './repository';
 
@@ -65,10 +66,8 @@ export interface ResolvedOptions {
 
 export const TOKEN_ENV = 'BLASNET_SERVE_TOKEN';
 
-function int(v: unknown, name: string, min: number, dflt: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalidArg(`options.${name}`, `an integer from ${min} to ${max}`, v);
-  return v;
+function int(v: unknown, name: string, min: number, dflt: number, max?: number): number {
+  return orDefault(v, dflt, (x) => intInRange(x, `options.${name}`, min, max));
 }
 
 function bytes(v: unknown, name: string, dflt: number): number {

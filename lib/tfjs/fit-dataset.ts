@@ -10,7 +10,7 @@ import { checkYieldEvery, type YieldEvery } from '../model/fit';
 import type { CallbackHooks, Logs } from '../model/callbacks';
 import { Progress } from '../model/progress';
 import { Tensor } from '../tensor';
-import { orDefault, positiveInt as positiveIntOf } from '../validate';
+import { nonNegativeInt, orDefault, positiveInt as positiveIntOf } from '../validate';
 
 /** What fitDataset needs of a dataset: tfjs's iterator() protocol. */
 export interface DatasetLike {
@@ -186,8 +186,7 @@ export async function fitDataset(model: DatasetModel, dataset: unknown, args: Fi
   const epochs = positiveInt(args.epochs, 'epochs');
   if (epochs === undefined) throw invalidArg('fitDataset epochs', 'a positive integer', args.epochs);
   const batchesPerEpoch = positiveInt(args.batchesPerEpoch, 'batchesPerEpoch');
-  const initialEpoch = args.initialEpoch ?? 0;
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw invalidArg('initialEpoch', 'a non-negative integer', initialEpoch);
+  const initialEpoch = orDefault(args.initialEpoch, 0, (x) => nonNegativeInt(x, 'initialEpoch'), true);
   const verbose = args.verbose ?? 1;
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw invalidArg('verbose', '0, 1 or 2', verbose);
   checkYieldEvery(args.yieldEvery);

@@ -114,10 +114,10 @@ describe(`blasnet CLI errors (${engine} engine)`, () => {
     const cases: [string[], RegExp][] = [
       [['frobnicate'], /unknown command 'frobnicate'/],
       [['train', 'x.csv'], /required option '--label <column>' not specified/],
-      [['train', 'x.csv', '--label', 'y', '--epochs', 'ten'], /'--epochs <n>' argument 'ten' is invalid. Expected an integer >= 1/],
+      [['train', 'x.csv', '--label', 'y', '--epochs', 'ten'], /Expected an integer >= 1 in decimal digits for --epochs but received "ten"/],
       [['train', 'x.csv', '--label', 'y', '--validation-split', '1.5'], /Expected a number in \[0, 1\)/],
       [['train', 'x.csv', '--label', 'y', '--task', 'clustering'], /Allowed choices are classification, regression/],
-      [['train', 'x.csv', '--label', 'y', '--hidden', '64,abc'], /Expected layer widths like 64,32/],
+      [['train', 'x.csv', '--label', 'y', '--hidden', '64,abc'], /Expected an integer >= 1 in decimal digits for --hidden \(layer widths like 64,32, or "none"\) but received "abc"/],
       [['predict', 'm'], /missing required argument 'input'/],
       [['predict', 'm', 'x.csv', '--format', 'xml'], /Allowed choices are csv, jsonl/],
       [['evaluate', 'm', 'x.csv', '--label', 'y', '--frob'], /unknown option '--frob'/],

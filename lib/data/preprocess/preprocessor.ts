@@ -2,6 +2,7 @@
 // same way to any later table or record, and saved with the model (toJSON / fromJSON, validated).
 import { BlasnetError, invalidArg } from '../../errors';
 import { matrixTensor, Tensor, type Tensor2D } from '../../tensor';
+import { positiveInt } from '../../validate';
 import { booleanValue, cellPlace, MISSING } from '../table/columns';
 import type { ColumnSpec } from '../table/options';
 import type { Column, Table } from '../table/table';
@@ -49,6 +50,12 @@ function checkObject(v: unknown, name: string, keys: string[]): void {
   for (const k of Object.keys(v)) if (!keys.includes(k)) throw invalidArg(name, `only the keys ${keys.join(', ')}`, k);
 }
 
+/** maxCategories and minFrequency, checked when the preprocessor is made rather than when a column meets them. */
+function countOptions(v: { maxCategories?: unknown; minFrequency?: unknown } | undefined, where: string): void {
+  if (v?.maxCategories !== undefined) positiveInt(v.maxCategories, `${where}.maxCategories`);
+  if (v?.minFrequency !== undefined) positiveInt(v.minFrequency, `${where}.minFrequency`);
+}
+
 export class Preprocessor {
   private steps: Step[] = [];
   private labelStep: LabelStep | null = null;
@@ -65,6 +72,8 @@ export class Preprocessor {
       checkObject(o.columns, 'columns', Object.keys(o.columns ?? {}));
       for (const [k, v] of Object.entries(o.columns)) checkObject(v, `columns[${JSON.stringify(k.slice(0, 40))}]`, ['impute', 'scale', 'indicator', 'maxCategories', 'minFrequency', 'drop']);
     }
+    countOptions(o.categorical, 'categorical');
+    for (const [k, v] of Object.entries(o.columns ?? {})) countOptions(v, `columns[${JSON.stringify(k.slice(0, 40))}]`);
     if (o.task !== undefined && !['auto', 'classification', 'regression'].includes(o.task)) throw invalidArg('task', '"auto", "classification" or "regression"', o.task);
     if (o.missingLabel !== undefined && o.missingLabel !== 'drop' && o.missingLabel !== 'error') throw invalidArg('missingLabel', '"drop" or "error"', o.missingLabel);
     if (o.label !== undefined && o.label !== null && typeof o.label !== 'string') throw invalidArg('label', 'a column name or null', o.label);

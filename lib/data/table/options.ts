@@ -1,6 +1,6 @@
 // The options of every table read (readCsv, readCsvSync, parseCsv, readCsvBatches, the CLI), checked once.
 import { invalidArg } from '../../errors';
-import { defaultMemoryLimit, parseByteSize } from '../../limits';
+import { parseByteSize, resolveMemoryLimit } from '../../limits';
 import { orDefault, positiveInt as positiveIntOf } from '../../validate';
 import type { ColumnKind } from './table';
 
@@ -136,7 +136,8 @@ export function parseOptions(options: unknown, source: string, extra: { schema?:
     format = o.format;
   } else if (/\.(jsonl|ndjson|json)(\.gz)?$/i.test(source)) format = 'jsonl';
   else if (/\.(csv|tsv|txt)(\.gz)?$/i.test(source)) format = 'csv';
-  const memoryLimit = bytes(o.memoryLimit, 'memoryLimit', defaultMemoryLimit);
+  // Unlike maxBytes, the memory limit cannot be lifted with Infinity: it is what bounds the reader.
+  const memoryLimit = resolveMemoryLimit(o.memoryLimit, 'memoryLimit');
   return {
     source, format, delimiter, header, missing, point: decimal === ',' ? 44 : 46, label, labelOptional: extra.labelOptional ?? false,
     columns, types, schema: extra.schema ?? null,

@@ -2,6 +2,8 @@
 // structures, batching (numbers and arrays become tensors, tensors are stacked, objects batched per key)
 // and seeded shuffling (tfjs's order for the same seed).
 import { BlasnetError, invalidArg } from '../../errors';
+import { checkMemory } from '../../limits';
+import { intInRange, positiveInt } from '../../validate';
 import { makeTensor } from '../convert';
 import { tidy } from '../memory';
 import { stack } from '../ops/shape';
@@ -40,6 +42,22 @@ export function batchRows(rows: unknown[]): unknown {
   return out;
 }
 
+// A shuffle or prefetch buffer holds bufferSize pending reads, and a batch its rows, however short the
+// dataset (an ended one keeps answering done): each element costs at least this much, so a size is
+// refused (ERR_LIMIT) when that floor alone is over the memory limit, before an endless source fills it.
+const BYTES_PER_ELEMENT_AT_LEAST = 64;
+
+function buffered(n: unknown, argument: string, elements = n): number {
+  const v = positiveInt(n, argument);
+  checkMemory(Math.min(v, elements as number) * BYTES_PER_ELEMENT_AT_LEAST, `${argument} = ${v}`);
+  return v;
+}
+
+/** take, skip and repeat counts: an integer, negative for all (as in tfjs); undefined passes through. */
+function countOf(v: unknown, argument: string): number | undefined {
+  return v === undefined ? undefined : intInRange(v, argument, -Number.MAX_SAFE_INTEGER);
+}
+
 export abstract class Dataset<T = unknown> {
   /** The number of elements, when known (null unknown, Infinity endless), as tfjs computes it. */
   size: number | null = null;
@@ -47,7 +65,7 @@ export abstract class Dataset<T = unknown> {
   abstract iterator(): Promise<LazyIterator<T>>;
 
   batch(batchSize: number, smallLastBatch = true): Dataset<unknown> {
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw invalidArg('batch(batchSize)', 'a positive integer', batchSize);
+    buffered(batchSize, 'batch(batchSize)', this.size ?? Infinity);
     const size = this.size === Infinity || this.size === null ? this.size
       : smallLastBatch ? Math.ceil(this.size / batchSize) : Math.floor(this.size / batchSize);
     return fromIteratorFn(async () => (await this.iterator()).rowMajorBatch(batchSize, smallLastBatch).map((rows) => batchRows(rows)), size);
@@ -79,11 +97,13 @@ export abstract class Dataset<T = unknown> {
 
   prefetch(bufferSize: number): Dataset<T> {
     if (bufferSize === undefined || bufferSize === null) throw new BlasnetError('ERR_INVALID_ARG', '`Dataset.prefetch()` requires bufferSize to be specified.');
+    buffered(bufferSize, 'prefetch(bufferSize)');
     return fromIteratorFn(async () => (await this.iterator()).prefetch(bufferSize), this.size);
   }
 
   /** count times (undefined or negative: endlessly); each pass asks the source for a new iterator. */
   repeat(count?: number): Dataset<T> {
+    count = countOf(count, 'repeat(count)');
     const size = this.size !== null && count !== undefined && count > 0 ? this.size * count
       : count === 0 ? 0 : this.size !== null && (count === undefined || count < 0) ? Infinity : null;
     return fromIteratorFn(async () => {
@@ -93,6 +113,7 @@ export abstract class Dataset<T = unknown> {
   }
 
   skip(count: number): Dataset<T> {
+    count = countOf(count, 'skip(count)')!;
     const size = this.size !== null && count >= 0 && this.size >= count ? this.size - count
       : this.size !== null && (this.size < count || count === undefined || count < 0) ? 0 : null;
     return fromIteratorFn(async () => (await this.iterator()).skip(count), size);
@@ -107,7 +128,7 @@ export abstract class Dataset<T = unknown> {
       throw new BlasnetError('ERR_INVALID_ARG', '`Dataset.shuffle()` requires bufferSize to be specified.' +
         (this.size === null ? '' : `  If your data fits in main memory (for regular JS objects), consider setting bufferSize to the dataset size (${this.size} elements)`));
     }
-    if (!Number.isInteger(bufferSize) || bufferSize < 1) throw invalidArg('shuffle(bufferSize)', 'a positive integer', bufferSize);
+    buffered(bufferSize, 'shuffle(bufferSize)');
     const random = alea(seed || String(performance.now()));
     return fromIteratorFn(async () => {
       let seed2 = random.int32();
@@ -117,6 +138,7 @@ export abstract class Dataset<T = unknown> {
   }
 
   take(count: number): Dataset<T> {
+    count = countOf(count, 'take(count)')!;
     const size = this.size !== null && this.size > count ? count : this.size !== null && this.size <= count ? this.size : null;
     return fromIteratorFn(async () => (await this.iterator()).take(count), size);
   }
