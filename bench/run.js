@@ -367,9 +367,9 @@ function targets(out, cfgs, h) {
     add(`js ${w.toUpperCase()} >= 5x tfjs-cpu`, rr ? ratio(rr) : '-', rr ? rr >= 5 : null);
   }
   const j2 = js('w2', 'rates'), a2 = val('tfjs-wasm', 'w2', 'rates');
-  add('js W2 >= tfjs-wasm', j2 && a2 ? ratio(j2 / a2) : '-', j2 && a2 ? j2 / a2 >= 1 : null);
+  add('js W2 >= 3x tfjs-wasm', j2 && a2 ? ratio(j2 / a2) : '-', j2 && a2 ? j2 / a2 >= 3 : null);
   const j4 = js('w4', 'rates'), a4 = val('tfjs-wasm', 'w4', 'rates');
-  add('js W4 >= 0.5x tfjs-wasm', j4 && a4 ? ratio(j4 / a4) : '-', j4 && a4 ? j4 / a4 >= 0.5 : null);
+  add('js W4 >= 1.5x tfjs-wasm', j4 && a4 ? ratio(j4 / a4) : '-', j4 && a4 ? j4 / a4 >= 1.5 : null);
   const ev = ['blasnet-native', 'blasnet-js'].map((p) => {
     const r = get(p, 'w2');
     return r && r.eventLoopMaxMs ? `${p} ${Math.max(...r.eventLoopMaxMs).toFixed(0)} ms` : null;

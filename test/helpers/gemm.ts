@@ -1,10 +1,37 @@
 // One GEMM case for the kernel tests: seeded operands in the layout the transposes ask for, the naive product
-// as the reference (`want`) and the kernel under test's result (`got`), from the same starting C.
+// as the reference (`want`), the kernel under test's result (`got`) from the same starting C, and the
+// float32 rounding bound of every element (`bound`).
 import { gemmNaive } from '../../lib/engine/js/gemm';
 import { randomArray } from './spec';
 
 export type Gemm = typeof gemmNaive;
-export interface GemmRun { got: Float32Array; want: Float32Array }
+export interface GemmRun { got: Float32Array; want: Float32Array; bound: Float64Array }
+
+const U = 2 ** -24;
+
+/**
+ * |got - want| a float32 GEMM may show, whatever the order of its sums: (K + 4) u (|alpha| sum_k |a b| +
+ * |beta c|) for the products and sums (the beta scaling, the block sums added to C and the alpha product
+ * are the extra roundings), plus u |want| for the rounding of the reference itself.
+ */
+function float32Bound(M: number, N: number, K: number, tA: boolean, tB: boolean, alpha: number, beta: number,
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, C0: Float32Array, want: Float32Array): Float64Array {
+  const out = new Float64Array(M * N);
+  const gamma = ((K + 4) * U) / (1 - (K + 4) * U);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let mag = 0;
+      for (let k = 0; k < K; k++) {
+        const a = tA ? A[k * lda + i]! : A[i * lda + k]!;
+        const b = tB ? B[j * ldb + k]! : B[k * ldb + j]!;
+        mag += Math.abs(a * b);
+      }
+      const c = beta === 0 ? 0 : Math.abs(beta * C0[i * N + j]!);
+      out[i * N + j] = gamma * (Math.abs(alpha) * mag + c) + U * Math.abs(want[i * N + j]!);
+    }
+  }
+  return out;
+}
 
 export function runGemm(impl: Gemm, M: number, N: number, K: number, tA: boolean, tB: boolean, alpha: number, beta: number): GemmRun {
   const A = randomArray(M * K, M * 31 + K);
@@ -16,5 +43,14 @@ export function runGemm(impl: Gemm, M: number, N: number, K: number, tA: boolean
   gemmNaive(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, want, N);
   const got = Float32Array.from(C0);
   impl(tA, tB, M, N, K, alpha, A, lda, B, ldb, beta, got, N);
-  return { got, want };
+  return { got, want, bound: float32Bound(M, N, K, tA, tB, alpha, beta, A, lda, B, ldb, C0, want) };
+}
+
+/** The elements where |got - want| exceeds the float32 bound, as "i: got vs want (bound)" (at most 5). */
+export function outOfBound(run: GemmRun): string[] {
+  const bad: string[] = [];
+  for (let i = 0; i < run.want.length && bad.length < 5; i++) {
+    if (!(Math.abs(run.got[i]! - run.want[i]!) <= run.bound[i]!)) bad.push(`${i}: ${run.got[i]} vs ${run.want[i]} (bound ${run.bound[i]})`);
+  }
+  return bad;
 }

@@ -1,7 +1,7 @@
 // What both GEMM paths (the TypeScript blocked loop in gemm.ts, the WebAssembly SIMD one in gemm-simd.ts)
-// share: the beta pass over C and the packing of operand blocks into float64 panels. Packing turns every
-// transpose case into one unit-stride layout, and float64 copies are exact, so both kernels accumulate
-// the same float32 products in float64.
+// share: the beta pass over C and the packing of operand blocks into panels. Packing turns every transpose
+// case into one unit-stride layout. The TypeScript kernel packs into float64 (exact copies: its loads need
+// no conversion), the SIMD kernel into float32 (four lanes per vector).
 
 /** C[M,N] *= beta (beta = 0 clears C, NaN included, as cblas_sgemm does). */
 export function scaleByBeta(M: number, N: number, beta: number, C: Float32Array, ldc: number): void {
@@ -15,46 +15,62 @@ export function scaleByBeta(M: number, N: number, beta: number, C: Float32Array,
 
 /**
  * Packs op(A)[i0:i0+mc, p0:p0+kc] into dst from dstOff: row panels of mr rows (zero padded), k-major
- * inside a panel. Row by row of a panel, so the reads of an untransposed A run along its rows.
+ * inside a panel. The loops follow the storage of A, so the reads run along its rows either way.
  */
 export function packBlockA(transA: boolean, A: Float32Array, lda: number, i0: number, mc: number, p0: number, kc: number,
-  mr: number, dst: Float64Array, dstOff: number): void {
-  const step = transA ? lda : 1;
+  mr: number, dst: Float32Array | Float64Array, dstOff: number): void {
   for (let ir = 0; ir < mc; ir += mr) {
     const rows = Math.min(mr, mc - ir);
     const panel = dstOff + ir * kc;
+    if (transA) {
+      // op(A)[i, p] = A[p, i]: one stored row gives the panel's mr values of one k
+      for (let p = 0; p < kc; p++) {
+        const s = (p0 + p) * lda + i0 + ir;
+        const d = panel + p * mr;
+        for (let r = 0; r < rows; r++) dst[d + r] = A[s + r]!;
+        for (let r = rows; r < mr; r++) dst[d + r] = 0;
+      }
+      continue;
+    }
     for (let r = 0; r < mr; r++) {
       let d = panel + r;
       if (r >= rows) {
         for (let p = 0; p < kc; p++, d += mr) dst[d] = 0;
         continue;
       }
-      const i = i0 + ir + r;
-      let s = transA ? p0 * lda + i : i * lda + p0;
-      for (let p = 0; p < kc; p++, d += mr, s += step) dst[d] = A[s]!;
+      let s = (i0 + ir + r) * lda + p0;
+      for (let p = 0; p < kc; p++, d += mr, s++) dst[d] = A[s]!;
     }
   }
 }
 
 /**
  * Packs op(B)[p0:p0+kc, j0:j0+nc] into dst from dstOff: column panels of nr columns (zero padded),
- * k-major inside a panel.
+ * k-major inside a panel. The loops follow the storage of B, so the reads run along its rows either way.
  */
 export function packBlockB(transB: boolean, B: Float32Array, ldb: number, p0: number, kc: number, j0: number, nc: number,
-  nr: number, dst: Float64Array, dstOff: number): void {
-  const step = transB ? 1 : ldb;
+  nr: number, dst: Float32Array | Float64Array, dstOff: number): void {
   for (let jr = 0; jr < nc; jr += nr) {
     const cols = Math.min(nr, nc - jr);
     const panel = dstOff + jr * kc;
+    if (!transB) {
+      // op(B)[p, j] = B[p, j]: one stored row gives the panel's nr values of one k
+      for (let p = 0; p < kc; p++) {
+        const s = (p0 + p) * ldb + j0 + jr;
+        const d = panel + p * nr;
+        for (let c = 0; c < cols; c++) dst[d + c] = B[s + c]!;
+        for (let c = cols; c < nr; c++) dst[d + c] = 0;
+      }
+      continue;
+    }
     for (let c = 0; c < nr; c++) {
       let d = panel + c;
       if (c >= cols) {
         for (let p = 0; p < kc; p++, d += nr) dst[d] = 0;
         continue;
       }
-      const j = j0 + jr + c;
-      let s = transB ? j * ldb + p0 : p0 * ldb + j;
-      for (let p = 0; p < kc; p++, d += nr, s += step) dst[d] = B[s]!;
+      let s = (j0 + jr + c) * ldb + p0;
+      for (let p = 0; p < kc; p++, d += nr, s++) dst[d] = B[s]!;
     }
   }
 }

@@ -1,11 +1,12 @@
 // A small encoder of the WebAssembly binary format: just what the engine's SIMD kernels need (one memory,
-// functions over i32/f64/v128 locals, structured control flow, the scalar and SIMD instructions they use).
+// functions over i32/f32/f64/v128 locals, structured control flow, the scalar and SIMD instructions they use).
 // Writing the module from TypeScript keeps `npm install` free of compilers and of generated binaries.
 
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof F64 | typeof V128;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 /** Unsigned LEB128. */
 function uleb(out: number[], value: number): void {
@@ -34,9 +35,9 @@ function sleb(out: number[], value: number): void {
 
 /** SIMD opcodes (after the 0xfd prefix) of the instructions the kernels use. */
 export const SIMD = {
-  load: 0x00, load32Splat: 0x09, load64Splat: 0x0a, store: 0x0b, const: 0x0c, f64x2Splat: 0x14,
+  load: 0x00, load32Splat: 0x09, load64Splat: 0x0a, store: 0x0b, const: 0x0c, shuffle: 0x0d, f32x4Splat: 0x13, f64x2Splat: 0x14,
   load64Zero: 0x5d, store64Lane: 0x5b, f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f,
-  f64x2Add: 0xf0, f64x2Mul: 0xf2,
+  f32x4Add: 0xe4, f32x4Mul: 0xe6, f64x2Add: 0xf0, f64x2Mul: 0xf2,
 } as const;
 
 /** One function body: locals beyond the parameters, then instructions appended by the methods. */
@@ -62,6 +63,8 @@ export class FunctionBuilder {
   i32Mul(): this { return this.op(0x6c); }
   i32Ne(): this { return this.op(0x47); }
   i32LtU(): this { return this.op(0x49); }
+  /** select: the first of two values when the i32 on top is non-zero, else the second. */
+  select(): this { return this.op(0x1b); }
   /** `block` / `loop` with no result; close each with end(). */
   block(): this { return this.op(0x02, 0x40); }
   loop(): this { return this.op(0x03, 0x40); }
@@ -74,6 +77,12 @@ export class FunctionBuilder {
     uleb(this.code, opcode);
     if (memarg) { uleb(this.code, memarg[0]); uleb(this.code, memarg[1]); }
     if (lane !== undefined) this.code.push(lane);
+    return this;
+  }
+  /** i8x16.shuffle of the two vectors on the stack: lanes 0-15 pick from the first, 16-31 from the second. */
+  shuffle(lanes: number[]): this {
+    this.simd(SIMD.shuffle);
+    this.code.push(...lanes);
     return this;
   }
   v128Zero(): this {
