@@ -4,27 +4,17 @@
 // evaluates and predicts the large ones off the JavaScript thread, on the same memory. One call at a
 // time (ERR_BUSY; a dispose() during a call is deferred to its end). Without workers
 // (BLASNET_JS_WORKERS=0) the large calls run here, pausing every ~10 ms to give the event loop a turn.
-import { markAsUntransferable } from 'worker_threads';
 import { BlasnetError, invalidArg, type ErrorCode } from '../../errors';
 import { defaultMemoryLimit } from '../../limits';
 import { checkTrainBatch, inferWork, inferenceBatch, trainWork } from '../budget';
 import { initialOptimizerState, optimizerStateLength, paramCount } from '../layout';
 import type { EvaluateResult, Matrix, Net as EngineNet, NetSpec, TrainArgs, TrainResult } from '../types';
+import { nextTurn, pin } from '../turns';
 import { checkBatchSize, checkLength, checkMatrices, checkPredictionsOut } from './args';
 import { Net } from './net';
 import { enginePool, WorkerError, type NetSettings, type RemoteNet } from './pool';
 import { SharedCopies, sharedFloat32 } from './shared';
 import { checkNetSpec } from './spec-check';
-
-/**
- * As the native binding does: the buffers a call reads or writes between its turns cannot be detached
- * (transferred to a Worker) while it runs; a transfer copies instead.
- */
-function pin(...arrays: (ArrayBufferView | null | undefined)[]): void {
-  for (const a of arrays) {
-    if (a && a.buffer instanceof ArrayBuffer && a.buffer.byteLength > 0) markAsUntransferable(a.buffer);
-  }
-}
 
 const YIELD_MS = 10;
 const PROGRESS_MS = 100;
@@ -39,14 +29,6 @@ const CHUNK_VALUES = 2 ** 20;
 // predictSync computes in batches of this many rows (its workspace stays that size).
 const SYNC_BATCH = 1024;
 
-/**
- * Every async call starts its work in a later macrotask, as an off-thread call resolves in a later
- * turn: otherwise a loop of awaited small calls runs on microtasks only and starves timers, I/O and
- * other models' fits.
- */
-function nextTurn(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}
 
 /** A function that says "go on" until YIELD_MS have passed since it was made. */
 function timeSlice(): () => boolean {
@@ -148,6 +130,9 @@ export class JsNet implements EngineNet {
     pin(x.data, y.data, order, sampleWeight, predictionsOut);
     this.busy = true;
     try {
+      // Every async call starts its work in a later macrotask, as an off-thread call resolves in a later
+      // turn: otherwise a loop of awaited small calls runs on microtasks only and starves timers, I/O and
+      // other models' fits.
       await nextTurn();
       const pool = this.workers(trainWork(order.length, batchSize, this.paramCount), SYNC_TRAIN_WORK);
       if (pool) {
@@ -331,7 +316,7 @@ export class JsNet implements EngineNet {
   }
 
   getParams(): Float32Array {
-    return Float32Array.from(this.ready('getParams').params);
+    return this.ready('getParams').params.slice();
   }
 
   setParams(params: Float32Array): void {
@@ -341,7 +326,7 @@ export class JsNet implements EngineNet {
   }
 
   getOptimizerState(): Float32Array {
-    return Float32Array.from(this.ready('getOptimizerState').state);
+    return this.ready('getOptimizerState').state.slice();
   }
 
   setOptimizerState(state: Float32Array): void {

@@ -2,13 +2,11 @@
 // live in them, and a call's data is copied into them (in slices of 4 MB between event-loop turns, so a
 // 200 MB training set never holds the loop for more than a millisecond or two). Data that already lives
 // in a SharedArrayBuffer is used as it is.
+import { nextTurn } from '../turns';
+
 type Typed = Float32Array | Uint32Array;
 
 const SLICE = 1 << 20; // elements copied per event-loop turn
-
-function nextTurn(): Promise<void> {
-  return new Promise<void>((resolve) => setImmediate(resolve));
-}
 
 export function sharedFloat32(n: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(4 * Math.max(1, n)), 0, n);
