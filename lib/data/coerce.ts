@@ -3,6 +3,7 @@
 // label vectors. Non-finite values are reported by row and column.
 import { BlasnetError, describe, invalidArg } from '../errors';
 import type { Matrix } from '../engine/types';
+import { nextTurn } from '../engine/turns';
 import { Tensor } from '../tensor';
 
 export type MatrixLike =
@@ -149,9 +150,27 @@ export function allFinite(d: Float32Array): boolean {
 
 /** Throws ERR_NON_FINITE naming the first NaN / Infinity by row and column. */
 export function checkFinite(m: Matrix, arg: string): void {
+  if (!allFinite(m.data)) throwFirstNonFinite(m, arg, 0);
+}
+
+// Values checked per event-loop turn by checkFiniteInTurns: about a millisecond.
+const FINITE_SLICE = 1 << 20;
+
+/**
+ * checkFinite a slice per event-loop turn: the 47 million values of a 60,000 x 784 x take ~20 ms,
+ * which a fit must not hold the loop for.
+ */
+export async function checkFiniteInTurns(m: Matrix, arg: string): Promise<void> {
   const d = m.data;
-  if (allFinite(d)) return;
-  for (let i = 0; i < d.length; i++) {
+  for (let i = 0; i < d.length; i += FINITE_SLICE) {
+    if (i > 0) await nextTurn();
+    if (!allFinite(d.subarray(i, i + FINITE_SLICE))) throwFirstNonFinite(m, arg, i);
+  }
+}
+
+function throwFirstNonFinite(m: Matrix, arg: string, from: number): void {
+  const d = m.data;
+  for (let i = from; i < d.length; i++) {
     const v = d[i]!;
     if (v - v !== 0) {
       const r = Math.floor(i / m.cols), c = i % m.cols;

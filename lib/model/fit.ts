@@ -3,7 +3,8 @@
 // and the rule that weights are never handed back NaN or infinite.
 import { BlasnetError, invalidArg } from '../errors';
 import type { Matrix, Net } from '../engine/types';
-import { allFinite, sliceRows } from '../data/coerce';
+import { allFinite, checkFiniteInTurns, sliceRows } from '../data/coerce';
+import { nextTurn, pin } from '../engine/turns';
 import { nonNegativeInt, oneOf, orDefault, positiveInt, rejectUnknownOptions, bool } from '../validate';
 import { rowOrder, shuffleInPlace } from '../random';
 import type { Compiled } from './compile';
@@ -116,9 +117,17 @@ function fitOptions(args: FitArgs): FitOptions {
 
 interface Part { x: Matrix; y: Matrix; weights: Float32Array | null }
 
-/** The training rows and the validation rows (if any), with the weight of each row. */
-function fitData(t: FitTarget, xIn: unknown, yIn: unknown, args: FitArgs, split: number): { train: Part; validation: Part | null } {
-  const x = t.features(xIn, 'x');
+/** The features whose values are still to be checked, each with the name errors give it. */
+type Unchecked = [Matrix, string][];
+
+/**
+ * The training rows and the validation rows (if any), with the weight of each row; the features'
+ * values are left for the caller to check (`unchecked`).
+ */
+function fitData(t: FitTarget, xIn: unknown, yIn: unknown, args: FitArgs, split: number):
+  { train: Part; validation: Part | null; unchecked: Unchecked } {
+  const x = t.features(xIn, 'x', false);
+  const unchecked: Unchecked = [[x, 'x']];
   const y = t.labels(yIn, 'y', x.rows);
   let rowWeight: Float32Array | null = null;
   if (args.sampleWeight !== undefined) rowWeight = Float32Array.from(rowWeights(args.sampleWeight, 'sampleWeight', x.rows));
@@ -139,15 +148,20 @@ function fitData(t: FitTarget, xIn: unknown, yIn: unknown, args: FitArgs, split:
     return {
       train: { x: sliceRows(x, 0, at), y: sliceRows(y, 0, at), weights: rowWeight ? rowWeight.subarray(0, at) : null },
       validation: { x: sliceRows(x, at, x.rows), y: sliceRows(y, at, y.rows), weights: sampleWeightOnly ? sampleWeightOnly.subarray(at) : null },
+      unchecked,
     };
   }
   const train = { x, y, weights: rowWeight };
   const vd = args.validationData;
-  if (vd === undefined) return { train, validation: null };
+  if (vd === undefined) return { train, validation: null, unchecked };
   if (!Array.isArray(vd) || vd.length < 2 || vd.length > 3) throw invalidArg('validationData', '[x, y] or [x, y, sampleWeight]', vd);
-  const vx = t.features(vd[0], 'validationData x');
+  const vx = t.features(vd[0], 'validationData x', false);
+  unchecked.push([vx, 'validationData x']);
   const vy = t.labels(vd[1], 'validationData y', vx.rows);
-  return { train, validation: { x: vx, y: vy, weights: vd[2] === undefined ? null : rowWeights(vd[2], 'validationData sampleWeight', vx.rows) } };
+  return {
+    train, validation: { x: vx, y: vy, weights: vd[2] === undefined ? null : rowWeights(vd[2], 'validationData sampleWeight', vx.rows) },
+    unchecked,
+  };
 }
 
 /** Calls one hook on every callback, in order, awaiting each. */
@@ -160,7 +174,17 @@ async function callHook(cbs: CallbackHooks[], hook: (typeof HOOKS)[number], ...a
 
 export async function runFit(t: FitTarget, xIn: unknown, yIn: unknown, args: FitArgs): Promise<History> {
   const o = fitOptions(args);
-  const { train, validation } = fitData(t, xIn, yIn, args, o.validationSplit);
+  const { train, validation, unchecked } = fitData(t, xIn, yIn, args, o.validationSplit);
+  // The event loop gets a turn between the costly steps of the start: the check of the features'
+  // values (a slice per turn), the engine net's creation, and the first epoch. Meanwhile the model is
+  // busy, as while the engine computes, and the data stays attached, as the engines keep it.
+  pin(train.x.data, train.y.data, train.weights, validation?.x.data, validation?.y.data, validation?.weights);
+  await t.computing(async () => {
+    for (const [m, arg] of unchecked) await checkFiniteInTurns(m, arg);
+    await nextTurn();
+    t.net();
+    await nextTurn();
+  });
   const c = t.compiled;
   const rows = train.x.rows;
   const batchSize = Math.min(o.batchSize, rows);

@@ -12,13 +12,13 @@ export function featureMatrix(x: unknown, arg: string): Matrix {
   return m;
 }
 
-/** x has the model's input width and only finite values. */
-export function checkFeatures(m: Matrix, inputDim: number, arg: string): Matrix {
+/** x has the model's input width and (unless the caller checks them itself) only finite values. */
+export function checkFeatures(m: Matrix, inputDim: number, arg: string, values = true): Matrix {
   if (m.cols !== inputDim) {
     throw new BlasnetError('ERR_SHAPE_MISMATCH',
       `Expected ${arg} with ${inputDim} features (columns), as the model's input shape, but received ${m.cols}`);
   }
-  checkFinite(m, arg);
+  if (values) checkFinite(m, arg);
   return m;
 }
 

@@ -27,9 +27,13 @@ export class Progress {
   private epochStart = 0;
   private lastDraw = 0;
   private readonly bar: boolean;
+  private readonly out: ProgressWriter;
+  // A silent fit never reads process.stdout: its first read builds the stream (milliseconds of the
+  // JavaScript thread, inside the fit).
   constructor(private readonly verbose: number, private readonly epochs: number, private readonly steps: number,
-    private readonly out: ProgressWriter = process.stdout as unknown as ProgressWriter) {
-    this.bar = verbose === 1 && out.isTTY === true;
+    out?: ProgressWriter) {
+    this.out = out ?? (verbose === 0 ? { isTTY: false, write: () => undefined } : process.stdout as unknown as ProgressWriter);
+    this.bar = verbose === 1 && this.out.isTTY === true;
   }
 
   epochBegin(epoch: number): void {

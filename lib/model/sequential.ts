@@ -193,15 +193,16 @@ export class Sequential implements LayerOwner, TrainableModel {
   private target(): ModelTarget {
     return {
       compiled: this.compiled,
-      features: (x, arg) => {
+      features: (x, arg, values) => {
         const m = featureMatrix(x, arg);
         if (this.layers.length === 0) throw new BlasnetError('ERR_INVALID_ARG', 'The model has no layers: add layers before using it');
         if (this.inputDim === null) this.build(m.cols);
-        return checkFeatures(m, this.inputDim!, arg);
+        return checkFeatures(m, this.inputDim!, arg, values);
       },
       labels: (y, arg, rows) => labelMatrix(y, arg, rows, this.outputDimOf(this.layers.length - 1)!, this.compiled!.loss.spec.id),
       outputDim: () => this.outputDimOf(this.layers.length - 1)!,
       net: () => this.ensureNet(),
+      computing: (f) => this.calls.computeWith(f),
       engineCall: (f) => this.engineCall(f),
       exclusive: (what, f, runsUserCode) => this.exclusive(what, f, runsUserCode),
     };

@@ -6,13 +6,18 @@ import type { Compiled } from './compile';
 export interface ModelTarget {
   /** null before compile(). */
   readonly compiled: Compiled | null;
-  /** x checked against the model's input (which it builds from the first data). */
-  features(x: unknown, arg: string): Matrix;
+  /**
+   * x checked against the model's input (which it builds from the first data); its values too unless
+   * `values` is false (the caller then checks them, as fit does over several event-loop turns).
+   */
+  features(x: unknown, arg: string, values?: boolean): Matrix;
   /** Labels checked against the output layer and the compiled loss. */
   labels(y: unknown, arg: string, rows: number): Matrix;
   outputDim(): number;
   /** The engine net (created on first use). */
   net(): Net;
+  /** Work of the model's own between engine calls, counted as engine work (synchronous calls wait for its end). */
+  computing<T>(f: () => Promise<T>): Promise<T>;
   /** One asynchronous engine call on the net. */
   engineCall<T>(f: (net: Net) => Promise<T>): Promise<T>;
   /**
