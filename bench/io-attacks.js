@@ -138,6 +138,48 @@ function engineAttacks(engine, tmp, check) {
     return 'shape ' + p.shape.join('x') + ', model.json ' + bytes + ' bytes'`, env), /^resolved: shape 1024x1/);
 }
 
+/** Model files that lie about where their parts are or what trained them, and tables that trip naive parsers. */
+function trickAttacks(tmp, check) {
+  const saved = path.join(tmp, 'saved');
+  const save = `const m = lib.sequential({ layers: [lib.layers.dense({ units: 2, inputShape: [2] })] });
+    m.compile({ optimizer: lib.optimizers.adam({ learningRate: 0.01 }), loss: 'meanSquaredError' });
+    await m.save(${JSON.stringify(saved)}, { includeOptimizer: true });`;
+  const r = child(save, 'return 1');
+  if (!/^resolved/.test(r.outcome)) throw new Error(`saving the base model failed: ${r.outcome}`);
+  const json = () => JSON.parse(fs.readFileSync(path.join(saved, 'model.json'), 'utf8'));
+  const variant = (name, edit) => {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir);
+    for (const f of fs.readdirSync(saved)) if (f !== 'model.json') fs.copyFileSync(path.join(saved, f), path.join(dir, f));
+    const mj = json();
+    edit(mj, dir);
+    if (!fs.existsSync(path.join(dir, 'model.json'))) fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(mj));
+    return dir;
+  };
+  const load = (dir) => child('', `return lib.loadLayersModel(${JSON.stringify(dir)})`);
+  const outside = variant('link-out', (mj, dir) => fs.symlinkSync(path.join(saved, 'model.json'), path.join(dir, 'model.json')));
+  check('model.json a symlink out of its folder', load(outside), /^ERR_/);
+  check('a shard path listed twice', load(variant('dup-shard', (mj) => { mj.weightsManifest[0].paths.push(mj.weightsManifest[0].paths[0]); })), /^ERR_/);
+  const lr = (o) => { for (const [k, v] of Object.entries(o)) { if (/^learning_?rate$/i.test(k)) o[k] = 1e300; else if (v && typeof v === 'object') lr(v); } };
+  check('saved training config with learning rate 1e300', load(variant('lr', (mj) => { lr(mj.trainingConfig); lr(mj.blasnetTrainingConfig); })), /^ERR_FORMAT/);
+  const wide = path.join(tmp, 'wide.csv');
+  fs.writeFileSync(wide, Array.from({ length: 1e6 }, (_, i) => `c${i}`).join(',') + '\n' + '0,'.repeat(1e6 - 1) + '0\n');
+  check('CSV with a 1,000,000-column header, data.readCsv', child('', `return lib.data.readCsv(${JSON.stringify(wide)})`), /^ERR_LIMIT/);
+  const ctor = path.join(tmp, 'ctor.csv');
+  fs.writeFileSync(ctor, 'constructor,__proto__,y\n' + Array.from({ length: 50 }, (_, i) => `${i},${i % 7},${i % 2}`).join('\n') + '\n');
+  check("CSV columns named constructor and __proto__, CLI train", child('', `
+    const r = require('child_process').spawnSync(process.execPath, [${JSON.stringify(path.join(ROOT, 'dist', 'cli', 'main.js'))}, 'train', ${JSON.stringify(ctor)},
+      '--label', 'y', '--epochs', '2', '-q', '--out', ${JSON.stringify(path.join(tmp, 'ctor-model'))}], { encoding: 'utf8' });
+    return 'exit ' + r.status + (r.stderr ? ' ' + r.stderr.trim().split('\\n').pop().slice(0, 80) : '')`), /^resolved: exit 0/);
+  check('onEpochEnd awaiting predictAsync and save of the model being fitted', child(`
+    const m = lib.sequential({ layers: [lib.layers.dense({ units: 8, activation: 'relu', inputShape: [4] }), lib.layers.dense({ units: 1 })] });
+    m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const x = lib.tensor2d(new Float32Array(4096).fill(0.5), [1024, 4]), y = lib.tensor2d(new Float32Array(1024), [1024, 1]);`, `
+    const h = await m.fit(x, y, { epochs: 3, verbose: 0, callbacks: { onEpochEnd: async () => {
+      await m.predictAsync(x); await m.save(${JSON.stringify(path.join(tmp, 'in-fit'))}); } } });
+    return h.epoch.length + ' epochs'`), /^resolved: 3 epochs/);
+}
+
 function main() {
   if (!fs.existsSync(DIST)) throw new Error('build first: npm run build');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'blasnet-io-attacks-'));
@@ -177,6 +219,7 @@ function main() {
       const m = lib.sequential({ layers: [lib.layers.dense({ units: 2, inputShape: [2] })] });
       let v = {}; for (let i = 0; i < 100000; i++) v = { v };
       m.userDefinedMetadata = { v };`, `return m.save(${JSON.stringify(path.join(tmp, 'deep'))})`), /^ERR_INVALID_ARG/);
+    trickAttacks(tmp, check);
     tableAttacks(tmp, check);
     for (const engine of ['native', 'js']) engineAttacks(engine, tmp, check);
   } finally {
