@@ -15,7 +15,8 @@ import type { ColumnSpec } from '../data/table/options';
 import type { NumberColumn, Table } from '../data/table/table';
 import type { Tensor2D } from '../tensor';
 import { CliError, usageError } from './errors';
-import { openModel, probabilities, f32, type CliMeta, type LoadedModel, type Task } from './model-info';
+import { openModel, probabilities, f32, type LoadedModel, type Task } from './model-info';
+import type { CliMetadata } from '../model/metadata';
 import { historySvg } from './plot';
 import { knownLabelRows } from '../data/plan';
 import { crossValidate, dataReport, holdOut, planRows } from './splits';
@@ -172,7 +173,7 @@ export async function train(file: string, o: TrainOptions, print: Print): Promis
     print(`Test rows (${known.rows.length}): ${formatLogs(await model.evaluateAsync(e.x, e.y, { batchSize: 1024 }))}` +
       (known.skipped ? ` (${known.skipped} row${known.skipped === 1 ? '' : 's'} of classes absent from the training rows left out)` : ''));
   }
-  const meta: CliMeta = { task, label: labelName, features: pre.columnSteps.filter((st) => st.kind !== 'drop').map((st) => st.name), ...(pre.classes ? { classes: pre.classes } : {}) };
+  const meta: CliMetadata = { task, label: labelName, features: pre.columnSteps.filter((st) => st.kind !== 'drop').map((st) => st.name), ...(pre.classes ? { classes: pre.classes } : {}) };
   model.userDefinedMetadata = { ...(model.userDefinedMetadata ?? {}), blasnetCli: meta };
   try {
     await model.save(o.out, { preprocessor: pre });

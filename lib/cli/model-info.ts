@@ -6,23 +6,14 @@ import { loadModel, BlasnetError, Activation, Dense, type Sequential } from '../
 import type { Preprocessor } from '../data/preprocess/preprocessor';
 import { CliError } from './errors';
 import { isSingleFileModel } from '../io/keras/formats';
+import { cliMetadataOf, type CliMetadata, type Task } from '../model/metadata';
 
-export type Task = 'classification' | 'regression';
-
-export interface CliMeta {
-  task: Task;
-  /** The label column the model was trained on. */
-  label: string;
-  /** Feature columns, in the model's input order. */
-  features: string[];
-  /** Classification: the label value (a number, or a class name) of each output unit. */
-  classes?: (number | string)[];
-}
+export type { Task } from '../model/metadata';
 
 export interface LoadedModel {
   model: Sequential;
   dir: string;
-  meta: CliMeta | null;
+  meta: CliMetadata | null;
   task: Task;
   /** Classification: label value per class index. */
   classes: (number | string)[] | null;
@@ -32,15 +23,6 @@ export interface LoadedModel {
   binarySigmoid: boolean;
   inputDim: number;
   outputDim: number;
-}
-
-function parseMeta(v: unknown): CliMeta | null {
-  if (!v || typeof v !== 'object') return null;
-  const o = v as Record<string, unknown>;
-  if (o.task !== 'classification' && o.task !== 'regression') return null;
-  if (typeof o.label !== 'string' || !Array.isArray(o.features) || !o.features.every((f) => typeof f === 'string')) return null;
-  if (o.classes !== undefined && (!Array.isArray(o.classes) || !o.classes.every((c) => (typeof c === 'number' && Number.isFinite(c)) || typeof c === 'string'))) return null;
-  return { task: o.task, label: o.label, features: o.features as string[], ...(o.classes ? { classes: o.classes as (number | string)[] } : {}) };
 }
 
 /** The activation at the model's output (the last dense or activation layer). */
@@ -69,7 +51,7 @@ export async function openModel(dir: string): Promise<LoadedModel> {
     if (err instanceof BlasnetError) throw new CliError(`${dir}: not a valid model: ${err.message}`);
     throw err;
   }
-  const meta = parseMeta(model.userDefinedMetadata?.blasnetCli);
+  const meta = cliMetadataOf(model.userDefinedMetadata);
   const inputDim = model.inputShape?.[1] ?? 0;
   const outputDim = model.outputShape?.[1] ?? 0;
   const act = outputActivation(model);

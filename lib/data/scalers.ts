@@ -35,31 +35,27 @@ abstract class ColumnScaler {
     }
   }
 
-  /** A new Tensor2D with the scaled values (the input is not modified). */
-  transform(x: MatrixLike): Tensor2D {
+  /** A new Tensor2D of f(value, column) over x's values (x is not modified); `fn` names the call in errors. */
+  private mapValues(x: MatrixLike, fn: string, f: (v: number, c: number) => number): Tensor2D {
     const m = toMatrix(x, 'x');
-    this.check(m, 'transform');
+    this.check(m, fn);
     const out = new Float32Array(m.data.length);
     for (let r = 0; r < m.rows; r++) {
       for (let c = 0; c < m.cols; c++) {
         const i = r * m.cols + c;
-        out[i] = (m.data[i]! - this.offset[c]!) * this.factor[c]! + this.shift;
+        out[i] = f(m.data[i]!, c);
       }
     }
     return matrixTensor(out, [m.rows, m.cols]);
   }
 
+  /** A new Tensor2D with the scaled values (the input is not modified). */
+  transform(x: MatrixLike): Tensor2D {
+    return this.mapValues(x, 'transform', (v, c) => (v - this.offset[c]!) * this.factor[c]! + this.shift);
+  }
+
   inverseTransform(x: MatrixLike): Tensor2D {
-    const m = toMatrix(x, 'x');
-    this.check(m, 'inverseTransform');
-    const out = new Float32Array(m.data.length);
-    for (let r = 0; r < m.rows; r++) {
-      for (let c = 0; c < m.cols; c++) {
-        const i = r * m.cols + c;
-        out[i] = (m.data[i]! - this.shift) / this.factor[c]! + this.offset[c]!;
-      }
-    }
-    return matrixTensor(out, [m.rows, m.cols]);
+    return this.mapValues(x, 'inverseTransform', (v, c) => (v - this.shift) / this.factor[c]! + this.offset[c]!);
   }
 
   fitTransform(x: MatrixLike): Tensor2D {

@@ -7,20 +7,12 @@ import * as fs from 'node:fs';
 import { data, type MinMaxScaler, type NumberColumn, type Preprocessor, type ReadCsvOptions, type StandardScaler, type Table } from '../data';
 import { BlasnetError } from '../errors';
 import { defaultMemoryLimit, formatBytes } from '../limits';
+import { cliMetadataOf, type CliMetadata, type Task } from '../model/metadata';
 import type { Sequential } from '../model/sequential';
 import { RandomStream } from '../random';
 import type { ResolvedJob } from './description';
 
 type Scaler = StandardScaler | MinMaxScaler;
-export type Task = 'classification' | 'regression';
-
-/** What `blasnet train` keeps with a model (userDefinedMetadata.blasnetCli); a job's model carries it too. */
-export interface ModelMeta {
-  task: Task;
-  label: string;
-  features: string[];
-  classes?: (string | number)[];
-}
 
 export interface PreparedData {
   /** The model's inputs, rows x cols, in the shuffled row order. */
@@ -106,13 +98,6 @@ async function readJobTable(job: ResolvedJob, signal?: AbortSignal): Promise<Tab
   return data.readCsv(src, options);
 }
 
-/** The metadata a model saved by `blasnet train` or by a job carries (features, task, classes). */
-export function modelMeta(model: Sequential): ModelMeta | null {
-  const m = model.userDefinedMetadata?.blasnetCli as Partial<ModelMeta> | undefined;
-  if (!m || (m.task !== 'classification' && m.task !== 'regression') || typeof m.label !== 'string' || !Array.isArray(m.features)) return null;
-  return m as ModelMeta;
-}
-
 /** The rows whose label is present, shuffled from the seed as blasnet train shuffles. */
 function labelledRows(table: Table, label: string, seed: number): Int32Array {
   const col = table.column(label);
@@ -131,7 +116,7 @@ function yOf(labels: Float32Array, classes: number): PreparedData['y'] {
 }
 
 /** Models saved with a scaler and numeric features only: their columns as they are, scaled by their scaler. */
-function legacyNumeric(table: Table, base: Sequential, meta: ModelMeta | null, label: string, rows: Int32Array): { x: Float32Array; labels: Float32Array; features: string[] } {
+function legacyNumeric(table: Table, base: Sequential, meta: CliMetadata | null, label: string, rows: Int32Array): { x: Float32Array; labels: Float32Array; features: string[] } {
   const features = meta?.features ?? table.names.filter((n) => n !== label);
   const cols = features.map((f) => {
     if (!table.has(f)) throw new BlasnetError('ERR_FORMAT', `${table.source}: no column ${JSON.stringify(f)} (a feature of job.model.from); the columns are: ${table.names.join(', ')}`);
@@ -163,7 +148,7 @@ export async function prepareData(job: ResolvedJob, base: Sequential | null, sig
     throw new BlasnetError('ERR_INVALID_ARG', `job.fit.validationSplit ${job.fit.validationSplit} leaves no validation rows out of ${rows}`);
   }
   const trainRows = rows - validationRows;
-  const meta = base ? modelMeta(base) : null;
+  const meta = base ? cliMetadataOf(base.userDefinedMetadata) : null;
   const basePre = base?.getPreprocessor() ?? null;
   if (basePre && basePre.label !== null && basePre.label !== label) {
     throw new BlasnetError('ERR_INVALID_ARG', `job.data.label is ${label} but job.model.from was trained on the label ${basePre.label}`);

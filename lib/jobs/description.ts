@@ -4,9 +4,11 @@
 import * as path from 'node:path';
 import { BlasnetError, invalidArg } from '../errors';
 import { layers } from '../model/layers';
+import type { Task } from '../model/metadata';
 import { intInRange as int } from '../validate';
 
-export type JobTask = 'classification' | 'regression';
+/** A job's task: the one `blasnet train` knows. */
+export type JobTask = Task;
 
 /** One hidden layer of `model.layers`; the output layer follows from the task, as in `blasnet train`. */
 export type JobLayer =

@@ -15,7 +15,8 @@ import { fromArtifacts, loadModel } from '../model/saving';
 import { sequential, type Sequential } from '../model/sequential';
 import { setSeed } from '../random';
 import { resolveJob, type JobLayer, type ResolvedJob } from './description';
-import { prepareData, type ModelMeta, type PreparedData } from './data';
+import { prepareData, type PreparedData } from './data';
+import type { CliMetadata } from '../model/metadata';
 
 /** What a job reports after each epoch (job.updateProgress). */
 export interface JobProgress {
@@ -231,7 +232,7 @@ export async function runJob(description: unknown, options: RunJobOptions = {}):
     validation = await model.evaluateAsync(xv, yv, { batchSize: 1024 });
   }
 
-  const meta: ModelMeta = { task: d.task, label: job.data.label, features: d.features, ...(d.classes ? { classes: d.classes } : {}) };
+  const meta: CliMetadata = { task: d.task, label: job.data.label, features: d.features, ...(d.classes ? { classes: d.classes } : {}) };
   // The preprocessor goes with the model returned here too (getPreprocessor), as a loaded one carries it.
   model.userDefinedMetadata = { ...(model.userDefinedMetadata ?? {}), blasnetCli: meta, ...(d.preprocessor ? { preprocessor: d.preprocessor.toJSON() } : {}) };
   const saveOpts = { ...(d.preprocessor ? { preprocessor: d.preprocessor } : d.scaler ? { scaler: d.scaler } : {}), includeOptimizer: job.result.includeOptimizer };

@@ -76,6 +76,16 @@ class Parser {
     if (depth > MAX_JSON_DEPTH) throw new JsonSyntaxError(`arrays and objects nested deeper than ${MAX_JSON_DEPTH} levels at byte ${this.i}`, this.i);
   }
 
+  /** After an element: true past a ',' (another follows), false past `close`; anything else is an error. */
+  more(close: number): boolean {
+    const next = this.peek();
+    this.i++;
+    if (next === COMMA) return true;
+    if (next === close) return false;
+    this.i--;
+    return this.fail(close === CLOSE_ARRAY ? "',' or ']'" : "',' or '}'");
+  }
+
   array(depth: number): unknown[] {
     this.nested(depth);
     this.i++;
@@ -85,12 +95,7 @@ class Parser {
       const c = this.peek();
       // Numbers, the bulk of every request, without the dispatch of value().
       a.push(c === MINUS || isDigit(c) ? this.number() : this.value(depth));
-      const next = this.peek();
-      this.i++;
-      if (next === COMMA) continue;
-      if (next === CLOSE_ARRAY) return a;
-      this.i--;
-      this.fail("',' or ']'");
+      if (!this.more(CLOSE_ARRAY)) return a;
     }
   }
 
@@ -108,12 +113,7 @@ class Parser {
       // An own property, as JSON.parse makes it: assigning __proto__ would set the prototype instead.
       if (key === '__proto__') Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true });
       else o[key] = v;
-      const next = this.peek();
-      this.i++;
-      if (next === COMMA) continue;
-      if (next === CLOSE_OBJECT) return o;
-      this.i--;
-      this.fail("',' or '}'");
+      if (!this.more(CLOSE_OBJECT)) return o;
     }
   }
 
@@ -135,12 +135,7 @@ class Parser {
         const row = c1 === MINUS || isDigit(c1) ? this.floats() : null;
         if (!row) break;
         rows.push(row);
-        const next = this.peek();
-        this.i++;
-        if (next === COMMA) continue;
-        if (next === CLOSE_ARRAY) { t = rows; break; }
-        this.i--;
-        this.fail("',' or ']'");
+        if (!this.more(CLOSE_ARRAY)) { t = rows; break; }
       }
     }
     if (t) return t;
@@ -160,12 +155,7 @@ class Parser {
         scratch = grown;
       }
       scratch[n++] = this.float32();
-      const next = this.peek();
-      this.i++;
-      if (next === COMMA) continue;
-      if (next === CLOSE_ARRAY) return scratch.slice(0, n);
-      this.i--;
-      this.fail("',' or ']'");
+      if (!this.more(CLOSE_ARRAY)) return scratch.slice(0, n);
     }
   }
 

@@ -91,6 +91,15 @@ void wake(Pool& p) {
   p.work.notify_all();
 }
 
+// wake() for the callers that cannot fail: when no new thread starts, the threads alive keep serving
+// the queue (only pool_submit, which may find none alive, reports the failure).
+void wake_if_possible(Pool& p) {
+  try {
+    wake(p);
+  } catch (...) {
+  }
+}
+
 }  // namespace
 
 uint64_t pool_submit(std::shared_ptr<PoolTask> task) {
@@ -113,11 +122,7 @@ void pool_task_settled(uint64_t seq) {
   std::lock_guard<std::mutex> lock(p.mutex);
   if (p.active > 0) --p.active;
   if (seq < p.request_seq && p.request_waits_for > 0) --p.request_waits_for;
-  try {
-    wake(p);
-  } catch (...) {
-    // The threads alive keep serving the queue.
-  }
+  wake_if_possible(p);
 }
 
 void pool_set_cores(int cores) {
@@ -136,10 +141,7 @@ void blas_use_end() {
   Pool& p = pool();
   std::lock_guard<std::mutex> lock(p.mutex);
   if (p.sync_calls > 0) --p.sync_calls;
-  try {
-    wake(p);
-  } catch (...) {
-  }
+  wake_if_possible(p);
 }
 
 bool request_blas_threads(int n) {
@@ -149,10 +151,7 @@ bool request_blas_threads(int n) {
   p.blas_requested = std::max(1, n);
   p.request_seq = p.next_seq;
   p.request_waits_for = p.active + (int)p.queue.size();
-  try {
-    wake(p);
-  } catch (...) {
-  }
+  wake_if_possible(p);
   return p.blas_current == p.blas_requested;
 }
 

@@ -84,21 +84,22 @@ double row_loss(const LossSpec& loss, bool logits, int d, const float* p, const 
             g[j] = (float)((sm * ysum - y[j]) * gscale);
           }
       } else {
-        double S = 0;
-        for (int j = 0; j < d; ++j) S += p[j];
-        double syu = 0;
+        // Probabilities normalized by their row sum (as Keras); the clipped ones pass no gradient.
+        double prob_sum = 0;
+        for (int j = 0; j < d; ++j) prob_sum += p[j];
+        double unclipped_label_sum = 0;
         for (int j = 0; j < d; ++j) {
-          double q = (double)p[j] / S;
+          double q = (double)p[j] / prob_sum;
           double qc = std::min(std::max(q, kEps), 1.0 - kEps);
           l += -y[j] * std::log(qc);
-          if (q >= kEps && q <= 1.0 - kEps) syu += y[j];
+          if (q >= kEps && q <= 1.0 - kEps) unclipped_label_sum += y[j];
         }
         if (g)
           for (int k = 0; k < d; ++k) {
-            double q = (double)p[k] / S;
+            double q = (double)p[k] / prob_sum;
             double u = (q >= kEps && q <= 1.0 - kEps) ? 1.0 : 0.0;
             double term = u != 0.0 ? y[k] / q : 0.0;
-            g[k] = (float)((syu - term) / S * gscale);
+            g[k] = (float)((unclipped_label_sum - term) / prob_sum * gscale);
           }
       }
       return l;

@@ -136,11 +136,8 @@ export class JsNet implements EngineNet {
       await nextTurn();
       const pool = this.workers(trainWork(order.length, batchSize, this.paramCount), SYNC_TRAIN_WORK);
       if (pool) {
-        const xs = await this.copies.share('x', x.data, x.rows * x.cols);
-        const ys = await this.copies.share('y', y.data, y.rows * y.cols);
+        const { xs, ys, ws, ps } = await this.shareData(x, y, sampleWeight, predictionsOut ? order.length : 0);
         const os = await this.copies.share('order', order);
-        const ws = sampleWeight ? await this.copies.share('w', sampleWeight, x.rows) : null;
-        const ps = predictionsOut ? this.copies.buffer('preds', order.length * this.outputDim, sharedFloat32) : null;
         Atomics.store(this.sync, 1, 0);
         Atomics.add(this.sync, 0, 1);
         // The worker reports every ~50 ms; the caller hears at most every PROGRESS_MS, measured here.
@@ -164,6 +161,16 @@ export class JsNet implements EngineNet {
     } finally {
       this.endWork();
     }
+  }
+
+  /** x, y and the row weights copied into the workers' shared memory, and a shared buffer for predRows rows of predictions (none for 0). */
+  private async shareData(x: Matrix, y: Matrix, sampleWeight: Float32Array | null, predRows: number):
+    Promise<{ xs: Float32Array; ys: Float32Array; ws: Float32Array | null; ps: Float32Array | null }> {
+    const xs = await this.copies.share('x', x.data, x.rows * x.cols);
+    const ys = await this.copies.share('y', y.data, y.rows * y.cols);
+    const ws = sampleWeight ? await this.copies.share('w', sampleWeight, x.rows) : null;
+    const ps = predRows > 0 ? this.copies.buffer('preds', predRows * this.outputDim, sharedFloat32) : null;
+    return { xs, ys, ws, ps };
   }
 
   /** trainBatches on this thread, a time slice per event-loop turn. */
@@ -204,10 +211,7 @@ export class JsNet implements EngineNet {
       await nextTurn();
       const pool = this.workers(inferWork(x.rows, batch, this.paramCount), SYNC_INFER_WORK);
       if (pool) {
-        const xs = await this.copies.share('x', x.data, x.rows * x.cols);
-        const ys = await this.copies.share('y', y.data, y.rows * y.cols);
-        const ws = sampleWeight ? await this.copies.share('w', sampleWeight, x.rows) : null;
-        const ps = predictionsOut ? this.copies.buffer('preds', x.rows * this.outputDim, sharedFloat32) : null;
+        const { xs, ys, ws, ps } = await this.shareData(x, y, sampleWeight, predictionsOut ? x.rows : 0);
         Atomics.add(this.sync, 0, 1);
         const result = await pool.call(this.remote!, this.spec, core.params, core.state, this.settings(core), this.sync,
           'evaluate', [xs, x.rows, x.cols, ys, y.cols, batch, ws, ps]).catch((err) => { throw fromWorker(err); }) as EvaluateResult;

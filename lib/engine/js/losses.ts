@@ -100,20 +100,21 @@ export function lossEval(loss: LossSpec, logits: boolean, n: number, d: number, 
             }
           }
         } else {
-          let S = 0;
-          for (let j = 0; j < d; j++) S += P[o + j]!;
-          let yu = 0;
+          // Probabilities normalized by their row sum (as Keras); the clipped ones pass no gradient.
+          let probSum = 0;
+          for (let j = 0; j < d; j++) probSum += P[o + j]!;
+          let unclippedLabelSum = 0;
           for (let j = 0; j < d; j++) {
-            const q = P[o + j]! / S;
+            const q = P[o + j]! / probSum;
             const t = label(j);
             l -= t * Math.log(Math.min(1 - EPS, Math.max(EPS, q)));
-            if (q >= EPS && q <= 1 - EPS) yu += t;
+            if (q >= EPS && q <= 1 - EPS) unclippedLabelSum += t;
           }
           if (dP) {
             for (let j = 0; j < d; j++) {
-              const q = P[o + j]! / S;
+              const q = P[o + j]! / probSum;
               const u = q >= EPS && q <= 1 - EPS ? 1 : 0;
-              dP[o + j] = g * (yu - (u ? label(j) / q : 0)) / S;
+              dP[o + j] = g * (unclippedLabelSum - (u ? label(j) / q : 0)) / probSum;
             }
           }
         }

@@ -54,19 +54,27 @@ export function broadcastValues(t: Tensor, outShape: readonly number[]): TypedAr
   if (src.length === n) return src;
   const out = makeArray(t.dtype, n);
   if (src.length === 1) { out.fill(src[0]!); return out; }
-  const s = alignedStrides(t.shape, outShape);
-  const rank = outShape.length;
+  gatherStrided(src, 0, alignedStrides(t.shape, outShape), outShape, out);
+  return out;
+}
+
+/**
+ * out[o] = src[start + i_0 steps[0] + ... + i_r steps[r]] for every index (i_0, ..., i_r) of `shape`,
+ * in row-major order: a broadcast, a transpose or a (strided) slice, as the steps say.
+ */
+export function gatherStrided(src: TypedArray, start: number, steps: readonly number[], shape: readonly number[], out: TypedArray): void {
+  const n = sizeFromShape(shape);
+  const rank = shape.length;
   const idx = new Array<number>(rank).fill(0);
-  let i = 0;
+  let s = start;
   for (let o = 0; o < n; o++) {
-    out[o] = src[i]!;
+    out[o] = src[s]!;
     for (let d = rank - 1; d >= 0; d--) {
-      idx[d]!++; i += s[d]!;
-      if (idx[d]! < outShape[d]!) break;
-      i -= s[d]! * outShape[d]!; idx[d] = 0;
+      idx[d]!++; s += steps[d]!;
+      if (idx[d]! < shape[d]!) break;
+      s -= steps[d]! * shape[d]!; idx[d] = 0;
     }
   }
-  return out;
 }
 
 export function unaryMap(x: Tensor, dtype: DataType, f: (v: number) => number): Tensor {

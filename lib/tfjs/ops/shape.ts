@@ -5,7 +5,7 @@ import { convertToTensor } from '../convert';
 import { Tensor } from '../../tensor';
 import type { DataType, TensorLike } from '../../tensor/types';
 import { broadcastShapes, checkDtype, fullStrides, makeArray, normAxis, sizeFromShape } from '../../tensor/types';
-import { broadcastValues } from './kernels';
+import { broadcastValues, gatherStrided } from './kernels';
 import { op } from './op';
 
 type Arg = Tensor | TensorLike;
@@ -96,38 +96,15 @@ export const transpose = op('transpose', <T extends Tensor>(x: T | TensorLike, p
   const steps = p.map((a) => src[a]!);
   const v = t.dataSync();
   const out = makeArray(t.dtype, v.length);
-  const idx = new Array<number>(t.rank).fill(0);
-  let s = 0;
-  for (let o = 0; o < v.length; o++) {
-    out[o] = v[s]!;
-    for (let d = t.rank - 1; d >= 0; d--) {
-      idx[d]!++; s += steps[d]!;
-      if (idx[d]! < shape[d]!) break;
-      s -= steps[d]! * shape[d]!; idx[d] = 0;
-    }
-  }
+  gatherStrided(v, 0, steps, shape, out);
   return new Tensor(out, shape, t.dtype) as T;
 });
 
 /** Copies the box [begin, begin + size) of t. */
 function sliceValues(t: Tensor, begin: number[], size: number[]): Tensor {
   const strides = fullStrides(t.shape);
-  const n = sizeFromShape(size);
-  const v = t.dataSync();
-  const out = makeArray(t.dtype, n);
-  const rank = t.rank;
-  if (n > 0) {
-    const idx = new Array<number>(rank).fill(0);
-    let s = begin.reduce((acc, b, i) => acc + b * strides[i]!, 0);
-    for (let o = 0; o < n; o++) {
-      out[o] = v[s]!;
-      for (let d = rank - 1; d >= 0; d--) {
-        idx[d]!++; s += strides[d]!;
-        if (idx[d]! < size[d]!) break;
-        s -= strides[d]! * size[d]!; idx[d] = 0;
-      }
-    }
-  }
+  const out = makeArray(t.dtype, sizeFromShape(size));
+  gatherStrided(t.dataSync(), begin.reduce((acc, b, i) => acc + b * strides[i]!, 0), strides, size, out);
   return new Tensor(out, size, t.dtype);
 }
 

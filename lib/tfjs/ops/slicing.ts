@@ -6,6 +6,7 @@ import { convertToTensor } from '../convert';
 import { Tensor } from '../../tensor';
 import type { TensorLike } from '../../tensor/types';
 import { fullStrides, makeArray, normAxis, sizeFromShape } from '../../tensor/types';
+import { gatherStrided } from './kernels';
 import { op } from './op';
 
 type Arg = Tensor | TensorLike;
@@ -99,16 +100,7 @@ export const stridedSlice = op('stridedSlice', <T extends Tensor>(x: T | TensorL
   const v = t.dataSync();
   const st = fullStrides(t.shape);
   const step = axes.map((a, i) => a.stride * st[i]!);
-  const idx = new Array<number>(axes.length).fill(0);
-  let src = axes.reduce((acc, a, i) => acc + a.begin * st[i]!, 0);
-  for (let o = 0; o < n; o++) {
-    out[o] = v[src]!;
-    for (let d = axes.length - 1; d >= 0; d--) {
-      idx[d]!++; src += step[d]!;
-      if (idx[d]! < sizes[d]!) break;
-      src -= step[d]! * sizes[d]!; idx[d] = 0;
-    }
-  }
+  gatherStrided(v, axes.reduce((acc, a, i) => acc + a.begin * st[i]!, 0), step, sizes, out);
   return new Tensor(out, outShape, t.dtype) as T;
 });
 
