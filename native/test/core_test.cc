@@ -135,21 +135,8 @@ static OptSpec sgd() {
   return o;
 }
 
-static LayerSpec dense(int units, Act act, double alpha = 0) {
-  LayerSpec l;
-  l.kind = LayerKind::Dense;
-  l.out_dim = units;
-  l.act.id = act;
-  l.act.alpha = alpha;
-  return l;
-}
-
-static LayerSpec plain(LayerKind k, int dim) {
-  LayerSpec l;
-  l.kind = k;
-  l.out_dim = dim;
-  return l;
-}
+using blasnet_test::dense;
+using blasnet_test::plain;
 
 // Central differences (step h on each param) vs compute_gradients; returns max |diff| / (1 + |g|).
 static double grad_check(const NetSpec& spec, int n, const std::string& name) {

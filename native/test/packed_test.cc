@@ -72,21 +72,8 @@ void test_packed_gemm() {
               packed_kernels_vectorized() ? "avx2+fma" : "portable");
 }
 
-LayerSpec dense(int units, Act act, double alpha = 0) {
-  LayerSpec l;
-  l.kind = LayerKind::Dense;
-  l.out_dim = units;
-  l.act.id = act;
-  l.act.alpha = alpha;
-  return l;
-}
-
-LayerSpec plain(LayerKind k, int dim) {
-  LayerSpec l;
-  l.kind = k;
-  l.out_dim = dim;
-  return l;
-}
+using blasnet_test::dense;
+using blasnet_test::plain;
 
 // Random weights, moving variances kept positive.
 std::unique_ptr<Net> make_net(const NetSpec& s, std::vector<float>* params) {
