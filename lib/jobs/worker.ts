@@ -58,18 +58,18 @@ function processorFile(): string {
   return file;
 }
 
-function positiveInt(v: unknown, name: string, dflt: number, max: number): number {
+function positiveIntOr(v: unknown, name: string, dflt: number, max: number): number {
   return orDefault(v, dflt, (x) => intInRange(x, name, 1, max));
 }
 
 /** Starts a worker; it runs until close(). Resolves once it is connected. */
 export async function startWorker(options: WorkerOptions = {}): Promise<JobWorker> {
   const c = resolveConnection(options);
-  const concurrency = positiveInt(options.concurrency, 'concurrency', 1, 256);
-  const threads = positiveInt(options.threads, 'threads', Math.max(1, Math.floor(os.availableParallelism() / concurrency)), 1024);
-  const lockDuration = positiveInt(options.lockDurationMs, 'lockDurationMs', 30_000, 86_400_000);
-  const stalledInterval = positiveInt(options.stalledIntervalMs, 'stalledIntervalMs', lockDuration, 86_400_000);
-  const maxStalledCount = positiveInt(options.maxStalledCount, 'maxStalledCount', 2, 1000);
+  const concurrency = positiveIntOr(options.concurrency, 'concurrency', 1, 256);
+  const threads = positiveIntOr(options.threads, 'threads', Math.max(1, Math.floor(os.availableParallelism() / concurrency)), 1024);
+  const lockDuration = positiveIntOr(options.lockDurationMs, 'lockDurationMs', 30_000, 86_400_000);
+  const stalledInterval = positiveIntOr(options.stalledIntervalMs, 'stalledIntervalMs', lockDuration, 86_400_000);
+  const maxStalledCount = positiveIntOr(options.maxStalledCount, 'maxStalledCount', 2, 1000);
   const emit = (e: WorkerEvent): void => { try { options.onEvent?.(e); } catch { /* a logger's fault is not the worker's */ } };
   const file = processorFile();
 

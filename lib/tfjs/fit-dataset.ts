@@ -122,7 +122,7 @@ class ChunkReader {
   }
 }
 
-function positiveInt(v: unknown, name: string): number | undefined {
+function optionalPositiveInt(v: unknown, name: string): number | undefined {
   return orDefault(v, undefined, (x) => positiveIntOf(x, name), true);
 }
 
@@ -161,7 +161,7 @@ async function evaluateChunks(model: DatasetModel, ds: DatasetLike, batches: num
 export async function evaluateDataset(model: DatasetModel, dataset: unknown, args: { batches?: number; verbose?: number } = {}): Promise<Tensor | Tensor[]> {
   if (!isDataset(dataset)) throw invalidArg('evaluateDataset(dataset)', 'a tf.data Dataset', dataset);
   if (args === null || typeof args !== 'object') throw invalidArg('evaluateDataset options', 'an object', args);
-  const logs = await evaluateChunks(model, dataset, positiveInt(args.batches, 'batches'), 'evaluateDataset(dataset)');
+  const logs = await evaluateChunks(model, dataset, optionalPositiveInt(args.batches, 'batches'), 'evaluateDataset(dataset)');
   const scalars = Object.values(logs).map((v) => new Tensor(new Float32Array([v]), []));
   return scalars.length === 1 ? scalars[0]! : scalars;
 }
@@ -183,15 +183,15 @@ export async function fitDataset(model: DatasetModel, dataset: unknown, args: Fi
       throw new BlasnetError('ERR_INVALID_ARG', `Unknown option ${JSON.stringify(k)} for fitDataset; expected one of: ${FIT_DATASET_KEYS.join(', ')}`);
     }
   }
-  const epochs = positiveInt(args.epochs, 'epochs');
+  const epochs = optionalPositiveInt(args.epochs, 'epochs');
   if (epochs === undefined) throw invalidArg('fitDataset epochs', 'a positive integer', args.epochs);
-  const batchesPerEpoch = positiveInt(args.batchesPerEpoch, 'batchesPerEpoch');
+  const batchesPerEpoch = optionalPositiveInt(args.batchesPerEpoch, 'batchesPerEpoch');
   const initialEpoch = orDefault(args.initialEpoch, 0, (x) => nonNegativeInt(x, 'initialEpoch'), true);
   const verbose = args.verbose ?? 1;
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw invalidArg('verbose', '0, 1 or 2', verbose);
   checkYieldEvery(args.yieldEvery);
-  const validationBatches = positiveInt(args.validationBatches, 'validationBatches');
-  const validationBatchSize = positiveInt(args.validationBatchSize, 'validationBatchSize') ?? 32;
+  const validationBatches = optionalPositiveInt(args.validationBatches, 'validationBatches');
+  const validationBatchSize = optionalPositiveInt(args.validationBatchSize, 'validationBatchSize') ?? 32;
   const vd = args.validationData;
   if (vd !== undefined && !isDataset(vd) && !(Array.isArray(vd) && (vd.length === 2 || vd.length === 3))) {
     throw invalidArg('validationData', 'a Dataset of {xs, ys} batches or [x, y]', vd);

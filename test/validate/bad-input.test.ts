@@ -259,7 +259,7 @@ describe(`malformed calls get a coded BlasnetError and change nothing (${ENGINE}
   });
 });
 
-// Training data is referenced, not copied (issue 2): a Float32Array over a SharedArrayBuffer that the
+// Training data is referenced, not copied: a Float32Array over a SharedArrayBuffer that the
 // caller mutates while fit runs is read as it is at the moment each batch reads it. What is promised:
 // values are validated once when fit starts; a later write that makes them non-finite stops training
 // with ERR_NAN_LOSS (weights restored to finite ones), never a crash and never NaN weights or outputs.

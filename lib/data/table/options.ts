@@ -72,7 +72,7 @@ const KINDS: readonly string[] = ['number', 'category', 'boolean'];
 const KNOWN = ['label', 'delimiter', 'header', 'missing', 'decimal', 'columns', 'types', 'format', 'maxLineBytes', 'maxColumns',
   'maxBytes', 'maxDistinct', 'memoryLimit'];
 
-function positiveInt(v: unknown, name: string, fallback: number): number {
+function positiveIntOr(v: unknown, name: string, fallback: number): number {
   return orDefault(v, fallback, (x) => positiveIntOf(x, name));
 }
 
@@ -141,10 +141,10 @@ export function parseOptions(options: unknown, source: string, extra: { schema?:
   return {
     source, format, delimiter, header, missing, point: decimal === ',' ? 44 : 46, label, labelOptional: extra.labelOptional ?? false,
     columns, types, schema: extra.schema ?? null,
-    maxLineBytes: positiveInt(o.maxLineBytes, 'maxLineBytes', 16 * 2 ** 20),
-    maxColumns: positiveInt(o.maxColumns, 'maxColumns', 100_000),
+    maxLineBytes: positiveIntOr(o.maxLineBytes, 'maxLineBytes', 16 * 2 ** 20),
+    maxColumns: positiveIntOr(o.maxColumns, 'maxColumns', 100_000),
     maxBytes: o.maxBytes === undefined ? null : bytes(o.maxBytes, 'maxBytes', () => Infinity),
-    maxDistinct: positiveInt(o.maxDistinct, 'maxDistinct', 100_000),
+    maxDistinct: positiveIntOr(o.maxDistinct, 'maxDistinct', 100_000),
     memoryLimit,
   };
 }
