@@ -46,31 +46,10 @@ export function packBlockA(transA: boolean, A: Float32Array, lda: number, i0: nu
 
 /**
  * Packs op(B)[p0:p0+kc, j0:j0+nc] into dst from dstOff: column panels of nr columns (zero padded),
- * k-major inside a panel. The loops follow the storage of B, so the reads run along its rows either way.
+ * k-major inside a panel. That is packBlockA's layout for op(B) read as the transposed left operand
+ * (column j of op(B) is row j of op(B)^T), so it is packBlockA with the roles of the two indices swapped.
  */
 export function packBlockB(transB: boolean, B: Float32Array, ldb: number, p0: number, kc: number, j0: number, nc: number,
   nr: number, dst: Float32Array | Float64Array, dstOff: number): void {
-  for (let jr = 0; jr < nc; jr += nr) {
-    const cols = Math.min(nr, nc - jr);
-    const panel = dstOff + jr * kc;
-    if (!transB) {
-      // op(B)[p, j] = B[p, j]: one stored row gives the panel's nr values of one k
-      for (let p = 0; p < kc; p++) {
-        const s = (p0 + p) * ldb + j0 + jr;
-        const d = panel + p * nr;
-        for (let c = 0; c < cols; c++) dst[d + c] = B[s + c]!;
-        for (let c = cols; c < nr; c++) dst[d + c] = 0;
-      }
-      continue;
-    }
-    for (let c = 0; c < nr; c++) {
-      let d = panel + c;
-      if (c >= cols) {
-        for (let p = 0; p < kc; p++, d += nr) dst[d] = 0;
-        continue;
-      }
-      let s = (j0 + jr + c) * ldb + p0;
-      for (let p = 0; p < kc; p++, d += nr, s++) dst[d] = B[s]!;
-    }
-  }
+  packBlockA(!transB, B, ldb, j0, nc, p0, kc, nr, dst, dstOff);
 }
