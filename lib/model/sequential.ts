@@ -138,9 +138,7 @@ export class Sequential implements LayerOwner, TrainableModel {
   }
 
   /** Runs `f` after the calls already queued on this model (at once inside this model's fit). */
-  private exclusive<T>(what: string, f: () => Promise<T>, runsUserCode = true): Promise<T> {
-    return this.calls.exclusive(what, f, () => this.checkAlive(), runsUserCode);
-  }
+  private exclusive<T>(what: string, f: () => Promise<T>, runsUserCode = true): Promise<T> { return this.calls.exclusive(what, f, () => this.checkAlive(), runsUserCode); }
 
   /** One asynchronous engine call; synchronous net access is refused while it runs. */
   private engineCall<T>(f: (net: Net) => Promise<T>): Promise<T> {
