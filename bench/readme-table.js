@@ -58,7 +58,10 @@ function table(out) {
   for (const [peer, res] of Object.entries(out.results)) {
     const version = Object.values(res).map((x) => x && x.version).find(Boolean);
     const name = peer.startsWith('blasnet') ? `**${peer}**` : version ? `${peer} (${version})` : peer;
-    lines.push(`| ${name} | ${cols.map((c) => c[1](res)).join(' | ')} |`);
+    const cells = cols.map((c) => c[1](res));
+    // Peers of other workloads only (the tables' pandas, the serving run) have their tables in the results file.
+    if (cells.every((c) => c === '-')) continue;
+    lines.push(`| ${name} | ${cells.join(' | ')} |`);
   }
   const m = out.machine;
   const when = out.date.slice(0, 16).replace('T', ' ');
@@ -72,7 +75,8 @@ function table(out) {
     ...lines,
     '',
     '\\* measured on fewer rows (a full run would take minutes); brain.js updates per sample and has no softmax output, so no W3/W4. ' +
-      `Every figure with min-max, ratios, peak RSS, event-loop blocking and the targets: [bench/results/${out.date.slice(0, 10)}.md](bench/results/${out.date.slice(0, 10)}.md).`,
+      'Every figure with min-max, ratios, peak RSS, event-loop blocking, the targets, and the tables, fitDataset, job-queue and ' +
+      `serving workloads: [bench/results/${out.date.slice(0, 10)}.md](bench/results/${out.date.slice(0, 10)}.md).`,
   ].join('\n');
 }
 
