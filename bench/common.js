@@ -6,8 +6,11 @@ const fs = require('fs');
 const path = require('path');
 
 /** Full-size workloads as issue 5 defines them; `reduced` gives a smaller N for peers that would take minutes. */
+// W1's warm-up is long: a 100-epoch fit of a 121-parameter net takes milliseconds, and V8 keeps optimizing
+// the JavaScript around the engine calls for the first ~20 of them (2-3x slower meanwhile; measured 2026-12-02).
+// Every peer gets the same count; the first fit's time is reported beside the steady one.
 const FULL = {
-  w1: { rows: 100, inputs: 10, hidden: 10, outputs: 1, epochs: 100, batchSize: 10, runs: 9, warmup: 4 },
+  w1: { rows: 100, inputs: 10, hidden: 10, outputs: 1, epochs: 100, batchSize: 10, runs: 9, warmup: 24 },
   w2: { rows: 60000, inputs: 784, hidden: [256, 128], classes: 10, epochs: 2, batchSize: 128, lr: 1e-3, runs: 3,
     reduced: { 'tfjs-cpu': 4096, 'tfjs-wasm': 16384, 'brain.js': 300 } },
   w3: { rows: 16384, width: [1024, 4096, 4096, 1024], batchSize: 512, lr: 0.01, runs: 3, checkRows: 32,

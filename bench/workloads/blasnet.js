@@ -53,7 +53,7 @@ async function w1(bn, task) {
     times.push(o.ms);
     losses.push(o.loss);
   }
-  return { times, check: lossCheck(check.loss), lossFirst: check.loss[0], lossLast: check.loss.at(-1),
+  return { times, firstMs: check.ms, check: lossCheck(check.loss), lossFirst: check.loss[0], lossLast: check.loss.at(-1),
     runsOk: losses.every((l) => l.every(Number.isFinite)) };
 }
 

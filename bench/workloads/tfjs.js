@@ -56,7 +56,7 @@ async function w1(tf, task) {
   for (let k = 0; k < (c.warmup || 0); k++) await once(); // untimed: JIT and allocator warm-up, as for every peer
   const times = [];
   for (let r = 0; r < task.runs; r++) times.push((await once()).ms);
-  return { times, check: lossCheck(check.loss) };
+  return { times, firstMs: check.ms, check: lossCheck(check.loss) };
 }
 
 async function w2(tf, task) {
