@@ -53,7 +53,8 @@ function targets(out, cfgs, h) {
   const la = l4 && l4.latAsync ? l4.latAsync.p50 : null, lo = get('onnxruntime-node', 'w4')?.latAsync?.p50 ?? null;
   add('native async predict p50 <= 0.6x onnxruntime session.run p50', la && lo ? `${la.toFixed(1)} / ${lo.toFixed(1)} µs = ${ratio(la / lo)}` : '-',
     la && lo ? la / lo <= 0.6 : null,
-    la && lo && lat ? `predictSync alone is ${lat.toFixed(1)} µs = ${ratio(lat / lo)} ORT's session.run; the async path ${la >= lat ? 'adds' : 'saves'} ${Math.abs(la - lat).toFixed(1)} µs` : null);
+    la && lo && lat ? `predictSync alone is ${lat.toFixed(1)} µs = ${ratio(lat / lo)} ORT's session.run; ` +
+      `the async path ${la >= lat ? 'adds' : 'saves'} ${Math.abs(la - lat).toFixed(1)} µs` : null);
   add('native W4 against the bound of its own products (reported)', b4 ? `bound ${fmtN(b4)} rows/s` +
     `${peak ? ` (${pct(b4, 2 * w2p).toFixed(0)}% of peak)` : ''}${n4 ? `; W4 at ${ofBound(n4)} of it` : ''}` : '-', null);
 
