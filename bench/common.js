@@ -15,8 +15,10 @@ const FULL = {
     reduced: { 'tfjs-cpu': 4096, 'tfjs-wasm': 16384, 'brain.js': 300 } },
   w3: { rows: 16384, width: [1024, 4096, 4096, 1024], batchSize: 512, lr: 0.01, runs: 3, checkRows: 32,
     reduced: { 'blasnet-js': 1024, 'tfjs-cpu': 512, 'tfjs-wasm': 512 }, runsFor: { 'blasnet-js': 2, 'tfjs-cpu': 1, 'tfjs-wasm': 2 } },
+  // sweep: blasnet-native's one-row predictSync of 784-h-10 MLPs of about these KB of weights (W4's own: 919 KB).
   w4: { rows: 100000, batchSize: 4096, latencyCalls: 2000, latencyWarmup: 2000, runs: 5,
-    reduced: { 'blasnet-js': 32768, 'tfjs-cpu': 8192, 'tfjs-wasm': 32768 } },
+    reduced: { 'blasnet-js': 32768, 'tfjs-cpu': 8192, 'tfjs-wasm': 32768 },
+    sweep: { kb: [128, 256, 400, 919, 2048, 4096, 8192], calls: 2000, warmup: 200 } },
   // shapes: W4's three dense layers at its batch, [M, K, N], for the bound of those exact products.
   gemm: { n: 2048, runs: 7, shapes: [[4096, 784, 256], [4096, 256, 128], [4096, 128, 10]], shapeRuns: 9 },
   d1: { mb: 1024, sampleRows: 20000, hidden: 32, epochs: 3, batchSize: 16384, runs: 1 },
@@ -29,7 +31,8 @@ const QUICK = {
   w2: { rows: 1024, inputs: 784, hidden: [256, 128], classes: 10, epochs: 2, batchSize: 128, lr: 1e-3, runs: 1,
     reduced: { 'brain.js': 128 } },
   w3: { rows: 512, width: [256, 1024, 1024, 256], batchSize: 128, lr: 0.01, runs: 1, checkRows: 32, reduced: {} },
-  w4: { rows: 4096, batchSize: 1024, latencyCalls: 50, latencyWarmup: 10, runs: 1, reduced: {} },
+  w4: { rows: 4096, batchSize: 1024, latencyCalls: 50, latencyWarmup: 10, runs: 1, reduced: {},
+    sweep: { kb: [128, 256, 919], calls: 20, warmup: 5 } },
   gemm: { n: 512, runs: 1, shapes: [[256, 784, 256], [256, 256, 128], [256, 128, 10]], shapeRuns: 1 },
   d1: { mb: 8, sampleRows: 5000, hidden: 32, epochs: 1, batchSize: 4096, runs: 1 },
   serve: { seconds: 1, warmupS: 0.3, connections1: 64, connections256: 16 },

@@ -21,6 +21,8 @@ const C = require('./common');
 const D1 = require('./tables-report');
 const W5 = require('./fitdataset');
 const SB = require('./shape-bound');
+const WS = require('./weight-sweep');
+const T = require('./targets');
 
 const BENCH = __dirname;
 const ROOT = path.resolve(BENCH, '..');
@@ -120,6 +122,7 @@ function machine() {
     cpu: model, cores: os.availableParallelism(), simd, memGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`, loadAvgAtStart: os.loadavg().map((v) => +v.toFixed(2)),
     env: { OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? null },
+    caches: WS.cpuCaches(),
   };
 }
 
@@ -195,6 +198,9 @@ async function main() {
   } finally {
     if (!opt.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  // Without the gemm workload, the core in use still comes from a native child's engineInfo.
+  const nativeInfo = Object.values(out.results['blasnet-native'] || {}).find((r) => r.engineInfo && r.engineInfo.blasCore)?.engineInfo;
+  if (!out.machine.blas && nativeInfo) out.machine.blas = { core: nativeInfo.blasCore, threads: nativeInfo.threads, config: nativeInfo.blasConfig };
   out.finished = new Date().toISOString();
   out.loadAvgAtEnd = os.loadavg().map((v) => +v.toFixed(2));
   const md = report(out, cfgs);
@@ -250,7 +256,7 @@ function report(out, cfgs) {
   lines.push(`## blasnet benchmark (${out.mode}) — ${out.date.slice(0, 16).replace('T', ' ')} UTC`);
   lines.push('');
   lines.push(`Command: \`${out.command}\`. Machine: ${m.cpu}, ${m.cores} cores (${m.simd.join(', ')}), ${m.memGiB} GiB; ` +
-    `Node ${m.node}; OpenBLAS ${m.blas ? `${m.blas.core} core, ${m.blas.threads} threads (${m.blas.config.trim()})` : 'unknown'}; ` +
+    `Node ${m.node}; OpenBLAS ${T.coreNote(m)}${m.blas ? `, ${m.blas.threads} threads (${m.blas.config.trim()})` : ''}; ` +
     `load average ${m.loadAvgAtStart.join(' / ')} at start, ${out.loadAvgAtEnd.join(' / ')} at end.`);
   if (out.mode === 'quick') lines.push('', '**Quick mode: tiny sizes, one run each. It checks that every peer works; the figures say nothing about speed.**');
   lines.push('');
@@ -312,6 +318,7 @@ function report(out, cfgs) {
     { h: 'batch-1 async p50 / p99 µs', f: (r) => (r.latAsync ? `${r.latAsync.p50.toFixed(1)} / ${r.latAsync.p99.toFixed(1)}` : '-') },
   ]);
   if (has('w4').length) lines.push(...SB.reportLines(out.gemm?.shapes, peak, nat('w4', 'rates'), fmtN));
+  if (get('blasnet-native', 'w4')) lines.push(...WS.reportLines(get('blasnet-native', 'w4').weightSweep, m.caches, cfgs.w4.sweep));
   lines.push(...D1.reportLines(out, cfgs, { get, note, has, fmtS, fmtN, ratio, stats }));
   lines.push('', '\\* peak RSS of a reduced-N run: not comparable with the full-size rows. Batch-1 "sync" is `predictSync` for blasnet, ' +
     '`predict` + `dataSync` for tfjs, a no-grad forward for PyTorch; "async" is blasnet\'s `predict` (worker hop) and onnxruntime\'s `session.run`. ' +
@@ -321,64 +328,9 @@ function report(out, cfgs) {
     `${((6 * C.paramCount(cfgs.w3.width) - 2 * cfgs.w3.width[0] * cfgs.w3.width[1]) / C.paramCount(cfgs.w3.width)).toFixed(2)} x params in W3.`);
   if (out.jobs) lines.push('', require('./workloads/jobs').report(out.jobs));
   lines.push(...W5.report(out.w5), ...W5.reportBig(out.w5big));
-  lines.push('', targets(out, cfgs, { peak, w2p, w3p, nat, js, val, get, w2data }));
+  lines.push('', T.targets(out, cfgs, { peak, w2p, w3p, nat, js, val, get, w2data, fmtN, ratio }));
   if (R.serve && R.serve.serve) lines.push('', require('./serve/report').serveReport(R.serve.serve, cfgs.serve));
   return lines.join('\n');
-}
-
-function targets(out, cfgs, h) {
-  const { peak, w2p, w3p, nat, js, val, get, w2data } = h;
-  const rows = [];
-  const add = (target, measured, met) => rows.push(`| ${target} | ${measured} | ${met === null ? 'n/a' : met ? 'yes' : '**no**'} |`);
-  const pct = (rate, flops) => (rate && peak ? (100 * rate * flops) / 1e9 / peak : null);
-  const r1 = (v) => (v === null || v === undefined ? null : v);
-  const n1 = nat('w1', 'times'), t1 = val('pytorch', 'w1', 'times'), b1 = val('brain.js', 'w1', 'times');
-  add('native W1 < 5 ms', n1 ? `${n1.toFixed(2)} ms` : '-', n1 ? n1 < 5 : null);
-  add('native W1 >= 25x PyTorch', n1 && t1 ? ratio(t1 / n1) : '-', n1 && t1 ? t1 / n1 >= 25 : null);
-  add('native W1 >= 5x brain.js', n1 && b1 ? ratio(b1 / n1) : '-', n1 && b1 ? b1 / n1 >= 5 : null);
-  const n2 = nat('w2', 'rates'), t2 = val('pytorch', 'w2', 'rates');
-  add('native W2 >= 1.5x PyTorch', n2 && t2 ? ratio(n2 / t2) : '-', n2 && t2 ? n2 / t2 >= 1.5 : null);
-  const p2 = pct(n2, 6 * w2p);
-  add('native W2 >= 70% of sgemm peak', p2 ? `${p2.toFixed(0)}%` : '-', p2 ? p2 >= 70 : null);
-  const n3 = nat('w3', 'rates'), t3 = val('pytorch', 'w3', 'rates');
-  const p3 = pct(n3, 6 * w3p);
-  add('native W3 >= 90% of sgemm peak', p3 ? `${p3.toFixed(0)}%` : '-', p3 ? p3 >= 90 : null);
-  add('native W3 >= PyTorch', n3 && t3 ? ratio(n3 / t3) : '-', n3 && t3 ? n3 / t3 >= 1 : null);
-  const n4 = nat('w4', 'rates');
-  const p4 = pct(n4, 2 * w2p);
-  add('native W4 >= 90% of sgemm peak', p4 ? `${p4.toFixed(0)}%` : '-', p4 ? p4 >= 90 : null);
-  const l4 = get('blasnet-native', 'w4');
-  const lat = l4 && l4.latSync ? l4.latSync.p50 : null;
-  add('native W4 predictSync p50 < 10 µs', lat ? `${lat.toFixed(1)} µs` : '-', lat ? lat < 10 : null);
-  const o4 = val('onnxruntime-node', 'w4', 'rates'), t4 = val('pytorch', 'w4', 'rates');
-  add('native W4 >= 1.05x onnxruntime-node', n4 && o4 ? ratio(n4 / o4) : '-', n4 && o4 ? n4 / o4 >= 1.05 : null);
-  add('native W4 >= 1.2x PyTorch', n4 && t4 ? ratio(n4 / t4) : '-', n4 && t4 ? n4 / t4 >= 1.2 : null);
-  const la = l4 && l4.latAsync ? l4.latAsync.p50 : null, lo = get('onnxruntime-node', 'w4')?.latAsync?.p50 ?? null;
-  add('native async predict p50 <= 0.6x onnxruntime session.run p50', la && lo ? `${la.toFixed(1)} / ${lo.toFixed(1)} µs = ${ratio(la / lo)}` : '-',
-    la && lo ? la / lo <= 0.6 : null);
-  const b4 = SB.boundRate(out.gemm?.shapes, null);
-  add('native W4 against the bound of its own products (reported)', b4 ? `bound ${fmtN(b4)} rows/s` +
-    `${peak ? ` (${pct(b4, 2 * w2p).toFixed(0)}% of peak)` : ''}${n4 ? `; W4 at ${((100 * n4) / b4).toFixed(0)}% of it` : ''}` : '-', null);
-  const rss = get('blasnet-native', 'w2');
-  const rssMB = rss && rss.rows === rss.fullRows ? rss.maxRssMB : null;
-  add(`native W2 peak RSS < data + 100 MiB (${(w2data + 100).toFixed(0)} MiB)`, rssMB ? `${rssMB.toFixed(0)} MiB` : '-', rssMB ? rssMB < w2data + 100 : null);
-  for (const w of ['w1', 'w2', 'w3', 'w4']) {
-    const k = w === 'w1' ? 'times' : 'rates';
-    const j = js(w, k), c = val('tfjs-cpu', w, k);
-    const rr = j && c ? (w === 'w1' ? c / j : j / c) : null;
-    add(`js ${w.toUpperCase()} >= 5x tfjs-cpu`, rr ? ratio(rr) : '-', rr ? rr >= 5 : null);
-  }
-  const j2 = js('w2', 'rates'), a2 = val('tfjs-wasm', 'w2', 'rates');
-  add('js W2 >= 3x tfjs-wasm', j2 && a2 ? ratio(j2 / a2) : '-', j2 && a2 ? j2 / a2 >= 3 : null);
-  const j4 = js('w4', 'rates'), a4 = val('tfjs-wasm', 'w4', 'rates');
-  add('js W4 >= 1.5x tfjs-wasm', j4 && a4 ? ratio(j4 / a4) : '-', j4 && a4 ? j4 / a4 >= 1.5 : null);
-  const ev = ['blasnet-native', 'blasnet-js'].map((p) => {
-    const r = get(p, 'w2');
-    return r && r.eventLoopMaxMs ? `${p} ${Math.max(...r.eventLoopMaxMs).toFixed(0)} ms` : null;
-  }).filter(Boolean);
-  void r1;
-  return ['### Targets (issue 5), measured in this run', '', '| target | measured | met |', '|---|---|---|', ...rows, '',
-    `Event loop: the longest time it was held during the W2 fit (monitorEventLoopDelay at 10 ms resolution, its largest tick interval minus the 10 ms period; issue 6): ${ev.join(', ') || '-'}.`].join('\n');
 }
 
 main().catch((err) => {
