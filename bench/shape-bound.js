@@ -37,7 +37,7 @@ function reportLines(shapes, peak, w4native, fmtN) {
   const pct = (g) => (peak ? ` (${((100 * g) / peak).toFixed(0)}%)` : '');
   const lines = ['', 'W4\'s own products, [M, K, N] = batch x inputs x units of each dense layer: GFLOP/s (of the 2048³ peak), ' +
     'median of the runs, the better of the run\'s start and end. "predict": blasnet\'s predict on a one-layer linear net of that shape ' +
-    '(the prepacked kernel on AVX2+FMA CPUs), its outputs within the max |diff| shown of sgemm\'s.', '',
+    '(the prepacked kernel on AVX2+FMA or AVX-512 CPUs), its outputs within the max |diff| shown of sgemm\'s.', '',
     '| shape | sgemm 1 thread | sgemm 2 threads | predict 1 thread | predict 2 threads | max abs diff |', '|---|---|---|---|---|---|'];
   for (const s of shapes) {
     lines.push(`| ${s.shape.join('x')} | ${s.sgemm[1].toFixed(1)}${pct(s.sgemm[1])} | ${s.sgemm[2].toFixed(1)}${pct(s.sgemm[2])} | ` +

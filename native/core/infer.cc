@@ -1,4 +1,4 @@
-// The prepacked inference path of Net::predict (CPUs with AVX2+FMA): the dense kernels packed once
+// The prepacked inference path of Net::predict (CPUs with AVX2+FMA or AVX-512): the dense kernels packed once
 // per set of weights (packed_kernel.h), the input's rows cut into chunks that threads take in turn,
 // and each chunk carried through every layer while it is in that thread's cache, the bias and relu
 // applied in the kernel's store and other activations (softmax included) right after it on the
@@ -16,7 +16,7 @@
 namespace blasnet {
 
 namespace {
-// Rows per chunk: a multiple of the 6-row tile; 48 input rows of 784 floats (150 KB) and the two
+// Rows per chunk: a multiple of the 6- and 12-row tiles; 48 input rows of 784 floats (150 KB) and the two
 // layer outputs stay in L2 beside the packed weights.
 constexpr long kChunkRows = 48;
 // Below this many multiply-adds a second thread costs more to wake than it saves.
@@ -59,8 +59,8 @@ Status Net::predict_packed(const float* x, long rows, float* out) {
     }
     int threads = macs_per_row * (double)rows < kParallelMacs ? 1 : std::max(1, get_threads());
     // Chunks small enough that every thread gets some, in whole tiles.
-    const long share = (rows + threads - 1) / threads;
-    const long chunk = std::min(kChunkRows, std::max(6L, (share + 5) / 6 * 6));
+    const long share = (rows + threads - 1) / threads, tile = packed_tile_rows();
+    const long chunk = std::min(kChunkRows, std::max(tile, (share + tile - 1) / tile * tile));
     const long tasks = (rows + chunk - 1) / chunk;
     threads = (int)std::min<long>(threads, tasks);
     if ((int)s.workspaces.size() < threads) s.workspaces.resize(threads);

@@ -60,7 +60,7 @@ class Net {
   // Elsewhere a one-row input goes through row_times_kernel (row_kernel.h) and larger ones through
   // sgemm in batches, whose outputs may differ from each other by float rounding.
   Status predict(const float* x, long rows, int cols, long batch, float* out);
-  // True when predict takes the prepacked path (x86-64 CPUs with AVX2+FMA).
+  // True when predict takes the prepacked path (x86-64 CPUs with AVX2+FMA or AVX-512).
   static bool packed_inference();
   // One batch of all rows, training mode, dropout step = iterations; grads_out[paramCount].
   Status compute_gradients(const float* x, long rows, int cols, const float* y, int ycols,

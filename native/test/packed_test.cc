@@ -69,7 +69,55 @@ void test_packed_gemm() {
         }
       }
   std::printf("packed kernels vs naive: worst error %.3g of the sum of |terms| (%s)\n", worst,
-              packed_kernels_vectorized() ? "avx2+fma" : "portable");
+              packed_level_name(packed_kernel_level()));
+}
+
+// The AVX-512 kernel against the AVX2 one on the same inputs: equal bits (same FMAs in the same order,
+// bias and relu alike), on shapes around both kernels' tile rows, panel groups and K blocks, with
+// padded leading dimensions (the masked stores must leave the padding alone). Runs on AVX-512 CPUs.
+void test_packed_levels() {
+  const PackedLevel best = packed_kernel_level();
+  if (set_packed_kernel_level(PackedLevel::Avx512) != PackedLevel::Avx512) {
+    set_packed_kernel_level(best);
+    std::printf("packed avx512f vs avx2+fma: skipped (no AVX-512 here)\n");
+    return;
+  }
+  const int Ms[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 47, 48, 49};
+  const int Ks[] = {1, 3, 255, 256, 257, 784};
+  const int Ns[] = {1, 10, 15, 16, 17, 33, 128, 256};
+  int shape = 0, compared = 0;
+  for (int M : Ms)
+    for (int K : Ks)
+      for (int N : Ns) {
+        const bool relu = shape % 2 == 0, with_bias = shape % 3 != 2;
+        ++shape;
+        const long lda = K + 1, ldy = N + 5;
+        std::vector<float> A((size_t)M * lda), W((size_t)K * N), b(N);
+        for (auto& v : A) v = urand(-1, 1);
+        for (auto& v : W) v = urand(-1, 1);
+        for (auto& v : b) v = urand(-1, 1);
+        if (shape % 5 == 0) {  // values whose relu is NaN, -0 or inf: each kernel maps them the same way
+          A[0] = NAN;
+          b[0] = -0.0f;
+          A[(size_t)(M - 1) * lda] = INFINITY;
+        }
+        PackedKernel P;
+        P.pack(K, N, W.data());
+        std::vector<float> y512((size_t)M * ldy, 42.0f), y256(y512);
+        const float* bias = with_bias ? b.data() : nullptr;
+        set_packed_kernel_level(PackedLevel::Avx512);
+        packed_gemm(M, A.data(), lda, P, bias, relu, y512.data(), ldy);
+        set_packed_kernel_level(PackedLevel::Avx2);
+        packed_gemm(M, A.data(), lda, P, bias, relu, y256.data(), ldy);
+        CHECK(same_bits(y512.data(), y256.data(), y512.size()), "avx512f vs avx2 %dx%dx%d (relu %d, bias %d) differ", M,
+              K, N, relu, with_bias);
+        for (int i = 0; i < M; ++i)
+          for (long j = N; j < ldy; ++j)
+            CHECK(y512[(size_t)i * ldy + j] == 42.0f, "avx512f %dx%dx%d wrote padding", M, K, N);
+        ++compared;
+      }
+  set_packed_kernel_level(best);
+  std::printf("packed avx512f vs avx2+fma: %d shapes compared bit for bit\n", compared);
 }
 
 using blasnet_test::dense;
@@ -154,6 +202,14 @@ void test_packed_predict() {
 }  // namespace
 
 void run_packed_tests() {
-  test_packed_gemm();
-  test_packed_predict();
+  // The naive-product and predict checks at every level the CPU has, best first.
+  const PackedLevel best = packed_kernel_level();
+  for (PackedLevel level : {PackedLevel::Avx512, PackedLevel::Avx2, PackedLevel::Portable}) {
+    if (level > best) continue;
+    set_packed_kernel_level(level);
+    test_packed_gemm();
+    if (level != PackedLevel::Portable) test_packed_predict();  // else predict runs OpenBLAS, not these kernels
+  }
+  set_packed_kernel_level(best);
+  test_packed_levels();
 }
