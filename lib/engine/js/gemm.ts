@@ -8,7 +8,9 @@
 // 128x784x256, close to what scalar float64 multiply-add can issue; 4x8, 8x4 and 6x4 tiles measured the same.
 
 import { packBlockA, packBlockB, scaleByBeta } from './gemm-pack';
-import { gemmSimd, gemmSimdRows, SIMD_MR, simdKernel } from './gemm-simd';
+import type { WeightTag } from './gemm-cache';
+import { gemmRows } from './gemm-rows';
+import { gemmSimd, SIMD_MR, simdKernel } from './gemm-simd';
 
 const MR = 4;
 const NR = 4;
@@ -58,14 +60,17 @@ function microKernel(kc: number, aOff: number, bOff: number, alpha: number,
 /**
  * C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or X^T as cblas_sgemm with CblasRowMajor.
  * lda/ldb/ldc are the row strides of A, B and C as stored. Runs on the WebAssembly SIMD kernel where it
- * is available (gemm-simd.ts), else in TypeScript; with N below the tile in TypeScript either way.
+ * is available (gemm-simd.ts, gemm-rows.ts below its rows), else in TypeScript; with N below the tile in
+ * TypeScript either way. `bTag` names a B that later calls pass again unchanged unless its version
+ * changed (a layer's kernel): the row kernel keeps its copy of it.
  */
 export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
+  bTag: WeightTag | null = null): void {
   const simd = N >= NR ? simdKernel() : null;
   if (!simd) gemmScalar(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
   else if (M >= SIMD_MR) gemmSimd(simd, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  else gemmSimdRows(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); // the same bits, without the padded tile
+  else gemmRows(simd.rows, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bTag); // the tile's bits, one row at a time
 }
 
 /** gemm() in TypeScript only: the path where WebAssembly SIMD is missing (or BLASNET_JS_SIMD=0). */
