@@ -116,6 +116,20 @@ describe.skipIf(!kernel)('nets keep their kernels for one-row inference', () => 
     expect(kept()).toBe(before);
   });
 
+  it('many nets keep no more than the budget between them, and each predicts with its own weights', () => {
+    const before = kept();
+    const perNet = 4 * (50 * 64 + 64 * 33 + 33 * 3) + 3 * 4 * 32; // its kernels, and up to a panel of slack each
+    setKeptBudget(before + 3 * perNet);
+    const nets = Array.from({ length: 12 }, (_, i) => new Net(spec, initialParams(spec, 20 + i)));
+    for (const net of [...nets, ...nets]) {
+      expect(bitsOf(one(net))).toBe(fresh(net.params));
+      expect(kept()).toBeLessThanOrEqual(before + 3 * perNet);
+    }
+    expect(kept()).toBeGreaterThan(before + 2 * perNet - 3 * 4 * 32);
+    for (const net of nets) net.releaseKernels();
+    expect(kept()).toBe(before);
+  });
+
   it('setParams, training steps and setOptimizerState: the next predict uses the new weights', () => {
     const net = new Net(spec, initialParams(spec, 3));
     one(net);
