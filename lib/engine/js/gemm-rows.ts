@@ -53,21 +53,27 @@ export function gemmRows(k: RowKernel, transA: boolean, transB: boolean, M: numb
   const aBytes = align(span * 4);
   const scratch = heap.alloc(aBytes + M * ldw * 4);
   const aOff = scratch, cOff = scratch + aBytes;
-  const w = heap.f32; // after the allocations, which may grow the memory
-  if (fresh) copyB(w, bOff, transB, N, K, B, ldb);
-  w.set(A.subarray(0, span), aOff / 4);
-  const cBase = cOff / 4;
-  if (beta === 0) w.fill(0, cBase, cBase + M * ldw);
-  else copyRows(M, N, C, 0, ldc, w, cBase, ldw);
-  const rowBytes = transA ? 4 : lda * 4, kBytes = transA ? lda * 4 : 4;
-  const kcMax = blockLength(K);
-  for (let p0 = 0; p0 < K; p0 += kcMax) {
-    const kc = Math.min(kcMax, K - p0);
-    const b = bOff + (transB ? p0 * ldw : p0 * ldb) * 4;
-    const bK = transB ? ROW_NR * 4 : ldb * 4, bPanel = transB ? kc * ROW_NR * 4 : ROW_NR * 4;
-    k.tiles(aOff + p0 * kBytes, rowBytes, kBytes, b, bK, bPanel, cOff, M, panels, kc, ldw * 4, alpha);
+  try {
+    const w = heap.f32; // after the allocations, which may grow the memory
+    if (fresh) copyB(w, bOff, transB, N, K, B, ldb);
+    w.set(A.subarray(0, span), aOff / 4);
+    const cBase = cOff / 4;
+    if (beta === 0) w.fill(0, cBase, cBase + M * ldw);
+    else copyRows(M, N, C, 0, ldc, w, cBase, ldw);
+    const rowBytes = transA ? 4 : lda * 4, kBytes = transA ? lda * 4 : 4;
+    const kcMax = blockLength(K);
+    for (let p0 = 0; p0 < K; p0 += kcMax) {
+      const kc = Math.min(kcMax, K - p0);
+      const b = bOff + (transB ? p0 * ldw : p0 * ldb) * 4;
+      const bK = transB ? ROW_NR * 4 : ldb * 4, bPanel = transB ? kc * ROW_NR * 4 : ROW_NR * 4;
+      k.tiles(aOff + p0 * kBytes, rowBytes, kBytes, b, bK, bPanel, cOff, M, panels, kc, ldw * 4, alpha);
+    }
+    copyRows(M, N, w, cBase, ldw, C, 0, ldc);
+  } catch (err) {
+    if (fresh && tag && !owned) heap.drop([tag.id]); // a copy that may not have been made is not kept
+    throw err;
+  } finally {
+    heap.release(scratch, aBytes + M * ldw * 4);
+    if (owned) heap.release(bOff, bBytes);
   }
-  copyRows(M, N, w, cBase, ldw, C, 0, ldc);
-  heap.release(scratch, aBytes + M * ldw * 4);
-  if (owned) heap.release(bOff, bBytes);
 }
