@@ -109,6 +109,9 @@ describe.skipIf(!kernel)('nets keep their kernels for one-row inference', () => 
     const before = kept();
     const batch = new Float32Array(rows * 3);
     net.predict(x, rows, 50, rows, batch);
+    const packed = new Float32Array(rows * 3); // B packed for the call, as without a tag
+    new Net(spec, initialParams(spec, 3), { state: initialOptimizerState(spec), keepKernels: false }).predict(x, rows, 50, rows, packed);
+    expect(bitsOf(batch)).toBe(bitsOf(packed));
     for (const row of [0, 7, 39]) expect(bitsOf(one(net, row))).toBe(bitsOf(batch.subarray(row * 3, row * 3 + 3)));
     expect(kept()).toBeGreaterThan(before); // the one-row predicts kept the three kernels
     expect(bitsOf(one(net, 7))).toBe(bitsOf(batch.subarray(21, 24)));

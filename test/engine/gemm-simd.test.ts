@@ -81,7 +81,7 @@ describe('TypeScript engine GEMM: WebAssembly SIMD kernel and TypeScript fallbac
     }
   });
 
-  it('a row comes out bit for bit the same whatever the rows of its call (the 4-row tile, or the row kernel below it)', () => {
+  it('a row comes out bit for bit the same whatever the rows of its call and the path (the 4-row tile, the row kernel)', () => {
     for (const [N, K] of [[17, 784], [8, 3], [255, 65], [4097, 40], [33, 300]] as const) {
       for (const [tA, tB] of CASES) {
         const M = 9;
@@ -92,6 +92,9 @@ describe('TypeScript engine GEMM: WebAssembly SIMD kernel and TypeScript fallbac
         const spelt = new Float32Array(M * N);
         simdArithmetic(tA, tB, M, N, K, 1, A, lda, B, ldb, 0, spelt, N);
         expect(Array.from(all), `the tile, ${N}x${K} ${tA} ${tB}`).toEqual(Array.from(spelt));
+        const inPlace = new Float32Array(M * N); // the 4 x 8 tile over B as stored, then one row
+        rows()(tA, tB, M, N, K, 1, A, lda, B, ldb, 0, inPlace, N);
+        expect(Array.from(inPlace), `B as stored, ${N}x${K} ${tA} ${tB}`).toEqual(Array.from(spelt));
         for (let i = 0; i < M; i++) {
           // row i alone: op(A)'s row i as a one-row matrix in the same storage order
           const row = tA ? A.filter((_, e) => e % M === i) : A.subarray(i * K, (i + 1) * K);

@@ -1,15 +1,17 @@
-// GEMM for fewer rows than the SIMD tile (one-row predicts, a batch's last rows) on the same WebAssembly
-// tile function with one row and ROW_NR columns: the same float32 products, runs of k and float64 block
-// sums as the 4-row tile, so a row's result does not depend on how many rows its call had.
+// GEMM on the WebAssembly tile functions over B as stored: one row by ROW_NR columns for fewer rows than
+// the 4-row tile (one-row predicts, a batch's last rows), the 4 x 8 tile for whole 4-row tiles. The same
+// float32 products, runs of k and float64 block sums as gemmSimd(), so a row's result does not depend on
+// how many rows its call had or on which path took it.
 //
 // Here copying B into the module, not the arithmetic, is the cost (a one-row predict of a 784-256-128-10
 // net multiplies 235k weights once each). So B is read where its rows lie, copied in with one memcpy, not
 // packed; and a B named by a WeightTag (a layer's kernel in inference) is kept in the module's memory
-// between calls until its version changes (gemm-cache.ts). A transposed B (the input gradient's W^T) is
-// packed into panels, as the tile path does.
+// between calls until its version changes (gemm-cache.ts): predicts of up to a few hundred rows then
+// skip the copy too. A transposed B (the input gradient's W^T) is packed into panels of ROW_NR columns,
+// which only the one-row function reads.
 import { align, type OperandShape, type WeightTag } from './gemm-cache';
 import { packBlockB, scaleByBeta } from './gemm-pack';
-import { blockLength, copyRows, ROW_NR, type RowKernel } from './gemm-simd';
+import { blockLength, copyRows, ROW_NR, SIMD_MR, SIMD_NR, type RowKernel } from './gemm-simd';
 
 /** Floats of the module's copy of op(B): as stored (the last row's last panel reads ROW_NR past N), or packed panels. */
 function bFloats(transB: boolean, N: number, K: number, ldb: number): number {
@@ -27,9 +29,9 @@ function copyB(w: Float32Array, off: number, transB: boolean, N: number, K: numb
 }
 
 /**
- * C = alpha * op(A) * op(B) + beta * C as gemmSimd() computes it, for any M (fast for M below SIMD_MR).
- * `tag` names B when it is the same operand as in earlier calls unless its version changed: the module
- * keeps its copy.
+ * C = alpha * op(A) * op(B) + beta * C as gemmSimd() computes it, for any M (a transposed B one row at a
+ * time). `tag` names B when it is the same operand as in earlier calls unless its version changed: the
+ * module keeps its copy.
  */
 export function gemmRows(k: RowKernel, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
@@ -61,12 +63,20 @@ export function gemmRows(k: RowKernel, transA: boolean, transB: boolean, M: numb
     if (beta === 0) w.fill(0, cBase, cBase + M * ldw);
     else copyRows(M, N, C, 0, ldc, w, cBase, ldw);
     const rowBytes = transA ? 4 : lda * 4, kBytes = transA ? lda * 4 : 4;
+    const quads = transB ? 0 : Math.floor(M / SIMD_MR), quadRows = quads * SIMD_MR;
     const kcMax = blockLength(K);
     for (let p0 = 0; p0 < K; p0 += kcMax) {
       const kc = Math.min(kcMax, K - p0);
       const b = bOff + (transB ? p0 * ldw : p0 * ldb) * 4;
       const bK = transB ? ROW_NR * 4 : ldb * 4, bPanel = transB ? kc * ROW_NR * 4 : ROW_NR * 4;
-      k.tiles(aOff + p0 * kBytes, rowBytes, kBytes, b, bK, bPanel, cOff, M, panels, kc, ldw * 4, alpha);
+      const a = aOff + p0 * kBytes;
+      // whole 4-row tiles on the 4 x 8 tile over the same B (untransposed: its panels are B's own
+      // columns), the other rows one by one
+      if (quads > 0) k.quads(a, rowBytes, kBytes, b, bK, SIMD_NR * 4, cOff, quads, ldw / SIMD_NR, kc, ldw * 4, alpha);
+      if (M > quadRows) {
+        k.tiles(a + quadRows * rowBytes, rowBytes, kBytes, b, bK, bPanel, cOff + quadRows * ldw * 4, M - quadRows, panels, kc,
+          ldw * 4, alpha);
+      }
     }
     copyRows(M, N, w, cBase, ldw, C, 0, ldc);
   } catch (err) {

@@ -9,8 +9,8 @@
 // The operands live in the JavaScript heap or in SharedArrayBuffers, which a WebAssembly memory cannot
 // alias: A is copied into the module's memory (one memcpy, where packing it value by value cost a third
 // of the kernel's time), B packed there, C accumulated in a padded float32 block there and copied out at
-// the end. Fewer rows than the tile go to the same function compiled for one row (gemm-rows.ts), in a
-// module of its own. BLASNET_JS_SIMD=0 turns the path off.
+// the end. Fewer rows than the tile, and the calls with a kept B, go to the same function compiled for B
+// as stored (gemm-rows.ts), in a module of its own. BLASNET_JS_SIMD=0 turns the path off.
 import { align, OperandHeap, type WasmMemory } from './gemm-cache';
 import { packBlockB, scaleByBeta } from './gemm-pack';
 import { encodeModule, F64, FunctionBuilder, I32, SIMD, V128 } from './wasm-encoder';
@@ -133,8 +133,11 @@ const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 export type TilesFn = (aOff: number, aRowBytes: number, aKBytes: number, bOff: number, bKBytes: number, bPanelBytes: number,
   cOff: number, mPanels: number, nPanels: number, kc: number, ldcBytes: number, alpha: number) => void;
 
-/** The one-row kernel (gemm-rows.ts), in a module of its own: its memory is a heap that keeps operands. */
-export interface RowKernel { tiles: TilesFn; heap: OperandHeap }
+/**
+ * The kernels over B as stored (gemm-rows.ts), in a module of their own whose memory is a heap that
+ * keeps operands: `tiles` one row by ROW_NR columns, `quads` the 4 x 8 tile reading B in place.
+ */
+export interface RowKernel { tiles: TilesFn; quads: TilesFn; heap: OperandHeap }
 
 interface Kernel {
   memory: WasmMemory;
@@ -145,16 +148,17 @@ interface Kernel {
 
 let kernel: Kernel | null | undefined;
 
-function compile(tiles: FunctionBuilder, bytes: number): { memory: WasmMemory; tiles: TilesFn } {
-  const instance = new wasm!.Instance(new wasm!.Module(encodeModule(Math.ceil(bytes / PAGE), [['tiles', tiles]])));
-  return { memory: instance.exports.memory as WasmMemory, tiles: instance.exports.tiles as TilesFn };
+function compile(functions: [string, FunctionBuilder][], bytes: number): { memory: WasmMemory; exports: Record<string, unknown> } {
+  const instance = new wasm!.Instance(new wasm!.Module(encodeModule(Math.ceil(bytes / PAGE), functions)));
+  return { memory: instance.exports.memory as WasmMemory, exports: instance.exports };
 }
 
 function instantiate(): Kernel | null {
   if (!wasm || !wasm.validate(simdProbe())) return null;
-  const { memory, tiles } = compile(tilesFunction(SIMD_MR, SIMD_NR), 16 << 20);
-  const row = compile(tilesFunction(1, ROW_NR, true), 2 << 20);
-  return { memory, tiles, f32: new Float32Array(memory.buffer), rows: { tiles: row.tiles, heap: new OperandHeap(row.memory, B_OFF) } };
+  const packed = compile([['tiles', tilesFunction(SIMD_MR, SIMD_NR)]], 16 << 20);
+  const inPlace = compile([['tiles', tilesFunction(1, ROW_NR, true)], ['quads', tilesFunction(SIMD_MR, SIMD_NR, true)]], 2 << 20);
+  const rows = { tiles: inPlace.exports.tiles as TilesFn, quads: inPlace.exports.quads as TilesFn, heap: new OperandHeap(inPlace.memory, B_OFF) };
+  return { memory: packed.memory, tiles: packed.exports.tiles as TilesFn, f32: new Float32Array(packed.memory.buffer), rows };
 }
 
 /** The compiled kernel, or null where WebAssembly SIMD is missing or BLASNET_JS_SIMD=0. */

@@ -17,6 +17,9 @@ const NR = 4;
 const KC = 256;
 const MC = 96;
 const NC = 512;
+// Below this many rows a kept B (gemm-rows.ts) beats packing B for the call: a 784-256-128-10 predict of
+// 4 rows took 72 us instead of 460, of 64 rows 1.15 ms instead of 1.45; at 256 rows the two are even.
+const KEPT_MAX_ROWS = 256;
 
 const packA = new Float64Array(MC * KC);
 const packB = new Float64Array(KC * NC);
@@ -62,15 +65,19 @@ function microKernel(kc: number, aOff: number, bOff: number, alpha: number,
  * lda/ldb/ldc are the row strides of A, B and C as stored. Runs on the WebAssembly SIMD kernel where it
  * is available (gemm-simd.ts, gemm-rows.ts below its rows), else in TypeScript; with N below the tile in
  * TypeScript either way. `bTag` names a B that later calls pass again unchanged unless its version
- * changed (a layer's kernel): the row kernel keeps its copy of it.
+ * changed (a layer's kernel): gemm-rows.ts keeps its copy of it, and takes calls of up to a few hundred
+ * rows with it.
  */
 export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
   bTag: WeightTag | null = null): void {
   const simd = N >= NR ? simdKernel() : null;
   if (!simd) gemmScalar(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  else if (M >= SIMD_MR) gemmSimd(simd, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  else gemmRows(simd.rows, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bTag); // the tile's bits, one row at a time
+  else if (M < SIMD_MR || (bTag && !transB && M < KEPT_MAX_ROWS)) {
+    gemmRows(simd.rows, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bTag); // the tile's bits
+  } else {
+    gemmSimd(simd, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  }
 }
 
 /** gemm() in TypeScript only: the path where WebAssembly SIMD is missing (or BLASNET_JS_SIMD=0). */
