@@ -1,16 +1,17 @@
-// The TypeScript engine's two GEMM paths (the WebAssembly SIMD kernel, float32 sums, and the pure
-// TypeScript fallback, float64 sums per block) against the naive product, within its float32 rounding
-// bound, on awkward shapes (off the 4x8 tile and the blocks, 1 to 4097 rows, columns or k) in every
-// transpose case; then whole nets with the SIMD path on and forced off. The kernels are the TypeScript
+// The TypeScript engine's two GEMM paths (the WebAssembly SIMD kernels, float32 sums: the 4-row tile and
+// the row kernel; the pure TypeScript fallback, float64 sums per block) against the naive product,
+// within its float32 rounding bound, on awkward shapes (off the 4x8 tile and the blocks, 1 to 4097 rows,
+// columns or k) in every transpose case; then whole nets with the SIMD path on and forced off. The kernels are the TypeScript
 // engine's, so these run the same on both runs of the suite.
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gemm, gemmNaive, gemmScalar } from '../../lib/engine/js/gemm';
-import { gemmSimd, gemmSimdRows, setSimd, simdKernel } from '../../lib/engine/js/gemm-simd';
+import { gemmRows } from '../../lib/engine/js/gemm-rows';
+import { gemmSimd, setSimd, simdKernel } from '../../lib/engine/js/gemm-simd';
 import { Net } from '../../lib/engine/js/net';
 import type { TrainResult } from '../../lib/engine/types';
-import { outOfBound, runGemm } from '../helpers/gemm';
+import { outOfBound, runGemm, simdArithmetic } from '../helpers/gemm';
 import { dense, initialParams, loss, netSpec, optimizer, randomArray } from '../helpers/spec';
 
 type Gemm = typeof gemmScalar;
@@ -24,6 +25,12 @@ const simd = (): Gemm => {
   const k = simdKernel();
   if (!k) throw new Error('WebAssembly SIMD is not available');
   return (...args) => gemmSimd(k, ...args);
+};
+// the kernel of fewer rows than the tile, here given any M
+const rows = (): Gemm => {
+  const k = simdKernel();
+  if (!k) throw new Error('WebAssembly SIMD is not available');
+  return (...args) => gemmRows(k.rows, ...args);
 };
 
 
@@ -49,7 +56,7 @@ describe('TypeScript engine GEMM: WebAssembly SIMD kernel and TypeScript fallbac
         for (const N of SIZES) {
           for (const K of SIZES) {
             const shape = `${M}x${N}x${K}`;
-            for (const impl of [simd(), gemmScalar]) {
+            for (const impl of [simd(), rows(), gemmScalar]) {
               for (const [alpha, beta] of [[1, 0], [0.5, 1.5]] as const) {
                 const r = run(impl, M, N, K, tA, tB, alpha, beta);
                 expect(outOfBound(r), shape).toEqual([]);
@@ -65,7 +72,7 @@ describe('TypeScript engine GEMM: WebAssembly SIMD kernel and TypeScript fallbac
   it(`one of M, N, K = 4097 (${LONG.map((s) => s.join('x')).join(', ')}), every transpose case: both paths within the bound`, () => {
     for (const [M, N, K] of LONG) {
       for (const [tA, tB] of CASES) {
-        for (const impl of [simd(), gemmScalar]) {
+        for (const impl of [simd(), rows(), gemmScalar]) {
           const r = run(impl, M, N, K, tA, tB, 1, 0);
           expect(outOfBound(r), `${M}x${N}x${K} ${tA} ${tB}`).toEqual([]);
           expect(maxRel(r.got, r.want)).toBeLessThan(1e-5);
@@ -74,19 +81,25 @@ describe('TypeScript engine GEMM: WebAssembly SIMD kernel and TypeScript fallbac
     }
   });
 
-  it('a row comes out bit for bit the same whatever the rows of its call (the tile, or gemmSimdRows below it)', () => {
-    for (const [N, K] of [[17, 784], [8, 3], [255, 65], [4097, 40]] as const) {
+  it('a row comes out bit for bit the same whatever the rows of its call and the path (the 4-row tile, the row kernel)', () => {
+    for (const [N, K] of [[17, 784], [8, 3], [255, 65], [4097, 40], [33, 300]] as const) {
       for (const [tA, tB] of CASES) {
         const M = 9;
         const A = randomArray(M * K, K), B = randomArray(K * N, N);
         const lda = tA ? M : K, ldb = tB ? K : N;
         const all = new Float32Array(M * N);
         simd()(tA, tB, M, N, K, 1, A, lda, B, ldb, 0, all, N);
+        const spelt = new Float32Array(M * N);
+        simdArithmetic(tA, tB, M, N, K, 1, A, lda, B, ldb, 0, spelt, N);
+        expect(Array.from(all), `the tile, ${N}x${K} ${tA} ${tB}`).toEqual(Array.from(spelt));
+        const inPlace = new Float32Array(M * N); // the 4 x 8 tile over B as stored, then one row
+        rows()(tA, tB, M, N, K, 1, A, lda, B, ldb, 0, inPlace, N);
+        expect(Array.from(inPlace), `B as stored, ${N}x${K} ${tA} ${tB}`).toEqual(Array.from(spelt));
         for (let i = 0; i < M; i++) {
           // row i alone: op(A)'s row i as a one-row matrix in the same storage order
           const row = tA ? A.filter((_, e) => e % M === i) : A.subarray(i * K, (i + 1) * K);
           const one = new Float32Array(N);
-          gemmSimdRows(tA, tB, 1, N, K, 1, row, tA ? 1 : K, B, ldb, 0, one, N);
+          gemm(tA, tB, 1, N, K, 1, row, tA ? 1 : K, B, ldb, 0, one, N);
           expect(Array.from(one), `row ${i} of ${N}x${K} ${tA} ${tB}`).toEqual(Array.from(all.subarray(i * N, (i + 1) * N)));
         }
         const three = new Float32Array(3 * N);
@@ -113,15 +126,18 @@ describe('TypeScript engine GEMM: WebAssembly SIMD kernel and TypeScript fallbac
       const A = randomArray((tA ? K : M) * lda, 1);
       const B = randomArray((tB ? N : K) * ldb, 2);
       for (const beta of [0, 0.3]) {
-        const want = randomArray(M * ldc, 3);
-        const got = Float32Array.from(want);
+        const C0 = randomArray(M * ldc, 3);
+        const want = Float32Array.from(C0);
         gemmNaive(tA, tB, M, N, K, 0.7, A, lda, B, ldb, beta, want, ldc);
-        simd()(tA, tB, M, N, K, 0.7, A, lda, B, ldb, beta, got, ldc);
-        for (let i = 0; i < M; i++) {
-          for (let j = 0; j < ldc; j++) {
-            const k = i * ldc + j;
-            if (j >= N) expect(got[k]).toBe(want[k]);
-            else expect(Math.abs(got[k]! - want[k]!)).toBeLessThan(1e-5 * (1 + Math.abs(want[k]!)));
+        for (const impl of [simd(), rows()]) {
+          const got = Float32Array.from(C0);
+          impl(tA, tB, M, N, K, 0.7, A, lda, B, ldb, beta, got, ldc);
+          for (let i = 0; i < M; i++) {
+            for (let j = 0; j < ldc; j++) {
+              const k = i * ldc + j;
+              if (j >= N) expect(got[k]).toBe(want[k]);
+              else expect(Math.abs(got[k]! - want[k]!)).toBeLessThan(1e-5 * (1 + Math.abs(want[k]!)));
+            }
           }
         }
       }
@@ -129,12 +145,14 @@ describe('TypeScript engine GEMM: WebAssembly SIMD kernel and TypeScript fallbac
   });
 
   it('K = 0 scales C by beta; beta = 0 clears NaN in C', () => {
-    const C = Float32Array.from([1, 2, 3, 4]);
-    simd()(false, false, 2, 2, 0, 1, new Float32Array(0), 1, new Float32Array(0), 2, 2, C, 2);
-    expect(Array.from(C)).toEqual([2, 4, 6, 8]);
-    const D = Float32Array.from([NaN, NaN, NaN, NaN]);
-    simd()(false, false, 2, 2, 1, 1, Float32Array.of(1, 2), 1, Float32Array.of(3, 4), 2, 0, D, 2);
-    expect(Array.from(D)).toEqual([3, 4, 6, 8]);
+    for (const impl of [simd(), rows()]) {
+      const C = Float32Array.from([1, 2, 3, 4]);
+      impl(false, false, 2, 2, 0, 1, new Float32Array(0), 1, new Float32Array(0), 2, 2, C, 2);
+      expect(Array.from(C)).toEqual([2, 4, 6, 8]);
+      const D = Float32Array.from([NaN, NaN, NaN, NaN]);
+      impl(false, false, 2, 2, 1, 1, Float32Array.of(1, 2), 1, Float32Array.of(3, 4), 2, 0, D, 2);
+      expect(Array.from(D)).toEqual([3, 4, 6, 8]);
+    }
   });
 
   it('setSimd(false) makes gemm() the TypeScript path, bit for bit', () => {

@@ -54,3 +54,33 @@ export function outOfBound(run: GemmRun): string[] {
   }
   return bad;
 }
+
+/**
+ * The WebAssembly kernels' arithmetic spelt out (gemm-simd.ts): K in equal blocks of at most 256, each
+ * block in runs of 32 values of k from its start; a run sums its float32 products in float32, the runs
+ * of a block add up in float64, and the block's sum times alpha is added to C in float32 (C scaled by
+ * beta first). The tile and the row kernels must give its bits exactly, whatever the rows of a call.
+ */
+export function simdArithmetic(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
+  const blocks = Math.ceil(K / 256), kc = Math.ceil(K / Math.max(1, blocks));
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      const o = i * ldc + j;
+      C[o] = beta === 0 ? 0 : Math.fround(C[o]! * beta);
+      for (let p0 = 0; p0 < K; p0 += kc) {
+        let block = 0;
+        for (let r0 = p0; r0 < Math.min(K, p0 + kc); r0 += 32) {
+          let run = 0;
+          for (let p = r0; p < Math.min(K, p0 + kc, r0 + 32); p++) {
+            const a = transA ? A[p * lda + i]! : A[i * lda + p]!;
+            const b = transB ? B[j * ldb + p]! : B[p * ldb + j]!;
+            run = Math.fround(run + Math.fround(a * b));
+          }
+          block += run;
+        }
+        C[o] = Math.fround(C[o]! + alpha * block);
+      }
+    }
+  }
+}

@@ -8,13 +8,18 @@
 // 128x784x256, close to what scalar float64 multiply-add can issue; 4x8, 8x4 and 6x4 tiles measured the same.
 
 import { packBlockA, packBlockB, scaleByBeta } from './gemm-pack';
-import { gemmSimd, gemmSimdRows, SIMD_MR, simdKernel } from './gemm-simd';
+import type { WeightTag } from './gemm-cache';
+import { gemmRows } from './gemm-rows';
+import { gemmSimd, SIMD_MR, simdKernel } from './gemm-simd';
 
 const MR = 4;
 const NR = 4;
 const KC = 256;
 const MC = 96;
 const NC = 512;
+// Below this many rows a kept B (gemm-rows.ts) beats packing B for the call: a 784-256-128-10 predict of
+// 4 rows took 72 us instead of 460, of 64 rows 1.15 ms instead of 1.45; at 256 rows the two are even.
+const KEPT_MAX_ROWS = 256;
 
 const packA = new Float64Array(MC * KC);
 const packB = new Float64Array(KC * NC);
@@ -58,14 +63,21 @@ function microKernel(kc: number, aOff: number, bOff: number, alpha: number,
 /**
  * C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or X^T as cblas_sgemm with CblasRowMajor.
  * lda/ldb/ldc are the row strides of A, B and C as stored. Runs on the WebAssembly SIMD kernel where it
- * is available (gemm-simd.ts), else in TypeScript; with N below the tile in TypeScript either way.
+ * is available (gemm-simd.ts, gemm-rows.ts below its rows), else in TypeScript; with N below the tile in
+ * TypeScript either way. `bTag` names a B that later calls pass again unchanged unless its version
+ * changed (a layer's kernel): gemm-rows.ts keeps its copy of it, and takes calls of up to a few hundred
+ * rows with it.
  */
 export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
-  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number): void {
+  A: Float32Array, lda: number, B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
+  bTag: WeightTag | null = null): void {
   const simd = N >= NR ? simdKernel() : null;
   if (!simd) gemmScalar(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  else if (M >= SIMD_MR) gemmSimd(simd, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  else gemmSimdRows(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc); // the same bits, without the padded tile
+  else if (M < SIMD_MR || (bTag && !transB && M < KEPT_MAX_ROWS)) {
+    gemmRows(simd.rows, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, bTag); // the tile's bits
+  } else {
+    gemmSimd(simd, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  }
 }
 
 /** gemm() in TypeScript only: the path where WebAssembly SIMD is missing (or BLASNET_JS_SIMD=0). */

@@ -98,6 +98,7 @@ export class JsNet implements EngineNet {
   }
 
   private release(): void {
+    this.core?.releaseKernels();
     this.core = null;
     this.copies.clear();
     if (this.remote) {

@@ -3,12 +3,16 @@
 // comments; n = rows of the batch, d = width of the layer.
 import type { ActivationSpec } from '../types';
 import { actForward } from './activations';
+import type { WeightTag } from './gemm-cache';
 import { gemm } from './gemm';
 
-/** Z[n,out] = X[n,in] W[in,out], then one pass over Z: Z += b, A = act(Z). b[out] may be null; A may equal Z for linear. */
+/**
+ * Z[n,out] = X[n,in] W[in,out], then one pass over Z: Z += b, A = act(Z). b[out] may be null; A may equal
+ * Z for linear. `kernelTag` (not in the C++) names W for the GEMM to keep between calls (gemm.ts).
+ */
 export function denseForward(n: number, inDim: number, out: number, X: Float32Array, W: Float32Array,
-  b: Float32Array | null, act: ActivationSpec, Z: Float32Array, A: Float32Array): void {
-  gemm(false, false, n, out, inDim, 1, X, inDim, W, out, 0, Z, out);
+  b: Float32Array | null, act: ActivationSpec, Z: Float32Array, A: Float32Array, kernelTag: WeightTag | null = null): void {
+  gemm(false, false, n, out, inDim, 1, X, inDim, W, out, 0, Z, out, kernelTag);
   actForward(act, n, out, Z, b, A);
 }
 

@@ -38,4 +38,4 @@ export interface LayerBuffers {
 /** The members of a Net that the passes use (declared and documented in net.ts). */
 export type NetState = Pick<Net,
   'spec' | 'outputDim' | 'paramCount' | 'params' | 'grads' | 'state' | 'slots' | 'layerParams' | 'layerGrads' | 'buffers'
-  | 'trained' | 'lossFused'>;
+  | 'trained' | 'lossFused' | 'kernelTag'>;

@@ -8,6 +8,8 @@
 import { BlasnetError } from '../../errors';
 import { initialOptimizerState, optimizerStateLength, paramTensors, type ParamTensor } from '../layout';
 import type { EvaluateResult, NetSpec, TrainResult } from '../types';
+import type { WeightTag } from './gemm-cache';
+import { dropKeptOperands } from './gemm-simd';
 import { regularizationBackward, regularizationForward } from './regularizers';
 import { clipGradients } from './optimizers';
 import { applyUpdate, backward, dataLoss, forward, loss } from './passes';
@@ -16,6 +18,11 @@ import type { LayerBuffers, LayerParams, ProgressFn } from './net-state';
 export type { LayerBuffers, LayerParams, ProgressFn } from './net-state';
 
 const EMPTY = new Float32Array(0);
+// Float32 counts the iterations one by one up to 2^24 (fround(2^24 + 1) is 2^24).
+const COUNTED_ITERATIONS = 2 ** 24;
+let nextTagId = 1;
+// The kept kernels of nets dropped without dispose().
+const collected = new FinalizationRegistry<number[]>((ids) => dropKeptOperands(ids));
 
 function views(tensors: ParamTensor[], layer: number, buf: Float32Array): LayerParams {
   const find = (name: string): Float32Array | null => {
@@ -46,6 +53,10 @@ export class Net {
   readonly buffers: LayerBuffers[];
   private capacity = 0;
   private trainCapacity = 0;
+  // One tag per layer for the row kernel's kept copies of the kernels (gemm-cache.ts); none when not kept.
+  private readonly kernelTags: WeightTag[];
+  // Writes to params on this thread: a part of every kernel's version.
+  private paramWrites = 0;
   // The gathered rows of a training batch, and the row of x each batch row came from (for messages).
   batchX = EMPTY;
   batchY = EMPTY;
@@ -55,9 +66,10 @@ export class Net {
   /**
    * The spec must have passed checkNetSpec; params are copied in. With `shared`, the net works on those
    * very buffers instead (a twin of a net on another thread over SharedArrayBuffers: JsNet lets only one
-   * of the two run at a time).
+   * of the two run at a time); `keepKernels: false` for the twin whose params the other thread writes
+   * without training (setParams), which this twin cannot see.
    */
-  constructor(spec: NetSpec, params: Float32Array, shared?: { state: Float32Array }) {
+  constructor(spec: NetSpec, params: Float32Array, shared?: { state: Float32Array; keepKernels?: boolean }) {
     this.spec = structuredClone(spec);
     this.inputDim = spec.inputDim;
     this.layout = paramTensors(this.spec);
@@ -82,6 +94,29 @@ export class Net {
     const last = this.spec.layers[this.spec.layers.length - 1]!;
     this.outputDim = last.kind === 'dense' ? last.units : last.dim;
     this.updateTrainedTensors();
+    this.kernelTags = shared?.keepKernels === false ? [] : this.spec.layers.map(() => ({ id: nextTagId++, version: 0 }));
+    if (this.kernelTags.length > 0) collected.register(this, this.kernelTags.map((t) => t.id), this);
+  }
+
+  /**
+   * Layer l's kernel under a tag whose version changes with every write to the params, for the row
+   * kernel to keep between inference calls; null when it must not be kept. The writes of this thread
+   * are counted here; a twin training on another thread writes the shared params where this one cannot
+   * count, but every step it applies adds one to the iteration count, shared too: so the version is
+   * both, and nothing is kept once float32 no longer counts the iterations.
+   */
+  kernelTag(layer: number): WeightTag | null {
+    const tag = this.kernelTags[layer];
+    const iterations = this.state[0]!;
+    if (!tag || !(iterations >= 0 && iterations < COUNTED_ITERATIONS)) return null;
+    tag.version = this.paramWrites * COUNTED_ITERATIONS + iterations;
+    return tag;
+  }
+
+  /** Frees the row kernel's kept copies of this net's kernels (the net is being disposed). */
+  releaseKernels(): void {
+    collected.unregister(this);
+    dropKeptOperands(this.kernelTags.map((t) => t.id));
   }
 
   get paramCount(): number { return this.params.length; }
@@ -192,6 +227,7 @@ export class Net {
       backward(this, n);
       regularizationBackward(this.trained, this.params, this.grads);
       clipGradients(this.spec.optimizer, this.trained, this.grads);
+      this.paramWrites++;
       applyUpdate(this);
       result.lossSum += batchLoss * n;
       result.samples += n;
@@ -257,10 +293,13 @@ export class Net {
   }
 
   setParams(params: Float32Array): void {
+    this.paramWrites++;
     this.params.set(params);
   }
 
+  /** Counted as a write to the params: the iteration count, a part of their version, may go back. */
   setOptimizerState(state: Float32Array): void {
+    this.paramWrites++;
     this.state.set(state);
   }
 

@@ -22,7 +22,9 @@ export function forward(net: NetState, X: Float32Array, n: number, training: boo
     switch (layer.kind) {
       case 'dense': {
         const A = layer.activation.id === 'linear' ? buf.preact : buf.output;
-        denseForward(n, layer.inputDim, layer.units, input, p.kernel!, p.bias, layer.activation, buf.preact, A);
+        // Inference keeps the kernel in the row kernel's memory; training rewrites it every step.
+        denseForward(n, layer.inputDim, layer.units, input, p.kernel!, p.bias, layer.activation, buf.preact, A,
+          training ? null : net.kernelTag(l));
         buf.preactIn = buf.preact;
         buf.out = A;
         break;

@@ -29,7 +29,7 @@ parentPort!.on('message', (m: WorkerRequest) => {
   try {
     if (m.type === 'chunk') {
       const c = m.chunk;
-      const net = new Net(c.spec, c.params, { state: c.state });
+      const net = new Net(c.spec, c.params, { state: c.state, keepKernels: false });
       const out = new Float32Array(c.rows * net.outputDim);
       net.predict(c.x, c.rows, c.cols, c.batchSize, out);
       reply({ id: m.id, ok: true, out });
@@ -38,7 +38,7 @@ parentPort!.on('message', (m: WorkerRequest) => {
     let net = nets.get(m.key);
     if (!net) {
       if (!m.open) throw new Error(`net ${m.key} is not open on this worker`);
-      net = new Net(m.open.spec, m.open.params, { state: m.open.state });
+      net = new Net(m.open.spec, m.open.params, { state: m.open.state, keepKernels: false });
       nets.set(m.key, net);
     }
     Atomics.load(m.sync, 0); // what the JavaScript thread wrote to the shared buffers before the call
