@@ -7,7 +7,7 @@ import { layers, sequential } from '../../lib/index';
 import { RUN_ENGINE } from '../helpers/engines';
 
 const COLS = 64;
-const SLICE = 1 << 20; // the values checked per turn (lib/data/coerce.ts)
+const SLICE = 1 << 20; // the most values checked per turn (lib/data/coerce.ts)
 
 function model(): ReturnType<typeof sequential> {
   const m = sequential({ layers: [layers.dense({ units: 4, activation: 'relu', inputShape: [COLS] }), layers.dense({ units: 1 })] });

@@ -169,7 +169,7 @@ export class JsNet implements EngineNet {
     const xs = await this.copies.share('x', x.data, x.rows * x.cols);
     const ys = await this.copies.share('y', y.data, y.rows * y.cols);
     const ws = sampleWeight ? await this.copies.share('w', sampleWeight, x.rows) : null;
-    const ps = predRows > 0 ? this.copies.buffer('preds', predRows * this.outputDim, sharedFloat32) : null;
+    const ps = predRows > 0 ? this.copies.buffer('preds', predRows * this.outputDim, Float32Array) : null;
     return { xs, ys, ws, ps };
   }
 
