@@ -136,6 +136,7 @@ export class JsNet implements EngineNet {
       await nextTurn();
       const pool = this.workers(trainWork(order.length, batchSize, this.paramCount), SYNC_TRAIN_WORK);
       if (pool) {
+        if (pool.settle(this.remote!)) await nextTurn();
         const { xs, ys, ws, ps } = await this.shareData(x, y, sampleWeight, predictionsOut ? order.length : 0);
         const os = await this.copies.share('order', order);
         Atomics.store(this.sync, 1, 0);
@@ -211,6 +212,7 @@ export class JsNet implements EngineNet {
       await nextTurn();
       const pool = this.workers(inferWork(x.rows, batch, this.paramCount), SYNC_INFER_WORK);
       if (pool) {
+        if (pool.settle(this.remote!)) await nextTurn();
         const { xs, ys, ws, ps } = await this.shareData(x, y, sampleWeight, predictionsOut ? x.rows : 0);
         Atomics.add(this.sync, 0, 1);
         const result = await pool.call(this.remote!, this.spec, core.params, core.state, this.settings(core), this.sync,
