@@ -22,13 +22,17 @@ export function checkFeatures(m: Matrix, inputDim: number, arg: string, values =
   return m;
 }
 
-/** Labels for `rows` rows of x: class indices for the sparse loss, else one column per output unit. */
-export function labelMatrix(y: unknown, arg: string, rows: number, outputDim: number, loss: LossId): Matrix {
+/**
+ * Labels for `rows` rows of x: class indices for the sparse loss, else one column per output unit.
+ * values false: the caller checks that one-column-per-unit labels are finite (class indices are always
+ * checked here).
+ */
+export function labelMatrix(y: unknown, arg: string, rows: number, outputDim: number, loss: LossId, values = true): Matrix {
   const m = toLabels(y, arg);
   if (m.rows !== rows) {
     throw new BlasnetError('ERR_SHAPE_MISMATCH', `Expected ${arg} with ${rows} rows (as x) but received ${m.rows}`);
   }
-  checkFinite(m, arg);
+  if (values || loss === 'sparseCategoricalCrossentropy') checkFinite(m, arg);
   const d = outputDim;
   if (loss === 'sparseCategoricalCrossentropy') {
     if (m.cols !== 1) {

@@ -197,7 +197,7 @@ export class Sequential implements LayerOwner, TrainableModel {
         if (this.inputDim === null) this.build(m.cols);
         return checkFeatures(m, this.inputDim!, arg, values);
       },
-      labels: (y, arg, rows) => labelMatrix(y, arg, rows, this.outputDimOf(this.layers.length - 1)!, this.compiled!.loss.spec.id),
+      labels: (y, arg, rows, values) => labelMatrix(y, arg, rows, this.outputDimOf(this.layers.length - 1)!, this.compiled!.loss.spec.id, values),
       outputDim: () => this.outputDimOf(this.layers.length - 1)!,
       net: () => this.ensureNet(),
       computing: (f) => this.calls.computeWith(f),

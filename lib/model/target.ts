@@ -11,8 +11,11 @@ export interface ModelTarget {
    * `values` is false (the caller then checks them, as fit does over several event-loop turns).
    */
   features(x: unknown, arg: string, values?: boolean): Matrix;
-  /** Labels checked against the output layer and the compiled loss. */
-  labels(y: unknown, arg: string, rows: number): Matrix;
+  /**
+   * Labels checked against the output layer and the compiled loss; their values too unless `values` is
+   * false (the caller then checks them; class indices are checked here all the same).
+   */
+  labels(y: unknown, arg: string, rows: number, values?: boolean): Matrix;
   outputDim(): number;
   /** The engine net (created on first use). */
   net(): Net;

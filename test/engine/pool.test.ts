@@ -89,4 +89,23 @@ describe.runIf(RUN_ENGINE === 'js')('TypeScript engine: predict on the worker po
     expect(pooled.hash).toBe(single.hash);
     fs.rmSync(dir, { recursive: true, force: true });
   }, 120_000);
+
+  it.skipIf(!multiCore)('settle gives a net one home worker (started at most once for it), and close undoes a settle that no call followed', () => {
+    const pool = enginePool()!;
+    const remote = pool.remoteNet();
+    pool.settle(remote);
+    const home = remote.home;
+    expect(home).not.toBeNull();
+    expect(pool.settle(remote)).toBe(false);
+    expect(remote.home).toBe(home);
+    pool.close(remote);
+    expect(remote.home).toBeNull();
+    expect(remote.opened).toBe(false);
+    // With every worker started, a settle starts none.
+    const more = Array.from({ length: pool.size }, () => pool.remoteNet());
+    for (const r of more) pool.settle(r);
+    const last = pool.remoteNet();
+    expect(pool.settle(last)).toBe(false);
+    for (const r of [...more, last]) pool.close(r);
+  });
 });

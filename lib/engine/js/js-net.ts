@@ -137,6 +137,7 @@ export class JsNet implements EngineNet {
       await nextTurn();
       const pool = this.workers(trainWork(order.length, batchSize, this.paramCount), SYNC_TRAIN_WORK);
       if (pool) {
+        if (pool.settle(this.remote!)) await nextTurn();
         const { xs, ys, ws, ps } = await this.shareData(x, y, sampleWeight, predictionsOut ? order.length : 0);
         const os = await this.copies.share('order', order);
         Atomics.store(this.sync, 1, 0);
@@ -170,7 +171,7 @@ export class JsNet implements EngineNet {
     const xs = await this.copies.share('x', x.data, x.rows * x.cols);
     const ys = await this.copies.share('y', y.data, y.rows * y.cols);
     const ws = sampleWeight ? await this.copies.share('w', sampleWeight, x.rows) : null;
-    const ps = predRows > 0 ? this.copies.buffer('preds', predRows * this.outputDim, sharedFloat32) : null;
+    const ps = predRows > 0 ? this.copies.buffer('preds', predRows * this.outputDim, Float32Array) : null;
     return { xs, ys, ws, ps };
   }
 
@@ -212,6 +213,7 @@ export class JsNet implements EngineNet {
       await nextTurn();
       const pool = this.workers(inferWork(x.rows, batch, this.paramCount), SYNC_INFER_WORK);
       if (pool) {
+        if (pool.settle(this.remote!)) await nextTurn();
         const { xs, ys, ws, ps } = await this.shareData(x, y, sampleWeight, predictionsOut ? x.rows : 0);
         Atomics.add(this.sync, 0, 1);
         const result = await pool.call(this.remote!, this.spec, core.params, core.state, this.settings(core), this.sync,

@@ -112,11 +112,11 @@ class EnginePool {
     return this.submit({ type: 'chunk', id: this.nextId++, chunk }, null, undefined).then((r) => r.out!);
   }
 
-  /** A call on a net's twin at its home worker (chosen on the first call: the one with fewest nets). */
+  /** A call on a net's twin at its home worker (settle). */
   call(remote: RemoteNet, spec: NetSpec, params: Float32Array, state: Float32Array, settings: NetSettings, sync: Int32Array,
     method: NetCallMethod, args: unknown[], onProgress?: Job['onProgress']): Promise<unknown> {
     this.calls++;
-    if (!remote.home && !this.broken) remote.home = this.leastLoaded();
+    this.settle(remote);
     const open = remote.opened ? null : { spec, params, state };
     remote.opened = true;
     const request: WorkerRequest & { id: number } = {
@@ -125,12 +125,23 @@ class EnginePool {
     return this.submit(request, remote, onProgress).then((r) => r.result);
   }
 
-  /** Drops a net's twin on its home worker. */
+  /**
+   * Gives a net its home worker (on its first call: the one with fewest nets); true when that started
+   * a worker, a few milliseconds of this thread that the caller can give a turn of its own.
+   */
+  settle(remote: RemoteNet): boolean {
+    if (remote.home || this.broken) return false;
+    const started = this.workers.length < this.size;
+    remote.home = this.leastLoaded();
+    return started;
+  }
+
+  /** Drops a net's twin on its home worker (and the net from that worker's count: settled, maybe never opened). */
   close(remote: RemoteNet): void {
     const home = remote.home;
-    if (!home || !remote.opened || !this.workers.includes(home)) return;
+    if (!home || !this.workers.includes(home)) return;
     this.homes.set(home, Math.max(0, (this.homes.get(home) ?? 1) - 1));
-    home.postMessage({ type: 'close', key: remote.key } satisfies WorkerRequest);
+    if (remote.opened) home.postMessage({ type: 'close', key: remote.key } satisfies WorkerRequest);
     remote.home = null;
     remote.opened = false;
   }
