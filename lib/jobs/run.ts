@@ -59,7 +59,7 @@ export interface JobResult {
 }
 
 export interface RunJobOptions {
-  /** Called after every epoch; may return a promise (awaited before the next epoch). */
+  /** Called after every epoch, and once more for the last one when a cancellation stops the job there; may return a promise (awaited before the next epoch). */
   onEpoch?: (progress: JobProgress) => void | Promise<void>;
   /** Aborting stops the job at the next epoch with ERR_CANCELLED. */
   signal?: AbortSignal;
@@ -205,10 +205,17 @@ export async function runJob(description: unknown, options: RunJobOptions = {}):
   }
   hooks.push({
     onEpochEnd: async (epoch, logs) => {
-      await options.onEpoch?.({ epoch: epoch + 1, epochs, logs: { ...(logs ?? {}) } });
+      const progress = { epoch: epoch + 1, epochs, logs: { ...(logs ?? {}) } };
+      await options.onEpoch?.(progress);
       // One event-loop turn, so that a cancellation sent meanwhile (an IPC message) is seen now.
       await new Promise((r) => setImmediate(r));
-      if (signal?.aborted) { stoppedBy = 'cancel'; model.stopTraining = true; }
+      if (signal?.aborted) {
+        stoppedBy = 'cancel';
+        model.stopTraining = true;
+        // A reporter that skipped this epoch (it reports at intervals) sees the cancellation now: the last
+        // progress a status shows is the epoch the job stopped after.
+        await options.onEpoch?.(progress);
+      }
     },
   });
   const split = d.trainRows < d.rows ? d.rows - d.trainRows : 0;
